@@ -1,0 +1,12 @@
+// Activity types for workflows (imported as types only) and factories for workers.
+export { createModelHostActivities, type ModelHostActivities, type ModelArtifact, type Deployment } from './model-host';
+export { createQaActivities, defaultQaDeps, type QaActivities } from './qa';
+export { createTrafficActivities, type TrafficActivities } from './traffic';
+export { createMetricActivities, type MetricActivities } from './metrics';
+
+import type { QaActivities } from './qa';
+import type { TrafficActivities } from './traffic';
+import type { MetricActivities } from './metrics';
+
+/** Everything the orchestrator worker registers on the control-plane task queue. */
+export type ControlPlaneActivities = QaActivities & TrafficActivities & MetricActivities;

@@ -1,0 +1,25 @@
+// A check is one rule with its measured value, its threshold and its verdict, so every report can
+// show why a rollout moved on, stopped or rolled back.
+export interface Check {
+  name: string;
+  /** the measured value; null when it could not be computed (no samples) */
+  value: number | null;
+  threshold: number;
+  /** null: not enough data to judge */
+  ok: boolean | null;
+  detail: string;
+}
+
+export function check(name: string, value: number | undefined, threshold: number, passes: (v: number) => boolean, describe: (v: number) => string): Check {
+  if (value === undefined || Number.isNaN(value)) {
+    return { name, value: null, threshold, ok: null, detail: `${name}: no data` };
+  }
+  return { name, value, threshold, ok: passes(value), detail: describe(value) };
+}
+
+export function failedChecks(checks: readonly Check[]): Check[] {
+  return checks.filter((c) => c.ok === false);
+}
+
+export const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
+export const ms = (v: number): string => `${Math.round(v)}ms`;

@@ -1,0 +1,50 @@
+// Reads a rollout spec file, validates it, and resolves relative paths against the spec's folder
+// so the workflow carries absolute paths that do not depend on where the CLI was run.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { rolloutSpecSchema, type RolloutSpec } from './spec';
+import { GantryError } from '../errors';
+
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+export function parseSpec(text: string, source: string): RolloutSpec {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new GantryError('INVALID_SPEC', `${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = rolloutSpecSchema.safeParse(raw);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const where = first ? formatIssuePath(first.path) : '(root)';
+    const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
+    throw new GantryError('INVALID_SPEC', `${source}: ${where}: ${first?.message ?? 'invalid'}${more}`);
+  }
+  return result.data;
+}
+
+export function loadSpec(file: string): RolloutSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new GantryError('INVALID_SPEC', `${file}: cannot read the spec file`);
+  }
+  return resolveSpecPaths(parseSpec(text, file), dirname(resolve(file)));
+}
+
+export function resolveSpecPaths(spec: RolloutSpec, baseDir: string): RolloutSpec {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const server = <T extends { chatTemplateFile?: string }>(options: T): T =>
+    options.chatTemplateFile ? { ...options, chatTemplateFile: abs(options.chatTemplateFile) } : options;
+  return {
+    ...spec,
+    stable: spec.stable && 'model' in spec.stable ? { ...spec.stable, model: abs(spec.stable.model), server: server(spec.stable.server) } : spec.stable,
+    candidate: { ...spec.candidate, model: abs(spec.candidate.model), server: server(spec.candidate.server) },
+    qa: spec.qa ? { ...spec.qa, suite: abs(spec.qa.suite) } : undefined,
+  };
+}

@@ -1,0 +1,151 @@
+// The rollout spec: YAML written by release engineers, validated here once, and passed to the
+// workflow as a typed, fully-defaulted object with durations in milliseconds.
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+const duration = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const percent = z.number().min(0).max(100);
+const fraction = z.number().min(0).max(1);
+
+export const serverOptionsSchema = z
+  .object({
+    contextSize: z.number().int().positive().default(2048),
+    threads: z.number().int().positive().optional(),
+    parallel: z.number().int().positive().default(1),
+    /** a Jinja chat template for models that ship none (llama.cpp only) */
+    chatTemplateFile: z.string().optional(),
+    extraArgs: z.array(z.string()).default([]),
+  })
+  .strict()
+  .prefault({});
+
+const engine = z.enum(['llama.cpp', 'vllm']);
+
+export const stableSchema = z.union([
+  z.object({ endpoint: z.url(), apiKey: z.string().optional() }).strict(),
+  z
+    .object({
+      model: z.string().min(1),
+      host: z.string().default('local'),
+      engine: engine.default('llama.cpp'),
+      server: serverOptionsSchema,
+    })
+    .strict(),
+]);
+
+export const candidateSchema = z
+  .object({
+    model: z.string().min(1),
+    host: z.string().default('local'),
+    engine: engine.default('llama.cpp'),
+    quantize: z.object({ type: z.string().regex(/^[A-Za-z0-9_]+$/, 'a llama-quantize type such as Q8_0') }).strict().optional(),
+    server: serverOptionsSchema,
+    readyTimeout: duration.default(120_000),
+  })
+  .strict();
+
+export const qaSchema = z
+  .object({
+    suite: z.string().min(1),
+    maxTokens: z.number().int().positive().default(32),
+    /** stop sequences sent with every eval request, e.g. ["\n"] for short answers */
+    stop: z.array(z.string()).max(4).optional(),
+    requestTimeout: duration.default(60_000),
+    gate: z
+      .object({
+        minAccuracy: fraction.default(0.8),
+        maxP95Ms: z.number().positive().optional(),
+        maxErrorRate: fraction.default(0),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const shadowSchema = z
+  .object({
+    duration: duration,
+    sampleRate: fraction.default(1),
+    minPairs: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+export const canaryStepSchema = z.object({ weight: percent, duration: duration }).strict();
+
+export const rollbackRulesSchema = z
+  .object({
+    maxErrorRate: fraction.optional(),
+    maxErrorRateRatio: z.number().positive().optional(),
+    errorRateRatioFloor: fraction.default(0.01),
+    maxP95Ms: z.number().positive().optional(),
+    maxP95Ratio: z.number().positive().optional(),
+    minRequests: z.number().int().positive().default(10),
+  })
+  .strict()
+  .prefault({});
+
+export const promoteRulesSchema = z
+  .object({
+    minSamples: z.number().int().nonnegative().default(200),
+    maxErrorRateIncrease: fraction.default(0),
+    maxP95IncreaseMs: z.number().nonnegative().optional(),
+    maxP95Ratio: z.number().positive().optional(),
+    minSuccessRate: fraction.optional(),
+    maxP95Ms: z.number().positive().optional(),
+    significance: z.number().gt(0).lt(1).default(0.05),
+  })
+  .strict()
+  .prefault({});
+
+export const analysisSchema = z
+  .object({
+    interval: duration.default(60_000),
+    failureLimit: z.number().int().positive().default(1),
+    rollback: rollbackRulesSchema,
+    promote: promoteRulesSchema,
+  })
+  .strict()
+  .prefault({});
+
+export const rolloutSpecSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+    route: z.string().min(1),
+    stable: stableSchema.optional(),
+    candidate: candidateSchema,
+    qa: qaSchema.optional(),
+    shadow: shadowSchema.optional(),
+    canary: z
+      .object({
+        steps: z
+          .array(canaryStepSchema)
+          .min(1)
+          .refine((steps) => steps.every((s, i) => i === 0 || s.weight >= (steps[i - 1] as { weight: number }).weight), {
+            message: 'weights must not decrease from one step to the next',
+          }),
+      })
+      .strict(),
+    analysis: analysisSchema,
+  })
+  .strict();
+
+export type RolloutSpecInput = z.input<typeof rolloutSpecSchema>;
+export type RolloutSpec = z.output<typeof rolloutSpecSchema>;
+export type CandidateSpec = RolloutSpec['candidate'];
+export type StableSpec = NonNullable<RolloutSpec['stable']>;
+export type ServerOptions = z.output<typeof serverOptionsSchema>;
+export type RollbackRules = z.output<typeof rollbackRulesSchema>;
+export type PromoteRules = z.output<typeof promoteRulesSchema>;
+export type QaSpec = NonNullable<RolloutSpec['qa']>;
+export type QaGate = QaSpec['gate'];

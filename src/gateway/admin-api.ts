@@ -1,0 +1,67 @@
+// The admin API through which activities (and operators) set routes and read window statistics.
+// Every call needs the bearer token, compared in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { routeConfigSchema, type RouteConfig } from './route-config';
+import type { GatewayContext } from './context';
+import { openAiError } from './openai-error';
+import type { RawJsonBody } from './data-plane';
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+export function isAuthorized(header: string | undefined, token: string): boolean {
+  const presented = header?.startsWith('Bearer ') ? header.slice(7) : '';
+  return timingSafeEqual(digest(presented), digest(token));
+}
+
+export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): void {
+  const expected = ctx.adminToken;
+  app.register(async (admin) => {
+    admin.addHook('onRequest', async (request, reply) => {
+      if (!isAuthorized(request.headers.authorization, expected)) {
+        await reply.code(401).send(openAiError('a valid admin bearer token is required', 'authentication_error', 'unauthorized'));
+      }
+    });
+
+    admin.get('/admin/routes', async () => ctx.routes.all());
+
+    admin.get('/admin/routes/:route', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
+      const route = ctx.routes.get(request.params.route);
+      if (!route) return reply.code(404).send(openAiError(`no route "${request.params.route}"`, 'not_found_error', 'route_not_found'));
+      return route;
+    });
+
+    admin.put('/admin/routes/:route', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
+      const parsed = routeConfigSchema.safeParse((request.body as RawJsonBody | undefined)?.json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return reply.code(400).send(openAiError(`invalid route: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`, 'invalid_request_error'));
+      }
+      const config: RouteConfig = parsed.data;
+      ctx.routes.set(request.params.route, config);
+      ctx.metrics.weight.set({ route: request.params.route }, config.weight);
+      ctx.metrics.shadowRate.set({ route: request.params.route }, config.shadowRate);
+      request.log.info({ route: request.params.route, weight: config.weight, shadowRate: config.shadowRate }, 'route set');
+      return config;
+    });
+
+    admin.delete('/admin/routes/:route', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
+      if (!ctx.routes.delete(request.params.route)) return reply.code(404).send(openAiError(`no route "${request.params.route}"`, 'not_found_error', 'route_not_found'));
+      return { deleted: request.params.route };
+    });
+
+    admin.get('/admin/routes/:route/stats', async (request: FastifyRequest<{ Params: { route: string }; Querystring: { from?: string; to?: string } }>, reply) => {
+      const from = Number(request.query.from);
+      const to = Number(request.query.to ?? Date.now());
+      if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) {
+        return reply.code(400).send(openAiError('from and to must be epoch milliseconds with from <= to', 'invalid_request_error'));
+      }
+      return ctx.stats.window(request.params.route, from, to);
+    });
+
+    admin.get('/admin/routes/:route/pairs', async (request: FastifyRequest<{ Params: { route: string }; Querystring: { limit?: string } }>) => {
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), 1000);
+      return ctx.pairs.recent(request.params.route, limit);
+    });
+  });
+}

@@ -1,0 +1,61 @@
+// Client of the gateway admin API, used by the traffic and metric activities and by the CLI.
+import { request } from 'undici';
+import type { RouteConfig, RouteConfigInput } from './route-config';
+import type { WindowStats } from '../analysis/stats';
+import type { ShadowPair } from './pair-store';
+import { GantryError } from '../errors';
+
+export class GatewayAdminClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  private async call<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; data: T }> {
+    let response;
+    try {
+      response = await request(`${this.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (error) {
+      throw new GantryError('GATEWAY_UNAVAILABLE', `gateway at ${this.baseUrl} is unreachable: ${(error as Error).message}`);
+    }
+    const data = (await response.body.json().catch(() => undefined)) as T & { error?: { message?: string } };
+    if (response.statusCode === 401) throw new GantryError('GATEWAY_REJECTED', `gateway at ${this.baseUrl} refused the admin token`);
+    if (response.statusCode >= 500) throw new GantryError('GATEWAY_UNAVAILABLE', `gateway at ${this.baseUrl} answered ${response.statusCode}`);
+    if (response.statusCode >= 400 && response.statusCode !== 404) {
+      throw new GantryError('GATEWAY_REJECTED', `gateway refused ${method} ${path}: ${data?.error?.message ?? response.statusCode}`);
+    }
+    return { status: response.statusCode, data };
+  }
+
+  async getRoute(route: string): Promise<RouteConfig | undefined> {
+    const { status, data } = await this.call<RouteConfig>('GET', `/admin/routes/${encodeURIComponent(route)}`);
+    return status === 404 ? undefined : data;
+  }
+
+  async listRoutes(): Promise<Record<string, RouteConfig>> {
+    return (await this.call<Record<string, RouteConfig>>('GET', '/admin/routes')).data;
+  }
+
+  async setRoute(route: string, config: RouteConfigInput): Promise<RouteConfig> {
+    return (await this.call<RouteConfig>('PUT', `/admin/routes/${encodeURIComponent(route)}`, config)).data;
+  }
+
+  async deleteRoute(route: string): Promise<void> {
+    await this.call('DELETE', `/admin/routes/${encodeURIComponent(route)}`);
+  }
+
+  async windowStats(route: string, fromMs: number, toMs: number): Promise<WindowStats> {
+    return (await this.call<WindowStats>('GET', `/admin/routes/${encodeURIComponent(route)}/stats?from=${fromMs}&to=${toMs}`)).data;
+  }
+
+  async recentPairs(route: string, limit: number): Promise<ShadowPair[]> {
+    return (await this.call<ShadowPair[]>('GET', `/admin/routes/${encodeURIComponent(route)}/pairs?limit=${limit}`)).data;
+  }
+}

@@ -1,0 +1,59 @@
+// Extracts the answer, finish reason and token count from an OpenAI response body, JSON or SSE,
+// so a shadow pair holds the full text whichever way the client asked.
+export interface AnswerSummary {
+  text: string | null;
+  finishReason: string | null;
+  completionTokens: number | null;
+}
+
+interface Choice {
+  message?: { content?: string | null };
+  delta?: { content?: string | null };
+  text?: string;
+  finish_reason?: string | null;
+}
+interface Chunk {
+  choices?: Choice[];
+  usage?: { completion_tokens?: number };
+}
+
+export function summariseAnswer(body: string, isStream: boolean): AnswerSummary {
+  const chunks: Chunk[] = [];
+  if (isStream) {
+    for (const line of body.split('\n')) {
+      const data = line.startsWith('data:') ? line.slice(5).trim() : '';
+      if (!data || data === '[DONE]') continue;
+      try {
+        chunks.push(JSON.parse(data) as Chunk);
+      } catch {
+        // a malformed event is skipped; the rest of the answer still counts
+      }
+    }
+  } else {
+    try {
+      chunks.push(JSON.parse(body) as Chunk);
+    } catch {
+      return { text: null, finishReason: null, completionTokens: null };
+    }
+  }
+  let text = '';
+  let finishReason: string | null = null;
+  let completionTokens: number | null = null;
+  for (const chunk of chunks) {
+    const choice = chunk.choices?.[0];
+    text += choice?.message?.content ?? choice?.delta?.content ?? choice?.text ?? '';
+    finishReason = choice?.finish_reason ?? finishReason;
+    completionTokens = chunk.usage?.completion_tokens ?? completionTokens;
+  }
+  return { text, finishReason, completionTokens };
+}
+
+/** The prompt as recorded in a pair: the chat messages' text, or the completion prompt. */
+export function promptText(request: { messages?: unknown; prompt?: unknown }): string {
+  if (Array.isArray(request.messages)) {
+    return request.messages
+      .map((m: { role?: unknown; content?: unknown }) => `${typeof m.role === 'string' ? m.role : ''}: ${typeof m.content === 'string' ? m.content : JSON.stringify(m.content)}`)
+      .join('\n');
+  }
+  return typeof request.prompt === 'string' ? request.prompt : JSON.stringify(request.prompt ?? '');
+}

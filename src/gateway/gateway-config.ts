@@ -1,0 +1,15 @@
+// The gateway's typed configuration, read from the environment once at start-up.
+import { z } from 'zod';
+
+export const gatewayConfigSchema = z.object({
+  GANTRY_GATEWAY_HOST: z.string().default('127.0.0.1'),
+  GANTRY_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8400),
+  GANTRY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  GANTRY_GATEWAY_DATA_DIR: z.string().default('.gantry/gateway'),
+  GANTRY_GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  GANTRY_GATEWAY_STATS_RETENTION_MS: z.coerce.number().int().positive().default(6 * 3_600_000),
+  GANTRY_GATEWAY_SHADOW_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(16),
+  GANTRY_GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+});
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -1,0 +1,48 @@
+// Prometheus metrics of the data plane, named by Prometheus conventions.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ErrorClass = 'none' | 'client_error' | 'server_error' | 'unreachable' | 'timeout';
+
+export function errorClassOf(status: number): ErrorClass {
+  if (status >= 200 && status < 300) return 'none';
+  return status >= 500 ? 'server_error' : 'client_error';
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'gantry_gateway_requests_total',
+    help: 'Requests answered, by route, variant and error class (none for 2xx)',
+    labelNames: ['route', 'variant', 'error_class'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'gantry_gateway_request_duration_seconds',
+    help: 'Time from request to the end of the answer, successful requests only',
+    labelNames: ['route', 'variant'] as const,
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+  readonly shadow = new Counter({
+    name: 'gantry_gateway_shadow_requests_total',
+    help: 'Mirrored requests by outcome: sent, dropped (candidate saturated), failed',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly weight = new Gauge({
+    name: 'gantry_gateway_route_candidate_weight_percent',
+    help: 'Percent of live traffic routed to the candidate',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+  readonly shadowRate = new Gauge({
+    name: 'gantry_gateway_route_shadow_rate',
+    help: 'Fraction of stable traffic mirrored to the candidate',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gantry_gateway_' });
+  }
+}

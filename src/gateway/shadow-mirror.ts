@@ -1,0 +1,76 @@
+// Mirrors a stable-answered request to the candidate, off the user's path, with bounded
+// concurrency: when the candidate cannot keep up the mirror is dropped and counted, never queued.
+import type { Upstream } from './route-config';
+import type { UpstreamClient } from './upstream-client';
+import type { PairSide, PairStore } from './pair-store';
+import { summariseAnswer } from './answer-text';
+import type { GatewayMetrics } from './metrics';
+import type { WindowStatsStore } from './window-stats';
+
+export interface MirrorRequest {
+  route: string;
+  requestId: string;
+  pathAfterV1: string;
+  body: Buffer | string;
+  isStream: boolean;
+  prompt: string;
+  candidate: Upstream;
+  /** resolves with the stable side once the user's answer has been sent */
+  stableSide: Promise<PairSide>;
+}
+
+export class ShadowMirror {
+  private inFlight = 0;
+
+  constructor(
+    private readonly client: UpstreamClient,
+    private readonly pairs: PairStore,
+    private readonly stats: WindowStatsStore,
+    private readonly metrics: GatewayMetrics,
+    private readonly maxInFlight: number,
+  ) {}
+
+  /** Returns at once; the mirror runs in the background. */
+  mirror(request: MirrorRequest): void {
+    if (this.inFlight >= this.maxInFlight) {
+      this.metrics.shadow.inc({ route: request.route, outcome: 'dropped' });
+      this.stats.recordShadowDrop(request.route);
+      return;
+    }
+    this.inFlight += 1;
+    this.metrics.shadow.inc({ route: request.route, outcome: 'sent' });
+    void this.run(request).finally(() => {
+      this.inFlight -= 1;
+    });
+  }
+
+  private async run(request: MirrorRequest): Promise<void> {
+    const started = performance.now();
+    let candidate: PairSide;
+    try {
+      const response = await this.client.post(request.candidate, request.pathAfterV1, request.body, `${request.requestId}-shadow`);
+      const text = await response.body.text();
+      const latencyMs = performance.now() - started;
+      const summary = summariseAnswer(text, request.isStream && response.status === 200);
+      const ok = response.status >= 200 && response.status < 300;
+      candidate = {
+        status: response.status,
+        latencyMs,
+        answer: ok ? summary.text : null,
+        finishReason: summary.finishReason,
+        completionTokens: summary.completionTokens,
+        ...(ok ? {} : { error: text.slice(0, 500) }),
+      };
+      this.stats.recordRequest(request.route, 'shadow', latencyMs, !ok);
+      if (!ok) this.metrics.shadow.inc({ route: request.route, outcome: 'failed' });
+    } catch (error) {
+      const latencyMs = performance.now() - started;
+      candidate = { status: 0, latencyMs, answer: null, finishReason: null, completionTokens: null, error: (error as Error).message };
+      this.stats.recordRequest(request.route, 'shadow', latencyMs, true);
+      this.metrics.shadow.inc({ route: request.route, outcome: 'failed' });
+    }
+    const stable = await request.stableSide;
+    this.pairs.append({ requestId: request.requestId, time: new Date().toISOString(), route: request.route, prompt: request.prompt, stable, candidate });
+    this.stats.recordPair(request.route);
+  }
+}

@@ -1,0 +1,52 @@
+// Host agent: one per GPU host, on queue `gantry-host.<name>`. Quantizes where the files are and
+// supervises the model servers it starts; after a restart it re-adopts the ones still running.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { pino } from 'pino';
+import { parseEnv } from '../config/parse-env';
+import { hostAgentConfigSchema } from './host-agent-config';
+import { connectionOptions } from '../temporal/connection-config';
+import { pinoSdkLogger } from '../temporal/sdk-logger';
+import { createModelHostActivities } from '../activities';
+import { ServerSupervisor } from '../hosts/server-supervisor';
+import { toolPath } from '../config/toolchain';
+import { hostTaskQueue } from '../workflows/messages';
+
+export function hostActivitiesFor(hostName: string, dataDir: string) {
+  const supervisor = new ServerSupervisor(dataDir);
+  const activities = createModelHostActivities({
+    hostName,
+    supervisor,
+    artifactsDir: join(dataDir, 'artifacts'),
+    binaries: {
+      llamaQuantize: () => toolPath('llamaQuantize'),
+      llamaServer: () => toolPath('llamaServer'),
+      vllm: () => process.env.GANTRY_VLLM ?? 'vllm',
+    },
+  });
+  return { supervisor, activities };
+}
+
+async function main(): Promise<void> {
+  const logger = pino({ name: 'host-agent' });
+  const config = parseEnv(hostAgentConfigSchema, process.env, 'host-agent');
+  const dataDir = config.GANTRY_HOST_DATA_DIR ?? join('.gantry', 'hosts', config.GANTRY_HOST_NAME);
+  Runtime.install({ logger: pinoSdkLogger(logger) });
+  const { supervisor, activities } = hostActivitiesFor(config.GANTRY_HOST_NAME, dataDir);
+  const adopted = supervisor.readopt();
+  if (adopted.length) logger.info({ servers: adopted.map((s) => s.deploymentId) }, 're-adopted running model servers');
+  const connection = await NativeConnection.connect(connectionOptions(config));
+  const worker = await Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: hostTaskQueue(config.GANTRY_HOST_NAME), activities });
+  logger.info({ taskQueue: hostTaskQueue(config.GANTRY_HOST_NAME) }, 'host agent ready');
+  // Model servers outlive the agent on purpose: a restarted agent re-adopts them.
+  await worker.run();
+  await connection.close();
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((error: Error) => {
+    console.error(`host-agent: ${error.message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,55 @@
+// Activity stubs with timeouts and retry policies per group. Long activities heartbeat, and wait
+// for their cancellation to finish so a rollback never races a half-started server.
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import type { ControlPlaneActivities, ModelHostActivities } from '../activities';
+import { CONTROL_TASK_QUEUE, hostTaskQueue } from './messages';
+import { FailureType } from '../errors';
+
+const permanent = Object.values(FailureType);
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: permanent };
+
+/** Pipeline traffic changes: a bounded number of tries, then the rollout fails and cleans up. */
+export const traffic = proxyActivities<ControlPlaneActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '30s',
+  retry: { ...retry, maximumAttempts: 10 },
+});
+
+/** Cleanup traffic changes (rollback, promotion): retried until they succeed. */
+export const cleanupTraffic = proxyActivities<ControlPlaneActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '30s',
+  retry: { ...retry, maximumInterval: '1m' },
+});
+
+/** A metric read that fails becomes an Error verdict for that interval, never a rollback. */
+export const metrics = proxyActivities<ControlPlaneActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '30s',
+  retry: { ...retry, maximumAttempts: 3 },
+});
+
+export function qaActivities(heartbeatTimeoutMs: number): ControlPlaneActivities {
+  return proxyActivities<ControlPlaneActivities>({
+    taskQueue: CONTROL_TASK_QUEUE,
+    startToCloseTimeout: '6h',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: 2 },
+  });
+}
+
+export function hostActivities(host: string, readyTimeoutMs = 120_000): ModelHostActivities {
+  return proxyActivities<ModelHostActivities>({
+    taskQueue: hostTaskQueue(host),
+    startToCloseTimeout: readyTimeoutMs + 10 * 60_000,
+    heartbeatTimeout: '60s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: 3 },
+  });
+}
+
+/** Stopping servers during cleanup: retried until the host agent answers. */
+export function hostCleanup(host: string): ModelHostActivities {
+  return proxyActivities<ModelHostActivities>({ taskQueue: hostTaskQueue(host), startToCloseTimeout: '1m', retry: { ...retry, maximumInterval: '1m' } });
+}

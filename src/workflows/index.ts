@@ -1,0 +1,1 @@
+export { rolloutWorkflow, type RolloutInput, type RolloutResult } from './rollout';

@@ -1,0 +1,150 @@
+// Activities mocked at the seam the design names: same names and types as the real factories, with
+// an in-memory gateway and scripted traffic statistics, so workflow tests exercise every path fast.
+import type { ControlPlaneActivities, ModelHostActivities, Deployment } from '../../src/activities';
+import type { RouteConfig, Upstream } from '../../src/gateway/route-config';
+import { emptyWindow, type WindowStats } from '../../src/analysis/stats';
+import { record } from '../../src/analysis/histogram';
+import type { QaReport } from '../../src/analysis/qa-gate';
+import type { RouteConfigInput } from '../../src/gateway/route-config';
+
+export interface TrafficShape {
+  requests: number;
+  errors: number;
+  latencyMs: number;
+}
+
+export interface FakeWorld {
+  routes: Map<string, RouteConfig>;
+  calls: string[];
+  servers: Map<string, Deployment>;
+  stopped: string[];
+  /** what the gateway reports for each window; called with the route's current state */
+  traffic: (route: RouteConfig | undefined, windowIndex: number) => { stable: TrafficShape; candidate: TrafficShape; shadow: TrafficShape; pairs: number };
+  qaAccuracy: number;
+  failQuantize?: { message: string; type: string };
+  metricsDown: boolean;
+  windows: number;
+}
+
+export function healthyTraffic(): FakeWorld['traffic'] {
+  return (route) => {
+    const candidateShare = (route?.weight ?? 0) / 100;
+    const shadowing = (route?.shadowRate ?? 0) > 0;
+    return {
+      stable: { requests: Math.round(600 * (1 - candidateShare)), errors: 0, latencyMs: 200 },
+      candidate: { requests: Math.round(600 * candidateShare), errors: 0, latencyMs: 190 },
+      shadow: { requests: shadowing ? 600 : 0, errors: 0, latencyMs: 190 },
+      pairs: shadowing ? 600 : 0,
+    };
+  };
+}
+
+export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
+  return {
+    routes: new Map(),
+    calls: [],
+    servers: new Map(),
+    stopped: [],
+    traffic: healthyTraffic(),
+    qaAccuracy: 1,
+    metricsDown: false,
+    windows: 0,
+    ...overrides,
+  };
+}
+
+function variant(shape: TrafficShape): WindowStats['stable'] {
+  const stats = { requests: shape.requests, errors: shape.errors, latency: { counts: {}, total: 0, sumMs: 0 } };
+  for (let i = 0; i < shape.requests - shape.errors; i++) record(stats.latency, shape.latencyMs);
+  return stats;
+}
+
+async function applicationFailure(message: string, type: string): Promise<never> {
+  const { ApplicationFailure } = await import('@temporalio/common');
+  throw ApplicationFailure.nonRetryable(message, type);
+}
+
+export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
+  const set = (route: string, config: RouteConfigInput): RouteConfig => {
+    const full: RouteConfig = { weight: 0, shadowRate: 0, stickyHeader: 'x-session-id', ...config };
+    world.routes.set(route, full);
+    world.calls.push(`route ${route} weight=${full.weight} shadow=${full.shadowRate} candidate=${full.candidate ? 'yes' : 'no'}`);
+    return full;
+  };
+  return {
+    async runQaSuite(input): Promise<QaReport> {
+      world.calls.push(`qa ${input.endpoint}`);
+      const passed = world.qaAccuracy >= input.gate.minAccuracy;
+      return {
+        cases: 10,
+        passed: Math.round(world.qaAccuracy * 10),
+        errors: 0,
+        accuracy: world.qaAccuracy,
+        errorRate: 0,
+        p95Ms: 100,
+        checks: [],
+        passedGate: passed,
+        summary: `accuracy ${world.qaAccuracy * 100}% (min ${input.gate.minAccuracy * 100}%)`,
+        failures: [],
+      };
+    },
+    async getRoute({ route }) {
+      return world.routes.get(route) ?? null;
+    },
+    async createRoute({ route, stable }) {
+      return set(route, { stable });
+    },
+    async setCandidateTraffic({ route, rolloutId, candidate, weight, shadowRate }) {
+      const current = world.routes.get(route);
+      if (!current) return applicationFailure(`route "${route}" does not exist`, 'GATEWAY_REJECTED');
+      return set(route, { ...current, candidate, weight, shadowRate, rolloutId });
+    },
+    async detachCandidate({ route, rolloutId }) {
+      const current = world.routes.get(route);
+      if (!current || (current.rolloutId && current.rolloutId !== rolloutId)) return current ?? null;
+      const { candidate: _c, rolloutId: _r, ...rest } = current;
+      return set(route, { ...rest, weight: 0, shadowRate: 0 });
+    },
+    async promoteCandidate({ route }) {
+      const current = world.routes.get(route) as RouteConfig;
+      const { candidate, rolloutId: _r, ...rest } = current;
+      set(route, { ...rest, stable: candidate as Upstream, weight: 0, shadowRate: 0 });
+      return { previousStable: current.stable };
+    },
+    async collectWindow({ route, fromMs, toMs }) {
+      if (world.metricsDown) throw new Error('metric store unreachable');
+      const shape = world.traffic(world.routes.get(route), world.windows++);
+      return {
+        ...emptyWindow(fromMs, toMs),
+        stable: variant(shape.stable),
+        candidate: variant(shape.candidate),
+        shadow: variant(shape.shadow),
+        pairs: shape.pairs,
+      };
+    },
+  };
+}
+
+export function fakeHost(world: FakeWorld, host = 'local'): ModelHostActivities {
+  return {
+    async inspectModel({ path }) {
+      return { path, sha256: 'a'.repeat(64), sizeBytes: 1000, ggufVersion: 3, quantType: null };
+    },
+    async quantizeModel({ source, type, rolloutId }) {
+      world.calls.push(`quantize ${source} ${type}`);
+      if (world.failQuantize) return applicationFailure(world.failQuantize.message, world.failQuantize.type);
+      return { path: `/artifacts/${rolloutId}/model.${type}.gguf`, sha256: 'b'.repeat(64), sizeBytes: 500, ggufVersion: 3, quantType: type };
+    },
+    async startModelServer({ deploymentId, modelPath }) {
+      world.calls.push(`start ${deploymentId}`);
+      const deployment = { host, deploymentId, endpoint: `http://127.0.0.1:${9000 + world.servers.size}/v1`, pid: 1000 + world.servers.size, modelPath };
+      world.servers.set(deploymentId, deployment);
+      return deployment;
+    },
+    async stopModelServer({ deploymentId }) {
+      world.calls.push(`stop ${deploymentId}`);
+      world.stopped.push(deploymentId);
+      return { stopped: world.servers.delete(deploymentId) };
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// Every lifecycle path of rolloutWorkflow on the time-skipping test server: weeks run in seconds.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
+import { newWorld, healthyTraffic, type FakeWorld } from '../helpers/fake-activities';
+import { weeksLongSpec } from '../helpers/specs';
+import { rolloutWorkflow } from '../../src/workflows';
+import { CONTROL_TASK_QUEUE, rollbackSignal, statusQuery } from '../../src/workflows/messages';
+import type { RolloutSpec } from '../../src/config/spec';
+import type { RolloutStatus } from '../../src/workflows/rollout-state';
+
+let env: TestWorkflowEnvironment;
+let counter = 0;
+
+before(async () => {
+  env = await timeSkippingEnv();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+async function run(world: FakeWorld, spec: RolloutSpec = weeksLongSpec()) {
+  const workflowId = `rollout-test-${++counter}`;
+  return withWorkers(env, world, () =>
+    env.client.workflow.execute(rolloutWorkflow, { workflowId, taskQueue: CONTROL_TASK_QUEUE, args: [{ rolloutId: workflowId, spec, startedBy: 'test' }] }),
+  );
+}
+
+describe('rolloutWorkflow', () => {
+  it('promotes after a 7-day shadow and 11 days of canary steps, in seconds', async () => {
+    const world = newWorld();
+    const started = Date.now();
+    const result = await run(world);
+    assert.equal(result.outcome, 'Promoted', result.reason);
+    assert.ok(Date.now() - started < 60_000, 'the 18-day rollout should finish in well under a minute');
+    // every phase ran, in order
+    const phases = result.status.timeline.map((t) => t.phase);
+    for (const phase of ['QA', 'Quantize', 'Deploy', 'Shadow', 'Canary', 'Evaluation', 'Promoting', 'Promoted']) assert.ok(phases.includes(phase as never), `missing ${phase}`);
+    // the route now serves the candidate as stable, with no candidate left
+    const route = world.routes.get('chat');
+    assert.equal(route?.stable.deployment?.id, 'rollout-test-1-candidate');
+    assert.equal(route?.candidate, undefined);
+    assert.equal(route?.weight, 0);
+    // the old stable and the QA server are stopped, the new stable is not
+    assert.ok(world.stopped.includes('chat-stable-rollout-test-1'));
+    assert.ok(world.stopped.includes('rollout-test-1-qa'));
+    assert.ok(!world.stopped.includes('rollout-test-1-candidate'));
+    // weights went up step by step: 0 (shadow) then 1, 5, 25, 50, 100
+    const weights = world.calls.filter((c) => c.startsWith('route chat') && c.includes('candidate=yes')).map((c) => Number(/weight=(\d+)/.exec(c)?.[1]));
+    assert.deepEqual([...new Set(weights)], [0, 1, 5, 25, 50, 100]);
+    // hourly analyses: 7*24 in shadow + 11*24 in canary
+    assert.equal(result.status.analyses, (7 + 11) * 24);
+    assert.equal(result.status.shadowTotals.pairs, 7 * 24 * 600);
+    assert.equal(result.status.evaluation?.promote, true);
+  });
+
+  it('rolls back automatically when the candidate breaches the error-rate rule in a canary step', async () => {
+    const healthy = healthyTraffic();
+    const world = newWorld({
+      traffic: (route, index) => {
+        const shape = healthy(route, index);
+        // from the 5% step on, the candidate fails a third of its requests
+        if ((route?.weight ?? 0) >= 5) shape.candidate.errors = Math.round(shape.candidate.requests / 3);
+        return shape;
+      },
+    });
+    const result = await run(world);
+    assert.equal(result.outcome, 'RolledBack');
+    assert.match(result.reason, /canary step 2 \(5%\): .*error rate/);
+    assert.equal(result.status.consecutiveFailures, 2, 'failureLimit 2 means two failed checks in a row');
+    const route = world.routes.get('chat');
+    assert.equal(route?.candidate, undefined);
+    assert.equal(route?.weight, 0);
+    assert.ok(world.stopped.includes('rollout-test-2-candidate'));
+    // weight 0 was set before the candidate server was stopped
+    const detachAt = world.calls.findIndex((c) => c === 'route chat weight=0 shadow=0 candidate=no');
+    const stopAt = world.calls.indexOf('stop rollout-test-2-candidate');
+    assert.ok(detachAt >= 0 && detachAt < stopAt);
+  });
+
+  it('rolls back in the shadow phase when mirrored answers fail', async () => {
+    const healthy = healthyTraffic();
+    const world = newWorld({
+      traffic: (route, index) => {
+        const shape = healthy(route, index);
+        shape.shadow.errors = Math.round(shape.shadow.requests / 2);
+        return shape;
+      },
+    });
+    const result = await run(world);
+    assert.equal(result.outcome, 'RolledBack');
+    assert.match(result.reason, /^shadow analysis: /);
+    assert.equal(result.status.step, -1, 'no canary step was reached');
+    assert.ok(!world.calls.some((c) => /weight=[1-9]/.test(c)), 'no live traffic ever reached the candidate');
+  });
+
+  it('takes the operator rollback signal during a canary step', async () => {
+    const world = newWorld();
+    const workflowId = `rollout-test-${++counter}`;
+    const result = await withWorkers(env, world, async () => {
+      const handle = await env.client.workflow.start(rolloutWorkflow, {
+        workflowId,
+        taskQueue: CONTROL_TASK_QUEUE,
+        args: [{ rolloutId: workflowId, spec: weeksLongSpec(), startedBy: 'test' }],
+      });
+      let status: RolloutStatus;
+      do {
+        await env.sleep('6h');
+        status = await handle.query(statusQuery);
+      } while (!(status.phase === 'Canary' && status.step === 2));
+      await handle.signal(rollbackSignal, { reason: 'support tickets about tone', by: 'alice' });
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'RolledBack');
+    assert.equal(result.reason, 'operator rollback by alice: support tickets about tone');
+    assert.equal(result.status.step, 2);
+    assert.deepEqual(
+      result.status.audit.map((a) => [a.by, a.action]),
+      [['test', 'start'], ['alice', 'rollback']],
+    );
+    assert.equal(world.routes.get('chat')?.weight, 0);
+    assert.ok(world.stopped.includes(`${workflowId}-candidate`));
+  });
+
+  it('stops at the QA gate when accuracy is below the gate, before quantizing', async () => {
+    const world = newWorld({ qaAccuracy: 0.3 });
+    const result = await run(world);
+    assert.equal(result.outcome, 'RolledBack');
+    assert.match(result.reason, /^QA gate failed: accuracy 30%/);
+    assert.ok(!world.calls.some((c) => c.startsWith('quantize')));
+    assert.deepEqual([...world.servers.keys()], [], 'the QA server was stopped');
+  });
+
+  it('ends Failed with the cause when quantization fails, leaving nothing running', async () => {
+    const world = newWorld({ failQuantize: { message: 'model file not found: /models/candidate-f16.gguf', type: 'MODEL_NOT_FOUND' } });
+    await assert.rejects(run(world), (error: unknown) => {
+      assert.ok(error instanceof WorkflowFailedError);
+      const cause = error.cause;
+      assert.ok(cause instanceof ApplicationFailure);
+      assert.equal(cause.type, 'MODEL_NOT_FOUND');
+      assert.match(cause.message, /model file not found/);
+      return true;
+    });
+    assert.deepEqual([...world.servers.keys()], []);
+  });
+
+  it('treats a metric-store outage as Error verdicts, never as a rollback, and does not promote on no data', async () => {
+    const world = newWorld({ metricsDown: true });
+    const spec = weeksLongSpec({ shadow: undefined, canary: { steps: [{ weight: 10, duration: '6h' }] } });
+    const result = await run(world, spec);
+    assert.equal(result.status.recentVerdicts.every((v) => v.verdict === 'Error'), true);
+    assert.equal(result.status.consecutiveFailures, 0);
+    assert.equal(result.outcome, 'RolledBack');
+    assert.match(result.reason, /^evaluation: 0 candidate samples/);
+  });
+});
