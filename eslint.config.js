@@ -19,6 +19,8 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
+      // a promise returned from inside try/finally escapes the finally: await it there
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
     },
   },
   {

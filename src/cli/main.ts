@@ -1,0 +1,16 @@
+// The gantry CLI. Errors end as one line naming the problem and an exit code that means something.
+import { Command } from 'commander';
+import { registerDevCommands } from './dev/commands';
+import { registerRolloutCommands } from './rollout/commands';
+import { registerTrafficCommands } from './traffic/replay';
+import { exitCodeFor } from './exit-codes';
+
+const program = new Command('gantry').description('Roll new LLM model versions into production safely, as durable Temporal workflows').showHelpAfterError();
+registerDevCommands(program);
+registerRolloutCommands(program);
+registerTrafficCommands(program);
+
+program.parseAsync(process.argv).catch((error: Error) => {
+  process.stderr.write(`gantry: ${error.message.split('\n')[0]}\n`);
+  process.exitCode = exitCodeFor(error);
+});

@@ -1,0 +1,50 @@
+// Human-readable rollout status: one screen an operator can read at a glance.
+import type { RolloutStatus } from '../../workflows/rollout-state';
+import { formatDuration } from '../../config/duration';
+import { errorRate, p95, type VariantStats } from '../../analysis/stats';
+
+const pct = (v: number | undefined): string => (v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
+const msText = (v: number | undefined): string => (v === undefined ? '-' : `${Math.round(v)}ms`);
+
+export function variantLine(name: string, stats: VariantStats): string {
+  return `${name.padEnd(10)} ${String(stats.requests).padStart(7)} req  errors ${pct(errorRate(stats)).padStart(6)}  p95 ${msText(p95(stats)).padStart(7)}`;
+}
+
+/** A one-line summary for `watch`: phase, step, weights, time left, last verdict. */
+export function progressLine(status: RolloutStatus, now: number): string {
+  const parts: string[] = [status.phase];
+  if (status.phase === 'Canary') parts.push(`step ${status.step + 1}/${status.steps}`);
+  parts.push(`weight ${status.weight}%`);
+  if (status.shadowRate > 0) parts.push(`shadow ${Math.round(status.shadowRate * 100)}%`);
+  if (status.waitUntil) parts.push(`${formatDuration(Math.max(0, status.waitUntil - now))} left`);
+  if (status.lastVerdict) parts.push(`last check ${status.lastVerdict.verdict}: ${status.lastVerdict.summary}`);
+  return parts.join(' | ');
+}
+
+export function formatStatus(status: RolloutStatus, now: number, link: string): string {
+  const lines = [
+    `rollout   ${status.rolloutId}  (route ${status.route})`,
+    `phase     ${status.phase}${status.outcome && status.outcome !== status.phase ? `  → ${status.outcome}` : ''}`,
+    `progress  ${progressLine(status, now)}`,
+  ];
+  if (status.reason) lines.push(`reason    ${status.reason}`);
+  if (status.qa) lines.push(`QA        ${status.qa.passed}/${status.qa.cases} passed, accuracy ${pct(status.qa.accuracy)}, p95 ${msText(status.qa.p95Ms ?? undefined)} → ${status.qa.passedGate ? 'pass' : 'FAIL'}`);
+  if (status.artifact) lines.push(`artifact  ${status.artifact.path} (${(status.artifact.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${status.artifact.sha256.slice(0, 16)}…)`);
+  if (status.candidate) lines.push(`candidate ${status.candidate.endpoint} on host ${status.candidate.host}`);
+  if (status.shadowTotals.shadow.requests > 0) {
+    lines.push('shadow    ' + variantLine('stable', status.shadowTotals.stable), '          ' + variantLine('mirrored', status.shadowTotals.shadow), `          ${status.shadowTotals.pairs} pairs recorded, ${status.shadowTotals.shadowDropped} mirrors dropped`);
+  }
+  if (status.canaryTotals.candidate.requests + status.canaryTotals.stable.requests > 0) {
+    lines.push('canary    ' + variantLine('stable', status.canaryTotals.stable), '          ' + variantLine('candidate', status.canaryTotals.candidate));
+  }
+  if (status.evaluation) {
+    lines.push(`evaluation ${status.evaluation.promote ? 'PROMOTE' : 'ROLL BACK'}`);
+    for (const check of status.evaluation.checks) lines.push(`  ${check.ok === true ? 'ok  ' : check.ok === false ? 'FAIL' : 'n/a '} ${check.detail}`);
+  }
+  if (status.audit.length) {
+    lines.push('audit');
+    for (const entry of status.audit) lines.push(`  ${new Date(entry.at).toISOString()}  ${entry.by}: ${entry.action} — ${entry.reason}`);
+  }
+  lines.push(`Web UI    ${link}`);
+  return lines.join('\n');
+}
