@@ -1,0 +1,71 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadSpec, parseSpec } from '../../src/config/load-spec';
+import { parseDuration, formatDuration } from '../../src/config/duration';
+import { GantryError } from '../../src/errors';
+
+const valid = `
+name: demo
+route: chat
+candidate: { model: ./m.gguf }
+canary: { steps: [{ weight: 10, duration: 1h }, { weight: 100, duration: 2d }] }
+`;
+
+describe('durations', () => {
+  it('parses human durations', () => {
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('30s'), 30_000);
+    assert.equal(parseDuration('1.5h'), 5_400_000);
+    assert.equal(parseDuration('7d'), 604_800_000);
+    assert.equal(parseDuration('2w'), 1_209_600_000);
+    assert.throws(() => parseDuration('7 days'), /not a duration/);
+  });
+  it('formats the two largest units', () => {
+    assert.equal(formatDuration(90_061_000), '1d1h');
+    assert.equal(formatDuration(59_000), '59s');
+  });
+});
+
+describe('rollout spec', () => {
+  it('fills defaults and converts durations to milliseconds', () => {
+    const spec = parseSpec(valid, 'spec.yaml');
+    assert.equal(spec.canary.steps[1]?.duration, 172_800_000);
+    assert.equal(spec.analysis.interval, 60_000);
+    assert.equal(spec.candidate.engine, 'llama.cpp');
+    assert.equal(spec.candidate.server.contextSize, 2048);
+    assert.equal(spec.analysis.promote.minSamples, 200);
+  });
+
+  it('loads the shipped examples and resolves paths against the spec folder', () => {
+    for (const file of ['configs/rollouts/quickstart.yaml', 'configs/rollouts/bad-candidate.yaml', 'configs/rollouts/weeks-long.yaml']) {
+      const spec = loadSpec(file);
+      assert.ok(spec.candidate.model.startsWith('/'), spec.candidate.model);
+    }
+    const quick = loadSpec('configs/rollouts/quickstart.yaml');
+    assert.match(quick.candidate.server.chatTemplateFile ?? '', /\/configs\/templates\/question-answer\.jinja$/);
+  });
+
+  const invalid: [string, string, RegExp][] = [
+    ['a missing field', valid.replace('route: chat\n', ''), /spec.yaml: route: /],
+    ['a bad duration', valid.replace('1h', 'one hour'), /spec.yaml: canary.steps\[0\].duration: "one hour" is not a duration/],
+    ['a weight above 100', valid.replace('weight: 100', 'weight: 150'), /canary.steps\[1\].weight: /],
+    ['decreasing weights', valid.replace('weight: 10,', 'weight: 60,').replace('weight: 100', 'weight: 50'), /canary.steps: weights must not decrease/],
+    ['an unknown field', `${valid}\nshadoww: { duration: 1d }`, /\(root\): .*shadoww/],
+    ['an unknown engine', valid.replace('{ model: ./m.gguf }', '{ model: ./m.gguf, engine: tgi }'), /candidate.engine: /],
+    ['no canary steps', valid.replace(/canary: .*\n/, 'canary: { steps: [] }\n'), /canary.steps: /],
+    ['YAML that does not parse', 'name: [unclosed', /not valid YAML/],
+    ['a bad name', valid.replace('name: demo', 'name: Demo Rollout'), /name: lowercase letters/],
+  ];
+  for (const [what, text, message] of invalid) {
+    it(`rejects ${what} with the field path`, () => {
+      assert.throws(
+        () => parseSpec(text, 'spec.yaml'),
+        (error: unknown) => error instanceof GantryError && error.type === 'INVALID_SPEC' && message.test(error.message) && !error.message.includes('\n'),
+      );
+    });
+  }
+
+  it('names an unreadable spec file', () => {
+    assert.throws(() => loadSpec('/nonexistent/spec.yaml'), /\/nonexistent\/spec.yaml: cannot read the spec file/);
+  });
+});
