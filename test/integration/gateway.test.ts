@@ -1,0 +1,156 @@
+// The gateway over real sockets, in front of a real llama-server serving Gemma 3 270M, driven by
+// the official openai client.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { request } from 'undici';
+import { ServerSupervisor } from '../../src/hosts/server-supervisor';
+import { llamaServerCommand } from '../../src/adapters/model-server-engine';
+import { serverOptionsSchema } from '../../src/config/spec';
+import { toolPath } from '../../src/config/toolchain';
+import { freePort } from '../../src/hosts/free-port';
+import { RouteTable } from '../../src/gateway/route-table';
+import { startGateway, type GatewayHarness } from '../helpers/gateway-harness';
+import { chatTemplate, gemmaQ4 } from '../helpers/real-models';
+
+let supervisor: ServerSupervisor;
+let upstream: string;
+let gateway: GatewayHarness;
+let client: OpenAI;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+before(async () => {
+  supervisor = new ServerSupervisor(mkdtempSync(join(tmpdir(), 'gantry-host-')));
+  const options = serverOptionsSchema.parse({ contextSize: 1024, threads: 1, parallel: 2, chatTemplateFile: chatTemplate });
+  const server = await supervisor.start('gw-upstream', gemmaQ4(), 'llama.cpp', (port) => llamaServerCommand(toolPath('llamaServer'), { engine: 'llama.cpp', modelPath: gemmaQ4(), port, host: '127.0.0.1', servedName: 'chat', options }), 60_000, () => undefined);
+  upstream = server.endpoint;
+  gateway = await startGateway();
+  await gateway.admin.setRoute('chat', { stable: { url: upstream, label: 'stable' } });
+  client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+});
+
+after(async () => {
+  await gateway?.close();
+  await supervisor?.stopAll();
+});
+
+const question = { model: 'chat', messages: [{ role: 'user' as const, content: 'What is the capital of France?' }], max_tokens: 10, temperature: 0, stop: ['\n'] };
+
+describe('gateway data plane', () => {
+  it('answers the openai client exactly as the upstream does, streaming and not', async () => {
+    const direct = await new OpenAI({ baseURL: upstream, apiKey: 'x', maxRetries: 0 }).chat.completions.create(question);
+    const through = await client.chat.completions.create(question);
+    assert.equal(through.choices[0]?.message.content, direct.choices[0]?.message.content);
+    assert.match(through.choices[0]?.message.content ?? '', /Paris/);
+
+    const stream = await client.chat.completions.create({ ...question, stream: true });
+    let streamed = '';
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
+    assert.equal(streamed, direct.choices[0]?.message.content);
+  });
+
+  it('lists routes as models', async () => {
+    const models = await client.models.list();
+    assert.deepEqual(models.data.map((m) => m.id), ['chat']);
+  });
+
+  it('splits by weight and keeps a session on one variant', async () => {
+    await gateway.admin.setRoute('chat', { stable: { url: upstream, label: 'stable' }, candidate: { url: upstream, label: 'candidate' }, weight: 50 });
+    const variantOf = async (session: string): Promise<string | null> => {
+      const { response } = await client.chat.completions.create({ ...question, max_tokens: 2 }, { headers: { 'x-session-id': session } }).withResponse();
+      return response.headers.get('x-gantry-variant');
+    };
+    const seen = new Set<string | null>();
+    for (const session of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']) {
+      const first = await variantOf(session);
+      assert.equal(await variantOf(session), first, `session ${session} moved`);
+      seen.add(first);
+    }
+    assert.deepEqual([...seen].sort(), ['candidate', 'stable']);
+  });
+
+  it('mirrors to the candidate and records both answers to the same prompt', async () => {
+    await gateway.admin.setRoute('chat', { stable: { url: upstream }, candidate: { url: upstream }, weight: 0, shadowRate: 1 });
+    const everything = () => gateway.admin.windowStats('chat', 0, Date.now() + 60_000);
+    const before = await everything();
+    await client.chat.completions.create(question);
+    const stream = await client.chat.completions.create({ ...question, stream: true });
+    for await (const _ of stream) {
+      // drain
+    }
+    let pairs = await gateway.admin.recentPairs('chat', 10);
+    for (let i = 0; i < 40 && pairs.length < 2; i++) {
+      await sleep(250);
+      pairs = await gateway.admin.recentPairs('chat', 10);
+    }
+    assert.equal(pairs.length, 2);
+    for (const pair of pairs) {
+      assert.match(pair.prompt, /user: What is the capital of France\?/);
+      assert.equal(pair.stable.status, 200);
+      assert.equal(pair.candidate.status, 200);
+      assert.equal(pair.candidate.answer, pair.stable.answer, 'same model, temperature 0: same answer');
+      assert.match(pair.stable.answer ?? '', /Paris/);
+    }
+    const after = await everything();
+    assert.equal(after.stable.requests - before.stable.requests, 2);
+    assert.equal(after.shadow.requests - before.shadow.requests, 2);
+    assert.equal(after.pairs - before.pairs, 2);
+  });
+
+  it('exposes per-variant metrics in Prometheus format', async () => {
+    const response = await request(`${gateway.url}/metrics`);
+    const text = await response.body.text();
+    assert.match(text, /gantry_gateway_requests_total\{route="chat",variant="stable",error_class="none"\} \d+/);
+    assert.match(text, /gantry_gateway_request_duration_seconds_bucket\{le="0\.5",route="chat",variant="stable"\}/);
+    assert.match(text, /gantry_gateway_shadow_requests_total\{route="chat",outcome="sent"\} 2/);
+  });
+
+  it('persists routes so a restarted gateway comes back with the same weights', async () => {
+    await gateway.admin.setRoute('chat', { stable: { url: upstream }, candidate: { url: upstream }, weight: 25, shadowRate: 0.5 });
+    const reloaded = new RouteTable(join(gateway.dataDir, 'routes.json'));
+    assert.equal(reloaded.get('chat')?.weight, 25);
+    assert.equal(reloaded.get('chat')?.shadowRate, 0.5);
+  });
+});
+
+describe('gateway bad input', () => {
+  const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
+    const response = await request(`${gateway.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    return { status: response.statusCode, body: (await response.body.json()) as { error?: { message: string; type: string } } };
+  };
+
+  it('answers invalid JSON, a missing model and an unknown model with OpenAI-style errors', async () => {
+    const invalid = await post('/v1/chat/completions', '{"model": ');
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.body.error?.type, 'invalid_request_error');
+    const noModel = await post('/v1/chat/completions', '{"messages": []}');
+    assert.equal(noModel.status, 400);
+    assert.match(noModel.body.error?.message ?? '', /"model" is required/);
+    const unknown = await post('/v1/chat/completions', '{"model": "gpt-7", "messages": []}');
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body.error?.message ?? '', /the model "gpt-7" does not exist/);
+    const tooLarge = await post('/v1/chat/completions', JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(100_000) }] }));
+    assert.equal(tooLarge.status, 413);
+  });
+
+  it('answers 502 naming the variant when its upstream is down', async () => {
+    await gateway.admin.setRoute('down', { stable: { url: `http://127.0.0.1:${await freePort()}/v1` } });
+    const result = await post('/v1/chat/completions', JSON.stringify({ ...question, model: 'down' }));
+    assert.equal(result.status, 502);
+    assert.match(result.body.error?.message ?? '', /the stable model server is unreachable/);
+  });
+
+  it('refuses admin calls without the right token', async () => {
+    for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${gateway.token}`]) {
+      const response = await request(`${gateway.url}/admin/routes`, { headers: authorization ? { authorization } : {} });
+      assert.equal(response.statusCode, 401);
+      await response.body.dump();
+    }
+    const bad = await request(`${gateway.url}/admin/routes/chat`, { method: 'PUT', body: JSON.stringify({ stable: { url: 'not a url' } }), headers: { authorization: `Bearer ${gateway.token}`, 'content-type': 'application/json' } });
+    assert.equal(bad.statusCode, 400);
+    assert.match(((await bad.body.json()) as { error: { message: string } }).error.message, /invalid route: stable\.url/);
+  });
+});
