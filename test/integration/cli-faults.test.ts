@@ -61,7 +61,7 @@ describe('CLI faults', () => {
     const suite = join(dir, 'suite.jsonl');
     writeFileSync(suite, '{"prompt": "What is 2+2?"}\n');
     const spec = compressedSpec('chat');
-    const result = await stack.cli(['rollout', 'start', writeSpec({ ...spec, qa: { ...spec.qa, suite } as typeof spec.qa })]);
+    const result = await stack.cli(['rollout', 'start', writeSpec({ ...spec, qa: { ...spec.qa, suite } })]);
     assert.equal(result.exitCode, ExitCode.INVALID_INPUT);
     assert.match(oneLine(result.stderr), /qa\.suite: .*suite\.jsonl:1: expected: /);
   });
