@@ -1,7 +1,7 @@
 // Activities of a host agent: quantize on the host holding the files, start/stop model servers.
 // Thin adapters: the tools and the supervisor do the work; these map faults to failure types.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { basename, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { FailureType } from '../errors';
@@ -84,7 +84,7 @@ export function createModelHostActivities(deps: ModelHostDeps) {
         ctx.cancellationSignal,
       );
     } catch (error) {
-      if (ctx.cancellationSignal.aborted) throw error;
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('quantize cancelled');
       throw ApplicationFailure.nonRetryable((error as Error).message, FailureType.QUANTIZE_FAILED);
     }
     // Never serve what the tool claims to have written without checking it.
@@ -110,14 +110,15 @@ export function createModelHostActivities(deps: ModelHostDeps) {
     try {
       const record = await deps.supervisor.start(input.deploymentId, input.modelPath, input.engine, build, input.readyTimeoutMs, (elapsedMs) => {
         ctx.heartbeat({ waitingForHealthMs: elapsedMs });
-        if (ctx.cancellationSignal.aborted) throw new Error('start cancelled');
+        if (ctx.cancellationSignal.aborted) throw new CancelledFailure('start cancelled');
       });
       return { host: deps.hostName, deploymentId: record.deploymentId, endpoint: record.endpoint, pid: record.pid, modelPath: record.modelPath };
     } catch (error) {
       if (error instanceof ServerStartError && error.kind !== 'port') {
         throw ApplicationFailure.nonRetryable(error.message, error.kind === 'unhealthy' ? FailureType.SERVER_NOT_HEALTHY : FailureType.SERVER_START_FAILED);
       }
-      throw error; // a port taken in a race, or a cancellation: retry or stop as Temporal decides
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('start cancelled');
+      throw error; // a port taken in a race: retried
     }
   }
 

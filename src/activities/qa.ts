@@ -1,7 +1,7 @@
 // QA gate activity: runs an eval suite against a served model through the official openai client.
 import { readFile } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import { FailureType } from '../errors';
 import { parseEvalSuite } from '../analysis/eval-suite';
@@ -54,7 +54,7 @@ export function createQaActivities(deps: QaDeps) {
         const answer = completion.choices[0]?.message?.content ?? '';
         outcomes.push({ id: evalCase.id, passed: scoreAnswer(evalCase, answer), latencyMs: performance.now() - started, answer });
       } catch (error) {
-        if (ctx.cancellationSignal.aborted) throw error;
+        if (ctx.cancellationSignal.aborted) throw new CancelledFailure('QA suite cancelled');
         outcomes.push({ id: evalCase.id, passed: false, latencyMs: performance.now() - started, error: (error as Error).message });
       }
     }

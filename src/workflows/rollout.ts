@@ -57,7 +57,8 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
   try {
     decision = await pipeline.run(() => runPipeline(spec, rolloutId, status));
   } catch (error) {
-    if (operatorRollback && isCancellation(error)) {
+    // The operator's rollback wins whatever the cancelled pipeline threw on its way out.
+    if (operatorRollback) {
       await CancellationScope.nonCancellable(() => rollback(spec, status, `operator rollback by ${operatorRollback?.by}: ${operatorRollback?.reason}`));
       return finish(status, 'RolledBack');
     }
