@@ -3,10 +3,14 @@ export { createModelHostActivities, type ModelHostActivities, type ModelArtifact
 export { createQaActivities, defaultQaDeps, type QaActivities } from './qa';
 export { createTrafficActivities, type TrafficActivities } from './traffic';
 export { createMetricActivities, type MetricActivities } from './metrics';
+export { createNotificationActivities, type NotificationActivities } from './notifications';
+export { createScheduleActivities, type ScheduleActivities } from './schedules';
 
 import type { QaActivities } from './qa';
 import type { TrafficActivities } from './traffic';
 import type { MetricActivities } from './metrics';
+import type { NotificationActivities } from './notifications';
+import type { ScheduleActivities } from './schedules';
 
 /** Everything the orchestrator worker registers on the control-plane task queue. */
-export type ControlPlaneActivities = QaActivities & TrafficActivities & MetricActivities;
+export type ControlPlaneActivities = QaActivities & TrafficActivities & MetricActivities & NotificationActivities & ScheduleActivities;

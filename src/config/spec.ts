@@ -81,7 +81,44 @@ export const shadowSchema = z
   })
   .strict();
 
-export const canaryStepSchema = z.object({ weight: percent, duration: duration }).strict();
+const gateTimeoutAction = z.enum(['rollback', 'hold']);
+
+export const canaryStepSchema = z
+  .object({
+    weight: percent,
+    /** how long the step soaks before it may end */
+    duration: duration,
+    /** auto: ends when the duration is over; manual: then waits for approve; schedule: then waits for a scheduled (or operator) advance */
+    advance: z.enum(['auto', 'manual', 'schedule']).default('auto'),
+    /** how long a manual or schedule gate waits before onTimeout applies; unset waits for ever */
+    gateTimeout: duration.optional(),
+    onTimeout: gateTimeoutAction.default('hold'),
+  })
+  .strict();
+
+export const promotionSchema = z
+  .object({
+    requireApproval: z.boolean().default(false),
+    approvalTimeout: duration.optional(),
+    onTimeout: gateTimeoutAction.default('hold'),
+  })
+  .strict()
+  .prefault({});
+
+export const alertLevels = ['INFO', 'WARNING', 'CRITICAL', 'EMERGENCY'] as const;
+export const notificationEvents = ['started', 'phase', 'step', 'paused', 'resumed', 'gate', 'rolled-back', 'promoted', 'failed'] as const;
+
+export const webhookSchema = z
+  .object({
+    url: z.url(),
+    format: z.enum(['json', 'slack']).default('json'),
+    /** only these events; all when unset */
+    events: z.array(z.enum(notificationEvents)).optional(),
+    minLevel: z.enum(alertLevels).default('INFO'),
+  })
+  .strict();
+
+export const notificationsSchema = z.object({ webhooks: z.array(webhookSchema).default([]) }).strict().prefault({});
 
 export const rollbackRulesSchema = z
   .object({
@@ -137,6 +174,8 @@ export const rolloutSpecSchema = z
       })
       .strict(),
     analysis: analysisSchema,
+    promotion: promotionSchema,
+    notifications: notificationsSchema,
   })
   .strict();
 
@@ -149,3 +188,7 @@ export type RollbackRules = z.output<typeof rollbackRulesSchema>;
 export type PromoteRules = z.output<typeof promoteRulesSchema>;
 export type QaSpec = NonNullable<RolloutSpec['qa']>;
 export type QaGate = QaSpec['gate'];
+export type CanaryStep = RolloutSpec['canary']['steps'][number];
+export type Webhook = z.output<typeof webhookSchema>;
+export type AlertLevel = (typeof alertLevels)[number];
+export type NotificationEvent = (typeof notificationEvents)[number];

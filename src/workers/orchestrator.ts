@@ -5,21 +5,25 @@ import { pino } from 'pino';
 import { parseEnv } from '../config/parse-env';
 import { orchestratorConfigSchema, type OrchestratorConfig } from './orchestrator-config';
 import { connectionOptions } from '../temporal/connection-config';
+import { connectClient } from '../temporal/client';
 import { pinoSdkLogger } from '../temporal/sdk-logger';
-import { createMetricActivities, createQaActivities, createTrafficActivities, defaultQaDeps } from '../activities';
+import { Client } from '@temporalio/client';
+import { createMetricActivities, createNotificationActivities, createQaActivities, createScheduleActivities, createTrafficActivities, defaultQaDeps } from '../activities';
 import { createMetricProvider } from '../activities/metric-provider';
 import { GatewayAdminClient } from '../gateway/admin-client';
 import { CONTROL_TASK_QUEUE } from '../workflows/messages';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export function controlPlaneActivities(config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN'>) {
+export function controlPlaneActivities(config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN'>, temporalClient: () => Promise<Client>) {
   const gateway = new GatewayAdminClient(config.GANTRY_GATEWAY_URL, config.GANTRY_ADMIN_TOKEN);
   const provider = createMetricProvider({ kind: 'gateway', url: config.GANTRY_GATEWAY_URL, token: config.GANTRY_ADMIN_TOKEN });
   return {
     ...createQaActivities(defaultQaDeps),
     ...createTrafficActivities({ gateway }),
     ...createMetricActivities({ provider }),
+    ...createNotificationActivities({ timeoutMs: 5_000 }),
+    ...createScheduleActivities({ client: temporalClient }),
   };
 }
 
@@ -28,12 +32,15 @@ async function main(): Promise<void> {
   const config = parseEnv(orchestratorConfigSchema, process.env, 'orchestrator');
   Runtime.install({ logger: pinoSdkLogger(logger) });
   const connection = await NativeConnection.connect(connectionOptions(config));
+  // Schedule clean-up needs a client; it is made on first use and then kept.
+  let client: Promise<Client> | undefined;
+  const temporalClient = (): Promise<Client> => (client ??= connectClient(config));
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: CONTROL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
-    activities: controlPlaneActivities(config),
+    activities: controlPlaneActivities(config, temporalClient),
   });
   logger.info({ taskQueue: CONTROL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'orchestrator worker ready');
   await worker.run();

@@ -29,6 +29,13 @@ export const metrics = proxyActivities<ControlPlaneActivities>({
   retry: { ...retry, maximumAttempts: 3 },
 });
 
+/** Webhooks: a few tries with backoff, then given up; never awaited by the pipeline. */
+export const notifications = proxyActivities<ControlPlaneActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+});
+
 export function qaActivities(heartbeatTimeoutMs: number): ControlPlaneActivities {
   return proxyActivities<ControlPlaneActivities>({
     taskQueue: CONTROL_TASK_QUEUE,

@@ -6,6 +6,8 @@ import { emptyWindow, type WindowStats } from '../../src/analysis/stats';
 import { record } from '../../src/analysis/histogram';
 import type { QaReport } from '../../src/analysis/qa-gate';
 import type { RouteConfigInput } from '../../src/gateway/route-config';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 
 export interface TrafficShape {
   requests: number;
@@ -24,6 +26,28 @@ export interface FakeWorld {
   failQuantize?: { message: string; type: string };
   metricsDown: boolean;
   windows: number;
+  notifications: { event: string; level: string; message: string }[];
+  schedulesDeleted: string[];
+  /** activities named here stay running (heartbeating) until released */
+  hold: Set<'qa' | 'quantize' | 'deploy'>;
+  /** activities that have started while held */
+  holding: Set<string>;
+}
+
+/** Keeps an activity running like a real long one: heartbeats, and honours cancellation. */
+async function heldWhile(world: FakeWorld, name: 'qa' | 'quantize' | 'deploy'): Promise<void> {
+  if (!world.hold.has(name)) return;
+  world.holding.add(name);
+  const ctx = Context.current();
+  while (world.hold.has(name)) {
+    ctx.heartbeat();
+    if (ctx.cancellationSignal.aborted) {
+      world.holding.delete(name);
+      throw new CancelledFailure(`${name} cancelled`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  world.holding.delete(name);
 }
 
 export function healthyTraffic(): FakeWorld['traffic'] {
@@ -49,6 +73,10 @@ export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     qaAccuracy: 1,
     metricsDown: false,
     windows: 0,
+    notifications: [],
+    schedulesDeleted: [],
+    hold: new Set(),
+    holding: new Set(),
     ...overrides,
   };
 }
@@ -74,6 +102,7 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
   return {
     async runQaSuite(input): Promise<QaReport> {
       world.calls.push(`qa ${input.endpoint}`);
+      await heldWhile(world, 'qa');
       const passed = world.qaAccuracy >= input.gate.minAccuracy;
       return {
         cases: 10,
@@ -111,6 +140,14 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
       set(route, { ...rest, stable: candidate as Upstream, weight: 0, shadowRate: 0 });
       return { previousStable: current.stable };
     },
+    async sendNotification({ payload }) {
+      world.notifications.push({ event: payload.event, level: payload.level, message: payload.message });
+      return { status: 200 };
+    },
+    async deleteRolloutSchedules({ rolloutId }) {
+      world.schedulesDeleted.push(rolloutId);
+      return { deleted: [] };
+    },
     async collectWindow({ route, fromMs, toMs }) {
       if (world.metricsDown) throw new Error('metric store unreachable');
       const shape = world.traffic(world.routes.get(route), world.windows++);
@@ -132,11 +169,13 @@ export function fakeHost(world: FakeWorld, host = 'local'): ModelHostActivities 
     },
     async quantizeModel({ source, type, rolloutId }) {
       world.calls.push(`quantize ${source} ${type}`);
+      await heldWhile(world, 'quantize');
       if (world.failQuantize) return applicationFailure(world.failQuantize.message, world.failQuantize.type);
       return { path: `/artifacts/${rolloutId}/model.${type}.gguf`, sha256: 'b'.repeat(64), sizeBytes: 500, ggufVersion: 3, quantType: type };
     },
     async startModelServer({ deploymentId, modelPath }) {
       world.calls.push(`start ${deploymentId}`);
+      if (deploymentId.endsWith('-candidate')) await heldWhile(world, 'deploy');
       const deployment = { host, deploymentId, endpoint: `http://127.0.0.1:${9000 + world.servers.size}/v1`, pid: 1000 + world.servers.size, modelPath };
       world.servers.set(deploymentId, deployment);
       return deployment;

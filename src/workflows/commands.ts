@@ -1,0 +1,88 @@
+// Operator commands: payload checks and the decision to accept or refuse, given the rollout's
+// state. Pure, so every phase × command case is table-tested without a server.
+import type { RolloutStatus } from './rollout-state';
+
+export type CommandName = 'rollback' | 'pause' | 'resume' | 'advance' | 'approve';
+
+export interface Command {
+  name: CommandName;
+  by: string;
+  reason: string;
+  requestId: string | null;
+  force: boolean;
+  source: 'operator' | 'schedule';
+}
+
+export type Parsed = { ok: true; command: Command } | { ok: false; requestId: string | null; message: string };
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+/** Signals can come from any client: check the payload's shape instead of trusting it. */
+export function parseCommand(name: CommandName, payload: unknown): Parsed {
+  if (payload !== undefined && payload !== null && (typeof payload !== 'object' || Array.isArray(payload))) {
+    return { ok: false, requestId: null, message: `${name}: the payload must be a JSON object, got ${Array.isArray(payload) ? 'an array' : typeof payload}` };
+  }
+  const raw = (payload ?? {}) as Record<string, unknown>;
+  const requestId = str(raw.requestId) ?? null;
+  for (const [field, type] of [['by', 'string'], ['reason', 'string'], ['requestId', 'string'], ['force', 'boolean'], ['source', 'string']] as const) {
+    if (raw[field] !== undefined && typeof raw[field] !== type) return { ok: false, requestId, message: `${name}: "${field}" must be a ${type}` };
+  }
+  if (raw.source !== undefined && raw.source !== 'operator' && raw.source !== 'schedule') {
+    return { ok: false, requestId, message: `${name}: "source" must be "operator" or "schedule"` };
+  }
+  if (name === 'rollback' && !str(raw.reason)) return { ok: false, requestId, message: 'rollback: a "reason" is required' };
+  return {
+    ok: true,
+    command: {
+      name,
+      by: str(raw.by) ?? 'unknown',
+      reason: str(raw.reason) ?? '',
+      requestId,
+      force: raw.force === true,
+      source: raw.source === 'schedule' ? 'schedule' : 'operator',
+    },
+  };
+}
+
+export interface Decision {
+  accepted: boolean;
+  message: string;
+}
+
+const refuse = (message: string): Decision => ({ accepted: false, message });
+const accept = (message: string): Decision => ({ accepted: true, message });
+
+export function decideCommand(status: RolloutStatus, command: Command): Decision {
+  if (status.outcome !== null) return refuse(`the rollout has ended (${status.outcome})`);
+  if (status.phase === 'RollingBack') return refuse('the rollout is already rolling back');
+  if (status.phase === 'Promoting') return refuse('the rollout is being promoted');
+  const wait = status.wait;
+  switch (command.name) {
+    case 'rollback':
+      return accept(`rollback requested by ${command.by}: ${command.reason}`);
+    case 'pause':
+      return status.paused ? refuse(`already paused by ${status.paused.by}`) : accept(`paused by ${command.by}`);
+    case 'resume':
+      return status.paused ? accept(`resumed by ${command.by}`) : refuse('the rollout is not paused');
+    case 'advance': {
+      if (status.paused) return refuse('the rollout is paused: resume it first');
+      if (!wait) return refuse(`nothing to advance: the rollout is in ${status.phase}, not waiting`);
+      if (wait.endsOn === 'approve') return refuse(`the rollout is waiting for approval (${status.waitingFor ?? ''}): use approve`);
+      if (command.source === 'schedule' && wait.endsOn !== 'advance') {
+        return refuse(`a schedule may only end waits of steps with "advance: schedule"; this is ${status.waitingFor ?? wait.kind}`);
+      }
+      const last = status.lastVerdict;
+      if (last?.verdict === 'Fail' && !command.force) {
+        return refuse(`the latest analysis failed (${last.summary}): advance with force to override`);
+      }
+      const pairs = status.shadowTotals.pairs;
+      if (wait.kind === 'shadow' && pairs < wait.minPairs && !command.force) {
+        return refuse(`the shadow phase has ${pairs} of the ${wait.minPairs} pairs it requires: advance with force to skip the minimum`);
+      }
+      const forcedPast = [last?.verdict === 'Fail' ? 'a failing analysis' : '', wait.kind === 'shadow' && pairs < wait.minPairs ? 'the shadow pair minimum' : ''].filter(Boolean);
+      return accept(`advanced by ${command.by}${command.force && forcedPast.length ? ` (forced past ${forcedPast.join(' and ')})` : ''}`);
+    }
+    case 'approve':
+      return wait?.endsOn === 'approve' ? accept(`approved by ${command.by}`) : refuse('nothing is waiting for approval');
+  }
+}

@@ -1,0 +1,48 @@
+// Drives a rollout in a time-skipping test: start it, wait (in real time, so simulated days do
+// not fly by) until it reaches a state, send commands and read their recorded outcome.
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/workflow';
+import { rolloutWorkflow } from '../../src/workflows';
+import { CONTROL_TASK_QUEUE, statusQuery } from '../../src/workflows/messages';
+import type { RolloutSpec } from '../../src/config/spec';
+import type { CommandRecord, RolloutStatus } from '../../src/workflows/rollout-state';
+import type { RolloutInput } from '../../src/workflows/rollout-context';
+
+let counter = 0;
+
+export async function startRollout(env: TestWorkflowEnvironment, spec: RolloutSpec, extra: Partial<RolloutInput> = {}): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
+  const workflowId = `${extra.rolloutId ?? 'rollout'}-${process.pid}-${++counter}`;
+  return env.client.workflow.start(rolloutWorkflow, {
+    workflowId,
+    taskQueue: CONTROL_TASK_QUEUE,
+    args: [{ rolloutId: workflowId, spec, startedBy: 'release-engineer', ...extra }],
+  });
+}
+
+/**
+ * Polls the status until `done`. Time passes for real unless `skip` is given: then each poll
+ * first skips that much simulated time (to reach a state days into a rollout).
+ */
+export async function waitForStatus(handle: WorkflowHandle, done: (s: RolloutStatus) => boolean, timeoutMs = 20_000, skip?: { env: TestWorkflowEnvironment; by: string }): Promise<RolloutStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(statusQuery);
+    if (done(status)) return status;
+    if (status.outcome) throw new Error(`rollout ended ${status.outcome} (${status.reason ?? ''}) before the awaited state; phase ${status.phase}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting; phase ${status.phase}, waiting for ${status.waitingFor ?? '-'}`);
+    if (skip) await skip.env.sleep(skip.by);
+    else await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Sends a command and returns the workflow's recorded outcome for it. */
+export async function command<T extends object>(handle: WorkflowHandle, signal: SignalDefinition<[T]>, payload: T): Promise<CommandRecord> {
+  const requestId = randomUUID();
+  await handle.signal(signal, { ...payload, requestId });
+  const status = await waitForStatus(handle, (s) => s.commands.some((c) => c.requestId === requestId) || s.outcome !== null);
+  const record = status.commands.find((c) => c.requestId === requestId);
+  if (!record) throw new Error('the rollout ended before recording the command');
+  return record;
+}
