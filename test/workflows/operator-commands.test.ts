@@ -46,11 +46,11 @@ const phases: PhaseCase[] = [
 ];
 
 const commands: CommandCase[] = [
-  { name: 'rollback', signal: rollbackSignal as SignalDefinition<[object]>, payload: { reason: 'bad tone in answers', by: 'ops' } },
-  { name: 'pause', signal: pauseSignal as SignalDefinition<[object]>, payload: { by: 'ops', reason: 'incident elsewhere' } },
-  { name: 'resume', signal: resumeSignal as SignalDefinition<[object]>, payload: { by: 'ops' } },
-  { name: 'advance', signal: advanceSignal as SignalDefinition<[object]>, payload: { by: 'ops' } },
-  { name: 'approve', signal: approveSignal as SignalDefinition<[object]>, payload: { by: 'lead' } },
+  { name: 'rollback', signal: rollbackSignal, payload: { reason: 'bad tone in answers', by: 'ops' } },
+  { name: 'pause', signal: pauseSignal, payload: { by: 'ops', reason: 'incident elsewhere' } },
+  { name: 'resume', signal: resumeSignal, payload: { by: 'ops' } },
+  { name: 'advance', signal: advanceSignal, payload: { by: 'ops' } },
+  { name: 'approve', signal: approveSignal, payload: { by: 'lead' } },
 ];
 
 // expected: accepted?, then the outcome once the rollout is let go (paused ones are resumed first)
