@@ -24,6 +24,7 @@ export function weeksLongSpec(overrides: Partial<RolloutSpecInput> = {}): Rollou
       rollback: { maxErrorRate: 0.1, maxErrorRateRatio: 2, maxP95Ms: 3000, maxP95Ratio: 2 },
       promote: { minSamples: 200, maxP95IncreaseMs: 50 },
     },
+    notifications: { webhooks: [{ url: 'http://hooks.example.test/gantry', format: 'json' }] },
     ...overrides,
   } satisfies RolloutSpecInput);
 }

@@ -2,7 +2,7 @@
 // not fly by) until it reaches a state, send commands and read their recorded outcome.
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/workflow';
 import { rolloutWorkflow } from '../../src/workflows';
 import { CONTROL_TASK_QUEUE, statusQuery } from '../../src/workflows/messages';
@@ -12,7 +12,7 @@ import type { RolloutInput } from '../../src/workflows/rollout-context';
 
 let counter = 0;
 
-export async function startRollout(env: TestWorkflowEnvironment, spec: RolloutSpec, extra: Partial<RolloutInput> = {}): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
+export async function startRollout(env: TestWorkflowEnvironment, spec: RolloutSpec, extra: Partial<RolloutInput> = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rolloutWorkflow>> {
   const workflowId = `${extra.rolloutId ?? 'rollout'}-${process.pid}-${++counter}`;
   return env.client.workflow.start(rolloutWorkflow, {
     workflowId,
