@@ -36,6 +36,10 @@ export function createTrafficActivities(deps: TrafficDeps) {
 
   async function setCandidateTraffic(input: { route: string; rolloutId: string; candidate: Upstream; weight: number; shadowRate: number }): Promise<RouteConfig> {
     const current = await requireRoute(input.route);
+    // One rollout per route: a route whose candidate belongs to another rollout is not taken over.
+    if (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId) {
+      throw ApplicationFailure.nonRetryable(`route "${input.route}" is in use by rollout ${current.rolloutId}`, FailureType.REFUSED);
+    }
     return gateway
       .setRoute(input.route, { ...current, candidate: input.candidate, weight: input.weight, shadowRate: input.shadowRate, rolloutId: input.rolloutId })
       .catch(asActivityError);

@@ -1,0 +1,77 @@
+// Records histories of finished rollouts (promoted, rolled back, paused and resumed) for the replay
+// test. Run it only when a workflow change is meant to be incompatible — and then ship the change
+// behind patched() instead, so running rollouts survive it.
+//   node --import tsx scripts/record-histories.ts
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { timeSkippingEnv, withWorkers } from '../test/helpers/workflow-env';
+import { newWorld, healthyTraffic } from '../test/helpers/fake-activities';
+import { weeksLongSpec } from '../test/helpers/specs';
+import { command, startRollout, waitForStatus } from '../test/helpers/workflow-driver';
+import { pauseSignal, resumeSignal, rollbackSignal } from '../src/workflows/messages';
+import { REPO_ROOT } from '../src/config/toolchain';
+
+const out = join(REPO_ROOT, 'test/workflows/histories');
+const env = await timeSkippingEnv();
+const spec = (() => {
+  const s = weeksLongSpec();
+  return { ...s, analysis: { ...s.analysis, interval: 12 * 3_600_000 } };
+})();
+
+async function record(name: string, run: () => Promise<{ workflowId: string }>): Promise<void> {
+  const { workflowId } = await run();
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(join(out, `${name}.json`), JSON.stringify(history, null, 1));
+  console.log(`recorded ${name}: ${history.events?.length ?? 0} events`);
+}
+
+await record('promoted', async () => {
+  const world = newWorld();
+  return withWorkers(env, world, async () => {
+    const handle = await startRollout(env, spec, { rolloutId: 'history-promoted' });
+    await handle.result();
+    return handle;
+  });
+});
+
+await record('rolled-back-by-operator', async () => {
+  const world = newWorld();
+  return withWorkers(env, world, async () => {
+    const handle = await startRollout(env, spec, { rolloutId: 'history-operator' });
+    await waitForStatus(handle, (s) => s.phase === 'Canary' && s.step === 1, 30_000, { env, by: '12h' });
+    await command(handle, rollbackSignal, { reason: 'recorded for replay', by: 'ops' });
+    await handle.result();
+    return handle;
+  });
+});
+
+await record('rolled-back-on-breach', async () => {
+  const healthy = healthyTraffic();
+  const world = newWorld({
+    traffic: (route, index) => {
+      const shape = healthy(route, index);
+      if ((route?.weight ?? 0) >= 5) shape.candidate.errors = shape.candidate.requests;
+      return shape;
+    },
+  });
+  return withWorkers(env, world, async () => {
+    const handle = await startRollout(env, spec, { rolloutId: 'history-breach' });
+    await handle.result();
+    return handle;
+  });
+});
+
+await record('paused-and-resumed', async () => {
+  const world = newWorld();
+  return withWorkers(env, world, async () => {
+    const handle = await startRollout(env, spec, { rolloutId: 'history-paused' });
+    await waitForStatus(handle, (s) => s.phase === 'Shadow' && s.wait !== null);
+    await command(handle, pauseSignal, { by: 'ops', reason: 'recorded for replay' });
+    await env.sleep('2d');
+    await command(handle, resumeSignal, { by: 'ops' });
+    await handle.result();
+    return handle;
+  });
+});
+
+await env.teardown();
