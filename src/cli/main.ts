@@ -3,12 +3,14 @@ import { Command } from 'commander';
 import { registerDevCommands } from './dev/commands';
 import { registerRolloutCommands } from './rollout/commands';
 import { registerTrafficCommands } from './traffic/replay';
+import { registerScheduleCommands } from './schedule/commands';
 import { exitCodeFor } from './exit-codes';
 
 const program = new Command('gantry').description('Roll new LLM model versions into production safely, as durable Temporal workflows').showHelpAfterError();
 registerDevCommands(program);
 registerRolloutCommands(program);
 registerTrafficCommands(program);
+registerScheduleCommands(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`gantry: ${error.message.split('\n')[0]}\n`);

@@ -8,12 +8,15 @@ import { connectClient } from '../../temporal/client';
 import { workflowUiLink } from '../../temporal/connection-config';
 import { stackConfigFromEnv } from '../../stack/stack-config';
 import { temporalEnvFor } from '../../stack/dev-stack';
-import { CONTROL_TASK_QUEUE, rollbackSignal, statusQuery } from '../../workflows/messages';
+import { advanceSignal, approveSignal, CONTROL_TASK_QUEUE, pauseSignal, resumeSignal, rollbackSignal, type CommandMeta } from '../../workflows/messages';
+import type { SignalDefinition } from '@temporalio/workflow';
 import type { RolloutInput } from '../../workflows/rollout';
 import { output, type Output } from '../output';
-import { exitCodeForOutcome } from '../exit-codes';
+import { ExitCode, exitCodeForOutcome } from '../exit-codes';
+import { sendCommand } from './send-command';
+import { listRollouts, runningRolloutOnRoute } from './list-rollouts';
 import { preflight } from './preflight';
-import { describeRollout, readRollout } from './rollout-handle';
+import { readRollout } from './rollout-handle';
 import { formatStatus, progressLine } from './format-status';
 
 const defaultUser = (): string => process.env.GANTRY_USER ?? userInfo().username;
@@ -69,9 +72,11 @@ export function registerRolloutCommands(program: Command): void {
       await preflight(spec);
       const rolloutId = options.id ?? rolloutIdFor(spec.name, new Date());
       await withClient(async (client, link) => {
-        const input: RolloutInput = { rolloutId, spec, startedBy: options.by };
+        const busy = await runningRolloutOnRoute(client, spec.route);
+        if (busy) throw new GantryError('REFUSED', `route "${spec.route}" already has a running rollout: ${busy} (roll it back or wait for it to end)`);
+        const input: RolloutInput = { rolloutId, spec, startedBy: options.by, link: link(rolloutId) };
         try {
-          await client.workflow.start('rolloutWorkflow', { workflowId: rolloutId, taskQueue: CONTROL_TASK_QUEUE, args: [input] });
+          await client.workflow.start('rolloutWorkflow', { workflowId: rolloutId, taskQueue: CONTROL_TASK_QUEUE, args: [input], memo: { route: spec.route } });
         } catch (error) {
           if (error instanceof WorkflowExecutionAlreadyStartedError) throw new GantryError('ROLLOUT_EXISTS', `a rollout with id "${rolloutId}" already exists`);
           throw error;
@@ -115,23 +120,47 @@ export function registerRolloutCommands(program: Command): void {
       });
     });
 
-  rollout
-    .command('rollback <id>')
-    .description('roll a running rollout back now: candidate weight 0, teardown, ends RolledBack')
-    .requiredOption('--reason <text>', 'why, for the audit log and notifications')
-    .option('--by <who>', 'who asks, for the audit log', defaultUser())
-    .option('--json', 'print as JSON')
-    .action(async (id: string, options: { reason: string; by: string; json?: boolean }) => {
+  type Sent = { requestId: string | null; command: string; accepted: boolean; message: string };
+  const report = (out: Output, id: string, record: Sent): void => {
+    out.result({ rolloutId: id, ...record }, () => `${record.accepted ? 'accepted' : 'refused'}: ${record.message}`);
+    if (!record.accepted) process.exitCode = ExitCode.REFUSED;
+  };
+  const operatorCommand = (name: string, description: string, signal: SignalDefinition<[CommandMeta & { force?: boolean }]>, extra?: (cmd: Command) => Command) => {
+    let cmd = rollout
+      .command(`${name} <id>`)
+      .description(description)
+      .option('--by <who>', 'who asks, for the audit log', defaultUser())
+      .option('--json', 'print as JSON');
+    cmd = name === 'rollback' ? cmd.requiredOption('--reason <text>', 'why, for the audit log and notifications') : cmd.option('--reason <text>', 'why, for the audit log');
+    if (extra) cmd = extra(cmd);
+    cmd.action(async (id: string, options: { by: string; reason?: string; force?: boolean; json?: boolean }) => {
       const out = output(Boolean(options.json));
       await withClient(async (client) => {
-        const { handle, running } = await describeRollout(client, id);
-        if (!running) {
-          const status = await readRollout(client, id);
-          throw new GantryError('REFUSED', `rollout ${id} has already ended (${status.status.outcome ?? status.temporalStatus}): nothing to roll back`);
-        }
-        await handle.signal(rollbackSignal, { reason: options.reason, by: options.by });
-        const status = await handle.query(statusQuery);
-        out.result({ rolloutId: id, signalled: 'rollback', phase: status.phase }, () => `rollback sent to ${id} (was in ${status.phase}); follow it with: gantry rollout watch ${id}`);
+        const record = await sendCommand(client, id, name, signal, { by: options.by, reason: options.reason, ...(options.force ? { force: true } : {}) });
+        report(out, id, record);
+      });
+    });
+  };
+  operatorCommand('rollback', 'roll a running rollout back now: candidate weight 0, teardown, ends RolledBack', rollbackSignal);
+  operatorCommand('pause', 'pause: traffic and step timers freeze; analysis goes on and a breach still rolls back', pauseSignal);
+  operatorCommand('resume', 'resume a paused rollout: the current wait continues with its remaining time', resumeSignal);
+  operatorCommand('advance', 'end the current wait (a step, or the shadow phase) now', advanceSignal, (cmd) => cmd.option('--force', 'advance even if the latest analysis failed or the shadow lacks its pairs'));
+  operatorCommand('approve', 'release a manual gate: a step with `advance: manual`, or promotion when approval is required', approveSignal);
+
+  rollout
+    .command('list')
+    .description('rollouts, running and finished, with route, outcome and age')
+    .option('--limit <n>', 'at most this many, newest first', '50')
+    .option('--json', 'print as JSON')
+    .action(async (options: { limit: string; json?: boolean }) => {
+      const out = output(Boolean(options.json));
+      await withClient(async (client) => {
+        const rows = await listRollouts(client, Math.max(1, Number(options.limit) || 50));
+        out.result(rows, () =>
+          rows.length === 0
+            ? 'no rollouts yet'
+            : rows.map((r) => `${r.rolloutId.padEnd(40)} ${r.route.padEnd(12)} ${(r.outcome ?? r.temporalStatus).padEnd(11)} ${r.age}`).join('\n'),
+        );
       });
     });
 }

@@ -1,0 +1,132 @@
+// Operators and schedulers on the real stack: CLI commands and their exit codes, a malformed
+// payload sent with the `temporal` CLI, one rollout per route, and a Temporal Schedule that
+// advances a step (schedules need the real server).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import { startRealStack, type RealStack } from '../helpers/real-stack';
+import { compressedSpec, writeSpec } from '../helpers/real-models';
+import { ExitCode } from '../../src/cli/exit-codes';
+import { statusQuery } from '../../src/workflows/messages';
+import { toolPath } from '../../src/config/toolchain';
+import type { RolloutStatus } from '../../src/workflows/rollout-state';
+
+let stack: RealStack;
+before(async () => {
+  stack = await startRealStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+async function statusOf(id: string): Promise<RolloutStatus> {
+  return stack.client.workflow.getHandle(id).query(statusQuery);
+}
+async function until(id: string, done: (s: RolloutStatus) => boolean, timeoutMs = 90_000): Promise<RolloutStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await statusOf(id);
+    if (done(status)) return status;
+    if (Date.now() > deadline) throw new Error(`still ${status.phase} step ${status.step}, waiting for ${status.waitingFor ?? '-'}`);
+    await sleep(200);
+  }
+}
+const json = (stdout: unknown): Record<string, unknown> => JSON.parse(String(stdout)) as Record<string, unknown>;
+
+describe('operators and schedulers on the real stack', () => {
+  const id = 'it-lifecycle';
+  const spec = compressedSpec('lifecycle', {
+    name: 'it-lifecycle',
+    qa: undefined,
+    shadow: undefined,
+    canary: { steps: [{ weight: 20, duration: '1s', advance: 'schedule' }, { weight: 50, duration: '10m' }] },
+  });
+  spec.candidate = { ...spec.candidate, quantize: undefined };
+
+  it('starts a rollout, and refuses a second one on the same route', async () => {
+    const start = await stack.cli(['rollout', 'start', writeSpec(spec), '--id', id]);
+    assert.equal(start.exitCode, 0, String(start.stderr));
+    await until(id, (s) => s.phase === 'Canary');
+    const second = await stack.cli(['rollout', 'start', writeSpec({ ...spec, name: 'it-other' }), '--id', 'it-other']);
+    assert.equal(second.exitCode, ExitCode.REFUSED);
+    assert.equal(String(second.stderr).trim(), `gantry: route "lifecycle" already has a running rollout: ${id} (roll it back or wait for it to end)`);
+    const list = await stack.cli(['rollout', 'list', '--json']);
+    const rows = JSON.parse(String(list.stdout)) as { rolloutId: string; route: string; temporalStatus: string }[];
+    assert.deepEqual(rows.find((r) => r.rolloutId === id) && { route: 'lifecycle', temporalStatus: 'RUNNING' }, { route: 'lifecycle', temporalStatus: 'RUNNING' });
+  });
+
+  it('answers pause, resume, advance and approve with exit codes that tell accepted from refused', async () => {
+    const pause = await stack.cli(['rollout', 'pause', id, '--by', 'alice', '--reason', 'checking dashboards', '--json']);
+    assert.equal(pause.exitCode, 0, String(pause.stderr));
+    assert.equal(json(pause.stdout).accepted, true);
+    const again = await stack.cli(['rollout', 'pause', id]);
+    assert.equal(again.exitCode, ExitCode.REFUSED);
+    assert.equal(String(again.stdout).trim(), 'refused: already paused by alice');
+    const advance = await stack.cli(['rollout', 'advance', id]);
+    assert.equal(advance.exitCode, ExitCode.REFUSED);
+    assert.match(String(advance.stdout), /refused: the rollout is paused: resume it first/);
+    const approve = await stack.cli(['rollout', 'approve', id]);
+    assert.equal(approve.exitCode, ExitCode.REFUSED);
+    assert.match(String(approve.stdout), /refused: nothing is waiting for approval/);
+    const resume = await stack.cli(['rollout', 'resume', id, '--by', 'alice']);
+    assert.equal(resume.exitCode, 0);
+    const status = await stack.cli(['rollout', 'status', id, '--json']);
+    const audit = (json(status.stdout).audit as { by: string; action: string }[]).map((a) => `${a.by}:${a.action}`);
+    assert.deepEqual(audit, ['integration-test:start', 'alice:pause', 'alice:resume']);
+    for (const command of ['pause', 'resume', 'advance', 'approve']) {
+      const unknown = await stack.cli(['rollout', command, 'no-such-rollout']);
+      assert.equal(unknown.exitCode, ExitCode.NOT_FOUND, command);
+    }
+  });
+
+  it('refuses a malformed payload sent with the temporal CLI, leaving the rollout unharmed', async () => {
+    const before = await statusOf(id);
+    const address = `127.0.0.1:${stack.config.temporalPort}`;
+    const sent = await execa(toolPath('temporal'), ['workflow', 'signal', '--address', address, '-w', id, '--name', 'pause', '--input', '"please pause"'], { reject: false });
+    assert.equal(sent.exitCode, 0, String(sent.stderr));
+    const after = await until(id, (s) => s.commands.length > before.commands.length);
+    const record = after.commands.at(-1);
+    assert.equal(record?.accepted, false);
+    assert.equal(record?.message, 'pause: the payload must be a JSON object, got string');
+    assert.equal(after.paused, null);
+    assert.equal(after.outcome, null);
+    const rollbackWithoutReason = await execa(toolPath('temporal'), ['workflow', 'signal', '--address', address, '-w', id, '--name', 'rollback', '--input', '{"by": "mallory"}'], { reject: false });
+    assert.equal(rollbackWithoutReason.exitCode, 0);
+    const later = await until(id, (s) => s.commands.length > after.commands.length);
+    assert.equal(later.commands.at(-1)?.message, 'rollback: a "reason" is required');
+    assert.equal(later.outcome, null);
+  });
+
+  it('lets a Temporal Schedule end a step whose policy is `advance: schedule`', async () => {
+    const waiting = await until(id, (s) => s.wait?.endsOn === 'advance');
+    assert.equal(waiting.step, 0);
+    assert.equal(waiting.waitingFor, 'a scheduled advance to leave step 1 (20%)');
+    const created = await stack.cli(['schedule', 'advance', id, '--every', '2s', '--json']);
+    assert.equal(created.exitCode, 0, String(created.stderr));
+    const scheduleId = String(json(created.stdout).scheduleId);
+    assert.ok(scheduleId.startsWith(`${id}.advance.`));
+    const listed = await stack.cli(['schedule', 'list', '--rollout', id, '--json']);
+    assert.deepEqual((JSON.parse(String(listed.stdout)) as { scheduleId: string }[]).map((s) => s.scheduleId), [scheduleId]);
+    const moved = await until(id, (s) => s.step === 1, 30_000);
+    assert.equal(moved.weight, 50);
+    // the next firing finds a step that only time may end, and is refused
+    const refused = await until(id, (s) => s.commands.some((c) => c.by === `schedule:${scheduleId}` && !c.accepted), 30_000);
+    assert.match(refused.commands.find((c) => !c.accepted && c.by.startsWith('schedule:'))?.message ?? '', /a schedule may only end waits of steps with "advance: schedule"/);
+  });
+
+  it("removes the rollout's schedules when it ends, and refuses commands after the end", async () => {
+    const rollback = await stack.cli(['rollout', 'rollback', id, '--reason', 'test over', '--json']);
+    assert.equal(rollback.exitCode, 0, String(rollback.stderr));
+    const watch = await stack.cli(['rollout', 'watch', id, '--interval', '0.3']);
+    assert.equal(watch.exitCode, ExitCode.ROLLED_BACK);
+    const listed = await stack.cli(['schedule', 'list', '--rollout', id, '--json']);
+    assert.deepEqual(JSON.parse(String(listed.stdout)), []);
+    const advance = await stack.cli(['rollout', 'advance', id]);
+    assert.equal(advance.exitCode, ExitCode.REFUSED);
+    assert.match(String(advance.stderr), /rollout it-lifecycle has already ended \(RolledBack\): nothing to advance/);
+    const list = await stack.cli(['rollout', 'list', '--json']);
+    const row = (JSON.parse(String(list.stdout)) as { rolloutId: string; outcome: string }[]).find((r) => r.rolloutId === id);
+    assert.equal(row?.outcome, 'RolledBack');
+  });
+});
