@@ -16,7 +16,7 @@ import { ExitCode, exitCodeForOutcome } from '../exit-codes';
 import { sendCommand } from './send-command';
 import { listRollouts, runningRolloutOnRoute } from './list-rollouts';
 import { preflight } from './preflight';
-import { readRollout } from './rollout-handle';
+import { readRollout, rolloutExists } from './rollout-handle';
 import { formatStatus, progressLine } from './format-status';
 
 const defaultUser = (): string => process.env.GANTRY_USER ?? userInfo().username;
@@ -72,6 +72,7 @@ export function registerRolloutCommands(program: Command): void {
       await preflight(spec);
       const rolloutId = options.id ?? rolloutIdFor(spec.name, new Date());
       await withClient(async (client, link) => {
+        if (await rolloutExists(client, rolloutId)) throw new GantryError('ROLLOUT_EXISTS', `a rollout with id "${rolloutId}" already exists`);
         const busy = await runningRolloutOnRoute(client, spec.route);
         if (busy) throw new GantryError('REFUSED', `route "${spec.route}" already has a running rollout: ${busy} (roll it back or wait for it to end)`);
         const input: RolloutInput = { rolloutId, spec, startedBy: options.by, link: link(rolloutId) };

@@ -29,6 +29,16 @@ export async function describeRollout(client: Client, id: string): Promise<{ han
   }
 }
 
+export async function rolloutExists(client: Client, id: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(id).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
 /** Status from the query while running; from the result (or failure details) once finished. */
 export async function readRollout(client: Client, id: string): Promise<RolloutView> {
   const { handle, running, temporalStatus } = await describeRollout(client, id);

@@ -1,0 +1,61 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideCommand, parseCommand, type Command } from '../../src/workflows/commands';
+import { initialStatus, type RolloutStatus, type WaitState } from '../../src/workflows/rollout-state';
+import { weeksLongSpec } from '../helpers/specs';
+
+const cmd = (name: Command['name'], extra: Partial<Command> = {}): Command => ({ name, by: 'ops', reason: 'r', requestId: null, force: false, source: 'operator', ...extra });
+const wait = (over: Partial<WaitState> = {}): WaitState => ({
+  kind: 'soak', endsOn: 'time', startedAt: 0, durationMs: 1000, pausedMs: 0, gateTimeoutAt: null, onTimeout: null, windowStart: 0, lastAnalysisAt: 0, analysis: 'canary', minPairs: 0, ...over,
+});
+const status = (over: Partial<RolloutStatus> = {}): RolloutStatus => ({ ...initialStatus('r1', weeksLongSpec(), 0), phase: 'Canary', ...over });
+
+describe('parseCommand', () => {
+  it('accepts an object with optional fields and defaults', () => {
+    const parsed = parseCommand('advance', { force: true, by: 'ann' });
+    assert.deepEqual(parsed, { ok: true, command: { name: 'advance', by: 'ann', reason: '', requestId: null, force: true, source: 'operator' } });
+    assert.equal(parseCommand('pause', undefined).ok, true);
+  });
+  const bad: [string, unknown, RegExp][] = [
+    ['a string payload', 'oops', /payload must be a JSON object, got string/],
+    ['an array payload', [1], /got an array/],
+    ['a numeric by', { by: 3 }, /"by" must be a string/],
+    ['a string force', { force: 'yes' }, /"force" must be a boolean/],
+    ['an unknown source', { source: 'cron' }, /"source" must be "operator" or "schedule"/],
+  ];
+  for (const [what, payload, message] of bad) {
+    it(`refuses ${what}`, () => {
+      const parsed = parseCommand('advance', payload);
+      assert.equal(parsed.ok, false);
+      if (!parsed.ok) assert.match(parsed.message, message);
+    });
+  }
+  it('requires a reason for rollback and keeps the requestId of a bad payload', () => {
+    const parsed = parseCommand('rollback', { requestId: 'q1' });
+    assert.deepEqual(parsed, { ok: false, requestId: 'q1', message: 'rollback: a "reason" is required' });
+  });
+});
+
+describe('decideCommand', () => {
+  const table: [string, RolloutStatus, Command, boolean, RegExp][] = [
+    ['anything after the end', status({ outcome: 'Promoted', phase: 'Promoted' }), cmd('rollback'), false, /has ended \(Promoted\)/],
+    ['rollback while rolling back', status({ phase: 'RollingBack' }), cmd('rollback'), false, /already rolling back/],
+    ['advance a timed step', status({ wait: wait() }), cmd('advance'), true, /advanced by ops/],
+    ['advance with no wait', status({ phase: 'Quantize' }), cmd('advance'), false, /in Quantize, not waiting/],
+    ['advance a manual gate', status({ wait: wait({ kind: 'gate', endsOn: 'approve' }) }), cmd('advance'), false, /use approve/],
+    ['schedule advancing a timed step', status({ wait: wait() }), cmd('advance', { source: 'schedule' }), false, /a schedule may only end/],
+    ['schedule advancing a schedule gate', status({ wait: wait({ kind: 'gate', endsOn: 'advance' }) }), cmd('advance', { source: 'schedule' }), true, /advanced/],
+    ['advance while paused', status({ wait: wait(), paused: { since: 0, by: 'x', reason: '' } }), cmd('advance'), false, /paused: resume it first/],
+    ['approve a gate', status({ wait: wait({ kind: 'gate', endsOn: 'approve' }) }), cmd('approve'), true, /approved by ops/],
+    ['approve with nothing waiting', status({ wait: wait() }), cmd('approve'), false, /nothing is waiting for approval/],
+    ['resume when not paused', status(), cmd('resume'), false, /not paused/],
+    ['pause twice', status({ paused: { since: 0, by: 'ann', reason: '' } }), cmd('pause'), false, /already paused by ann/],
+  ];
+  for (const [what, s, c, accepted, message] of table) {
+    it(what, () => {
+      const decision = decideCommand(s, c);
+      assert.equal(decision.accepted, accepted, decision.message);
+      assert.match(decision.message, message);
+    });
+  }
+});
