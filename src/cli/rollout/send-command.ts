@@ -14,7 +14,8 @@ export async function sendCommand<T extends object>(client: Client, id: string, 
   const { handle, running } = await describeRollout(client, id);
   if (!running) {
     const view = await readRollout(client, id);
-    throw new GantryError('REFUSED', `rollout ${id} has already ended (${view.status.outcome ?? view.temporalStatus}): nothing to ${name}`);
+    const verb = name === 'rollback' ? 'roll back' : name;
+    throw new GantryError('REFUSED', `rollout ${id} has already ended (${view.status.outcome ?? view.temporalStatus}): nothing to ${verb}`);
   }
   const requestId = randomUUID();
   await handle.signal(signal, { ...payload, requestId });
