@@ -4,14 +4,11 @@ import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { loadSpec } from '../../config/load-spec';
 import { GantryError } from '../../errors';
-import { connectClient } from '../../temporal/client';
-import { workflowUiLink } from '../../temporal/connection-config';
-import { stackConfigFromEnv } from '../../stack/stack-config';
-import { temporalEnvFor } from '../../stack/dev-stack';
 import { advanceSignal, approveSignal, CONTROL_TASK_QUEUE, pauseSignal, resumeSignal, rollbackSignal, type CommandMeta } from '../../workflows/messages';
 import type { SignalDefinition } from '@temporalio/workflow';
 import type { RolloutInput } from '../../workflows/rollout';
 import { output, type Output } from '../output';
+import { withClient } from '../with-client';
 import { ExitCode, exitCodeForOutcome } from '../exit-codes';
 import { sendCommand } from './send-command';
 import { listRollouts, runningRolloutOnRoute } from './list-rollouts';
@@ -24,16 +21,6 @@ const defaultUser = (): string => process.env.GANTRY_USER ?? userInfo().username
 function rolloutIdFor(name: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${name}-${stamp}`;
-}
-
-async function withClient<T>(body: (client: Client, link: (id: string) => string) => Promise<T>): Promise<T> {
-  const env = temporalEnvFor(stackConfigFromEnv());
-  const client = await connectClient(env);
-  try {
-    return await body(client, (id) => workflowUiLink(env, id));
-  } finally {
-    await client.connection.close();
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,26 +1,15 @@
 // gantry schedule advance | list | delete: Temporal Schedules that advance a rollout on a calendar.
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { GantryError } from '../../errors';
 import { parseDuration } from '../../config/duration';
-import { connectClient } from '../../temporal/client';
-import { stackConfigFromEnv } from '../../stack/stack-config';
-import { temporalEnvFor } from '../../stack/dev-stack';
 import { CONTROL_TASK_QUEUE } from '../../workflows/messages';
 import { scheduleIdPrefix } from '../../activities/schedules';
 import type { ScheduledAdvanceInput } from '../../workflows/scheduled-advance';
 import { describeRollout } from '../rollout/rollout-handle';
 import { output } from '../output';
-
-async function withClient<T>(body: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient(temporalEnvFor(stackConfigFromEnv()));
-  try {
-    return await body(client);
-  } finally {
-    await client.connection.close();
-  }
-}
+import { withClient } from '../with-client';
 
 export interface ScheduleRow {
   scheduleId: string;
