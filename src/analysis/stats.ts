@@ -20,6 +20,8 @@ export interface WindowStats {
   pairs: number;
   /** mirrors dropped because the candidate was too slow to keep up */
   shadowDropped: number;
+  /** set when the gateway's circuit breaker has cut the candidate off: the reason */
+  breakerOpen?: string | null;
 }
 
 export function emptyVariantStats(): VariantStats {
@@ -51,6 +53,7 @@ export function mergeWindows(a: WindowStats, b: WindowStats): WindowStats {
     shadow: mergeVariant(a.shadow, b.shadow),
     pairs: a.pairs + b.pairs,
     shadowDropped: a.shadowDropped + b.shadowDropped,
+    breakerOpen: b.breakerOpen ?? a.breakerOpen ?? null,
   };
 }
 

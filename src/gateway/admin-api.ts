@@ -41,6 +41,7 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
       ctx.routes.set(request.params.route, config);
       ctx.metrics.weight.set({ route: request.params.route }, config.weight);
       ctx.metrics.shadowRate.set({ route: request.params.route }, config.shadowRate);
+      ctx.metrics.breakerOpen.set({ route: request.params.route }, ctx.breakers.isOpen(request.params.route, config) ? 1 : 0);
       request.log.info({ route: request.params.route, weight: config.weight, shadowRate: config.shadowRate }, 'route set');
       return config;
     });
@@ -57,6 +58,12 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
         return reply.code(400).send(openAiError('from and to must be epoch milliseconds with from <= to', 'invalid_request_error'));
       }
       return ctx.stats.window(request.params.route, from, to);
+    });
+
+    admin.get('/admin/routes/:route/breaker', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
+      const route = ctx.routes.get(request.params.route);
+      if (!route) return reply.code(404).send(openAiError(`no route "${request.params.route}"`, 'not_found_error', 'route_not_found'));
+      return ctx.breakers.state(request.params.route, route) ?? { open: false, openedAt: null, reason: null, recent: [] };
     });
 
     admin.get('/admin/routes/:route/pairs', async (request: FastifyRequest<{ Params: { route: string }; Querystring: { limit?: string } }>) => {

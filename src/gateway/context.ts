@@ -1,10 +1,13 @@
-// Everything the gateway's handlers share, built once at start-up.
-import type { RouteTable } from './route-table';
-import type { WindowStatsStore } from './window-stats';
-import type { PairStore } from './pair-store';
-import type { GatewayMetrics } from './metrics';
-import type { UpstreamClient } from './upstream-client';
-import type { ShadowMirror } from './shadow-mirror';
+// Everything the gateway's handlers share, built once at start-up by one factory, for the
+// process and for tests alike.
+import { join } from 'node:path';
+import { RouteTable } from './route-table';
+import { WindowStatsStore } from './window-stats';
+import { JsonlPairStore, type PairStore } from './pair-store';
+import { GatewayMetrics } from './metrics';
+import { UpstreamClient } from './upstream-client';
+import { ShadowMirror } from './shadow-mirror';
+import { BreakerBoard } from './breaker-board';
 
 export interface GatewayContext {
   routes: RouteTable;
@@ -13,5 +16,39 @@ export interface GatewayContext {
   metrics: GatewayMetrics;
   upstreams: UpstreamClient;
   shadow: ShadowMirror;
+  breakers: BreakerBoard;
   adminToken: string;
+}
+
+export interface GatewayContextOptions {
+  dataDir: string;
+  adminToken: string;
+  upstreamTimeoutMs: number;
+  statsRetentionMs: number;
+  shadowMaxInFlight: number;
+  onBreakerOpen?: (route: string, reason: string) => void;
+}
+
+export function createGatewayContext(options: GatewayContextOptions): GatewayContext {
+  const routes = new RouteTable(join(options.dataDir, 'routes.json'));
+  const stats = new WindowStatsStore(options.statsRetentionMs);
+  const pairs = new JsonlPairStore(join(options.dataDir, 'pairs'));
+  const metrics = new GatewayMetrics();
+  const upstreams = new UpstreamClient(options.upstreamTimeoutMs);
+  const shadow = new ShadowMirror(upstreams, pairs, stats, metrics, options.shadowMaxInFlight);
+  const breakers = new BreakerBoard((route, reason) => {
+    metrics.breakerOpen.set({ route }, 1);
+    stats.recordBreakerOpen(route, reason);
+    options.onBreakerOpen?.(route, reason);
+  });
+  for (const [name, route] of Object.entries(routes.all())) {
+    metrics.weight.set({ route: name }, route.weight);
+    metrics.shadowRate.set({ route: name }, route.shadowRate);
+  }
+  return { routes, stats, pairs, metrics, upstreams, shadow, breakers, adminToken: options.adminToken };
+}
+
+export async function closeGatewayContext(ctx: GatewayContext): Promise<void> {
+  await ctx.pairs.close();
+  await ctx.upstreams.close();
 }

@@ -7,7 +7,8 @@ import { errorClassOf, type ErrorClass } from './metrics';
 import { promptText, summariseAnswer } from './answer-text';
 import type { PairSide } from './pair-store';
 import type { GatewayContext } from './context';
-import type { Variant } from './route-config';
+import type { Upstream, Variant } from './route-config';
+import type { UpstreamResponse } from './upstream-client';
 
 interface CompletionBody {
   model?: unknown;
@@ -49,14 +50,18 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     await reply.code(404).send(openAiError(`the model "${json.model}" does not exist on this gateway`, 'invalid_request_error', 'model_not_found'));
     return;
   }
+  const routeName = json.model;
   const stickyValue = request.headers[route.stickyHeader.toLowerCase()];
-  const variant: Variant = chooseVariant(route, typeof stickyValue === 'string' ? stickyValue : undefined, Math.random);
-  const upstream = variant === 'candidate' && route.candidate ? route.candidate : route.stable;
+  // An open breaker keeps live traffic off the candidate until the workflow acts.
+  const chosen: Variant = ctx.breakers.isOpen(routeName, route) ? 'stable' : chooseVariant(route, typeof stickyValue === 'string' ? stickyValue : undefined, Math.random);
   const requestId = (typeof request.headers['x-request-id'] === 'string' && request.headers['x-request-id']) || randomUUID();
   const isStream = json.stream === true;
-  const outgoing = upstream.model ? JSON.stringify({ ...json, model: upstream.model }) : body.raw;
+  const bodyFor = (variant: Variant): Buffer | string => {
+    const model = (variant === 'candidate' ? route.candidate : route.stable)?.model;
+    return model ? JSON.stringify({ ...json, model }) : body.raw;
+  };
 
-  const shadowing = variant === 'stable' && route.candidate !== undefined && route.shadowRate > 0 && Math.random() < route.shadowRate;
+  const shadowing = chosen === 'stable' && route.candidate !== undefined && route.shadowRate > 0 && Math.random() < route.shadowRate;
   let resolveStableSide: ((side: PairSide) => void) | undefined;
   if (shadowing && route.candidate) {
     const stableSide = new Promise<PairSide>((resolve) => (resolveStableSide = resolve));
@@ -65,7 +70,7 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
       route: json.model,
       requestId,
       pathAfterV1,
-      body: candidate.model ? JSON.stringify({ ...json, model: candidate.model }) : body.raw,
+      body: bodyFor('candidate'),
       isStream,
       prompt: promptText(json),
       candidate,
@@ -73,46 +78,73 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     });
   }
 
-  const started = performance.now();
-  const finish = (status: number, errorClass: ErrorClass, answer: string | null): void => {
-    const latencyMs = performance.now() - started;
+  const finish = (variant: Variant, startedAt: number, status: number, errorClass: ErrorClass, answer: string | null): void => {
+    const latencyMs = performance.now() - startedAt;
     const isError = errorClass !== 'none';
-    ctx.stats.recordRequest(json.model as string, variant, latencyMs, isError);
-    ctx.metrics.requests.inc({ route: json.model as string, variant, error_class: errorClass });
-    if (!isError) ctx.metrics.duration.observe({ route: json.model as string, variant }, latencyMs / 1000);
-    if (resolveStableSide) {
+    ctx.stats.recordRequest(routeName, variant, latencyMs, isError);
+    ctx.metrics.requests.inc({ route: routeName, variant, error_class: errorClass });
+    if (!isError) ctx.metrics.duration.observe({ route: routeName, variant }, latencyMs / 1000);
+    if (variant === 'candidate') ctx.breakers.record(routeName, route, isError);
+    if (resolveStableSide && variant === 'stable') {
       const summary = answer === null ? { text: null, finishReason: null, completionTokens: null } : summariseAnswer(answer, isStream);
       resolveStableSide({ status, latencyMs, answer: summary.text, finishReason: summary.finishReason, completionTokens: summary.completionTokens });
     }
   };
 
-  let response;
-  try {
-    response = await ctx.upstreams.post(upstream, pathAfterV1, outgoing, requestId);
-  } catch (error) {
-    const timedOut = (error as { code?: string }).code?.includes('TIMEOUT') ?? false;
-    finish(timedOut ? 504 : 502, timedOut ? 'timeout' : 'unreachable', null);
-    await reply
-      .code(timedOut ? 504 : 502)
-      .header('x-gantry-variant', variant)
-      .send(openAiError(`the ${variant} model server ${timedOut ? 'timed out' : 'is unreachable'}: ${(error as Error).message}`, 'upstream_error', timedOut ? 'upstream_timeout' : 'upstream_unreachable'));
+  let variant = chosen;
+  let startedAt = performance.now();
+  let attempt = await callUpstream(ctx, variant === 'candidate' && route.candidate ? route.candidate : route.stable, pathAfterV1, bodyFor(variant), requestId);
+  let fellBack = false;
+  // A failed canary request is answered by stable when the route allows it; it still counts
+  // against the candidate.
+  if (variant === 'candidate' && route.fallbackToStable && (attempt.kind === 'failed' || attempt.response.status >= 500)) {
+    if (attempt.kind === 'failed') finish('candidate', startedAt, attempt.status, attempt.errorClass, null);
+    else {
+      await attempt.response.body.dump();
+      finish('candidate', startedAt, attempt.response.status, errorClassOf(attempt.response.status), null);
+    }
+    ctx.metrics.fallbacks.inc({ route: routeName });
+    variant = 'stable';
+    fellBack = true;
+    startedAt = performance.now();
+    attempt = await callUpstream(ctx, route.stable, pathAfterV1, bodyFor('stable'), requestId);
+  }
+  reply.header('x-gantry-variant', variant).header('x-request-id', requestId);
+  if (fellBack) reply.header('x-gantry-fallback', 'candidate-failed');
+
+  if (attempt.kind === 'failed') {
+    finish(variant, startedAt, attempt.status, attempt.errorClass, null);
+    await reply.code(attempt.status).send(openAiError(`the ${variant} model server ${attempt.errorClass === 'timeout' ? 'timed out' : 'is unreachable'}: ${attempt.message}`, 'upstream_error', `upstream_${attempt.errorClass}`));
     return;
   }
-
-  reply.code(response.status).header('x-gantry-variant', variant).header('x-request-id', requestId);
+  const response = attempt.response;
+  const answered = variant;
+  const answeredAt = startedAt;
+  reply.code(response.status);
   if (response.contentType) reply.header('content-type', response.contentType);
   const errorClass = errorClassOf(response.status);
 
   if (isStream && response.status === 200) {
     // Pass chunks through as they come; keep a copy only when a pair needs the stable answer.
-    const copy: Buffer[] | undefined = resolveStableSide ? [] : undefined;
+    const copy: Buffer[] | undefined = resolveStableSide && answered === 'stable' ? [] : undefined;
     response.body.on('data', (chunk: Buffer) => copy?.push(chunk));
-    response.body.on('end', () => finish(response.status, errorClass, copy ? Buffer.concat(copy).toString('utf8') : null));
-    response.body.on('error', () => finish(502, 'unreachable', null));
+    response.body.on('end', () => finish(answered, answeredAt, response.status, errorClass, copy ? Buffer.concat(copy).toString('utf8') : null));
+    response.body.on('error', () => finish(answered, answeredAt, 502, 'unreachable', null));
     await reply.send(response.body);
     return;
   }
   const answer = Buffer.from(await response.body.arrayBuffer());
-  finish(response.status, errorClass, errorClass === 'none' ? answer.toString('utf8') : null);
+  finish(answered, answeredAt, response.status, errorClass, errorClass === 'none' ? answer.toString('utf8') : null);
   await reply.send(answer);
+}
+
+type Attempt = { kind: 'answered'; response: UpstreamResponse } | { kind: 'failed'; status: 502 | 504; errorClass: 'unreachable' | 'timeout'; message: string };
+
+async function callUpstream(ctx: GatewayContext, upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string): Promise<Attempt> {
+  try {
+    return { kind: 'answered', response: await ctx.upstreams.post(upstream, pathAfterV1, body, requestId) };
+  } catch (error) {
+    const timedOut = (error as { code?: string }).code?.includes('TIMEOUT') ?? false;
+    return { kind: 'failed', status: timedOut ? 504 : 502, errorClass: timedOut ? 'timeout' : 'unreachable', message: (error as Error).message };
+  }
 }

@@ -42,6 +42,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly breakerOpen = new Gauge({
+    name: 'gantry_gateway_circuit_breaker_open',
+    help: "1 while the route's circuit breaker keeps live traffic off the candidate",
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+  readonly fallbacks = new Counter({
+    name: 'gantry_gateway_fallbacks_total',
+    help: 'Candidate requests that failed and were answered by stable',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gantry_gateway_' });
   }

@@ -27,6 +27,17 @@ export const routeConfigSchema = z
     stickyHeader: z.string().default('x-session-id'),
     /** the rollout that owns the candidate, for operators reading the route */
     rolloutId: z.string().optional(),
+    /** a live candidate request that fails (5xx, unreachable, timeout) is answered by stable instead */
+    fallbackToStable: z.boolean().default(true),
+    /** opens when the candidate fails too often between two analyses; live traffic then goes to stable */
+    breaker: z
+      .object({
+        window: z.number().int().min(1).max(10_000).default(20),
+        maxErrorRate: z.number().gt(0).max(1).default(0.5),
+        minRequests: z.number().int().min(1).default(5),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .refine((r) => r.candidate !== undefined || (r.weight === 0 && r.shadowRate === 0), {

@@ -48,6 +48,10 @@ export class WindowStatsStore {
     this.bucket(route).pairs += 1;
   }
 
+  recordBreakerOpen(route: string, reason: string): void {
+    this.bucket(route).breakerOpen = reason;
+  }
+
   recordShadowDrop(route: string): void {
     this.bucket(route).shadowDropped += 1;
   }

@@ -57,6 +57,8 @@ async function analyse(ctx: RolloutContext, wait: WaitState): Promise<string | u
     return undefined;
   }
   wait.windowStart = windowEnd;
+  // The gateway already cut the candidate off between two analyses: roll back now.
+  if (window.breakerOpen) return window.breakerOpen;
   if (wait.analysis === 'shadow') status.shadowTotals = mergeWindows(status.shadowTotals, window);
   else status.canaryTotals = mergeWindows(status.canaryTotals, window);
   const verdict = judgeInterval(window.stable, wait.analysis === 'shadow' ? window.shadow : window.candidate, spec.analysis.rollback);

@@ -1,7 +1,7 @@
 // Activities mocked at the seam the design names: same names and types as the real factories, with
 // an in-memory gateway and scripted traffic statistics, so workflow tests exercise every path fast.
 import type { ControlPlaneActivities, ModelHostActivities, Deployment } from '../../src/activities';
-import type { RouteConfig, Upstream } from '../../src/gateway/route-config';
+import { routeConfigSchema, type RouteConfig, type Upstream } from '../../src/gateway/route-config';
 import { emptyWindow, type WindowStats } from '../../src/analysis/stats';
 import { record } from '../../src/analysis/histogram';
 import type { QaReport } from '../../src/analysis/qa-gate';
@@ -21,7 +21,7 @@ export interface FakeWorld {
   servers: Map<string, Deployment>;
   stopped: string[];
   /** what the gateway reports for each window; called with the route's current state */
-  traffic: (route: RouteConfig | undefined, windowIndex: number) => { stable: TrafficShape; candidate: TrafficShape; shadow: TrafficShape; pairs: number };
+  traffic: (route: RouteConfig | undefined, windowIndex: number) => { stable: TrafficShape; candidate: TrafficShape; shadow: TrafficShape; pairs: number; breakerOpen?: string };
   qaAccuracy: number;
   failQuantize?: { message: string; type: string };
   metricsDown: boolean;
@@ -94,7 +94,7 @@ async function applicationFailure(message: string, type: string): Promise<never>
 
 export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
   const set = (route: string, config: RouteConfigInput): RouteConfig => {
-    const full: RouteConfig = { weight: 0, shadowRate: 0, stickyHeader: 'x-session-id', ...config };
+    const full: RouteConfig = routeConfigSchema.parse(config);
     world.routes.set(route, full);
     world.calls.push(`route ${route} weight=${full.weight} shadow=${full.shadowRate} candidate=${full.candidate ? 'yes' : 'no'}`);
     return full;
@@ -157,6 +157,7 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
         candidate: variant(shape.candidate),
         shadow: variant(shape.shadow),
         pairs: shape.pairs,
+        breakerOpen: shape.breakerOpen ?? null,
       };
     },
   };

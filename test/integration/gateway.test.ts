@@ -116,6 +116,42 @@ describe('gateway data plane', () => {
   });
 });
 
+describe('gateway protection', () => {
+  it('answers a failed canary request from stable, and opens the breaker after repeated failures', async () => {
+    const dead = { url: `http://127.0.0.1:${await freePort()}/v1`, label: 'dead candidate' };
+    await gateway.admin.setRoute('guarded', { stable: { url: upstream }, candidate: dead, weight: 100 });
+    const guarded = { ...question, model: 'guarded', max_tokens: 2 };
+    for (let i = 0; i < 5; i++) {
+      const { data, response } = await client.chat.completions.create(guarded).withResponse();
+      assert.equal(response.headers.get('x-gantry-variant'), 'stable');
+      assert.equal(response.headers.get('x-gantry-fallback'), 'candidate-failed');
+      assert.ok(data.choices.length > 0, 'the user got an answer');
+    }
+    const breaker = (await (await request(`${gateway.url}/admin/routes/guarded/breaker`, { headers: { authorization: `Bearer ${gateway.token}` } })).body.json()) as { open: boolean; reason: string };
+    assert.equal(breaker.open, true);
+    assert.match(breaker.reason, /5 of the candidate's last 5 requests failed/);
+    // once open, live traffic does not even try the candidate
+    const { response } = await client.chat.completions.create(guarded).withResponse();
+    assert.equal(response.headers.get('x-gantry-fallback'), null);
+    assert.equal(response.headers.get('x-gantry-variant'), 'stable');
+    const window = await gateway.admin.windowStats('guarded', 0, Date.now() + 60_000);
+    assert.equal(window.candidate.errors, 5);
+    assert.match(window.breakerOpen ?? '', /circuit breaker open/);
+    const metrics = await (await request(`${gateway.url}/metrics`)).body.text();
+    assert.match(metrics, /gantry_gateway_circuit_breaker_open\{route="guarded"\} 1/);
+    assert.match(metrics, /gantry_gateway_fallbacks_total\{route="guarded"\} 5/);
+  });
+
+  it('passes a candidate failure through when fallback is off', async () => {
+    const dead = { url: `http://127.0.0.1:${await freePort()}/v1` };
+    await gateway.admin.setRoute('unguarded', { stable: { url: upstream }, candidate: dead, weight: 100, fallbackToStable: false });
+    const response = await request(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...question, model: 'unguarded' }), headers: { 'content-type': 'application/json' } });
+    assert.equal(response.statusCode, 502);
+    assert.equal(response.headers['x-gantry-variant'], 'candidate');
+    await response.body.dump();
+  });
+});
+
 describe('gateway bad input', () => {
   const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
     const response = await request(`${gateway.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });

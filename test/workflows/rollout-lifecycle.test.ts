@@ -81,6 +81,17 @@ describe('rolloutWorkflow', () => {
     assert.ok(detachAt >= 0 && detachAt < stopAt);
   });
 
+  it("rolls back at the next check when the gateway's circuit breaker has cut the candidate off", async () => {
+    const healthy = healthyTraffic();
+    const world = newWorld({
+      traffic: (route, index) => ({ ...healthy(route, index), ...((route?.weight ?? 0) >= 25 ? { breakerOpen: "circuit breaker open: 10 of the candidate's last 20 requests failed (limit 50%)" } : {}) }),
+    });
+    const result = await run(world);
+    assert.equal(result.outcome, 'RolledBack');
+    assert.equal(result.reason, "canary step 3 (25%): circuit breaker open: 10 of the candidate's last 20 requests failed (limit 50%)");
+    assert.equal(result.status.consecutiveFailures, 0, 'no failureLimit applies: the breaker is a breach by itself');
+  });
+
   it('rolls back in the shadow phase when mirrored answers fail', async () => {
     const healthy = healthyTraffic();
     const world = newWorld({
