@@ -1,6 +1,6 @@
 // The rollout's stages in order. Each stage is skipped when the status says it is done, so a run
 // that continued as new picks up exactly where the last one stopped.
-import { ApplicationFailure, CancellationScope, condition } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, log } from '@temporalio/workflow';
 import type { RolloutSpec } from '../config/spec';
 import { decidePromotion } from '../analysis/promotion-decision';
 import type { Upstream } from '../gateway/route-config';
@@ -10,7 +10,6 @@ import type { RolloutContext } from './rollout-context';
 import { note, type Phase, type RolloutStatus } from './rollout-state';
 import { refreshWaitingFor, runWait, type WaitOutcome } from './waits';
 import { notify } from './notify';
-import { log } from '@temporalio/workflow';
 
 /** How the pipeline ended when nothing threw: promote, or roll back for a measured reason. */
 export type Decision = { promote: true } | { promote: false; reason: string };

@@ -36,8 +36,8 @@ async function watch(client: Client, id: string, out: Output, intervalMs: number
       last = line;
     }
     if (!view.running) {
-      const outcome = view.status.outcome ?? (view.temporalStatus === 'CANCELLED' ? 'Cancelled' : view.temporalStatus === 'TERMINATED' ? 'Failed' : view.status.outcome);
-      return outcome;
+      // Terminated or timed out by Temporal itself: the workflow never recorded an outcome.
+      return view.status.outcome ?? (view.temporalStatus === 'CANCELLED' ? 'Cancelled' : 'Failed');
     }
     await sleep(intervalMs);
   }

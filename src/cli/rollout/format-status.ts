@@ -12,7 +12,7 @@ export function variantLine(name: string, stats: VariantStats): string {
 
 /** A one-line summary for `watch`: phase, step, weights, time left, last verdict. */
 export function progressLine(status: RolloutStatus, now: number): string {
-  const parts: string[] = [status.phase];
+  const parts: string[] = [status.paused ? `${status.phase} (PAUSED by ${status.paused.by})` : status.phase];
   if (status.phase === 'Canary') parts.push(`step ${status.step + 1}/${status.steps}`);
   parts.push(`weight ${status.weight}%`);
   if (status.shadowRate > 0) parts.push(`shadow ${Math.round(status.shadowRate * 100)}%`);
@@ -27,6 +27,7 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
     `phase     ${status.phase}${status.outcome && status.outcome !== status.phase ? `  → ${status.outcome}` : ''}`,
     `progress  ${progressLine(status, now)}`,
   ];
+  if (status.waitingFor) lines.push(`waiting   for ${status.waitingFor}`);
   if (status.reason) lines.push(`reason    ${status.reason}`);
   if (status.qa) lines.push(`QA        ${status.qa.passed}/${status.qa.cases} passed, accuracy ${pct(status.qa.accuracy)}, p95 ${msText(status.qa.p95Ms ?? undefined)} → ${status.qa.passedGate ? 'pass' : 'FAIL'}`);
   if (status.artifact) lines.push(`artifact  ${status.artifact.path} (${(status.artifact.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${status.artifact.sha256.slice(0, 16)}…)`);
