@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { chooseVariant } from './variant-choice';
+import { inCanarySegment } from './segments';
+import { recordPrompt } from './prompt-privacy';
 import { openAiError } from './openai-error';
 import { errorClassOf, type ErrorClass } from './metrics';
 import { promptText, summariseAnswer } from './answer-text';
@@ -12,6 +14,7 @@ import type { UpstreamResponse } from './upstream-client';
 
 interface CompletionBody {
   model?: unknown;
+  metadata?: unknown;
   stream?: unknown;
   messages?: unknown;
   prompt?: unknown;
@@ -53,7 +56,8 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
   const routeName = json.model;
   const stickyValue = request.headers[route.stickyHeader.toLowerCase()];
   // An open breaker keeps live traffic off the candidate until the workflow acts.
-  const chosen: Variant = ctx.breakers.isOpen(routeName, route) ? 'stable' : chooseVariant(route, typeof stickyValue === 'string' ? stickyValue : undefined, Math.random);
+  const canaryable = !ctx.breakers.isOpen(routeName, route) && inCanarySegment(route.segments, { headers: request.headers, metadata: json.metadata, model: routeName });
+  const chosen: Variant = canaryable ? chooseVariant(route, typeof stickyValue === 'string' ? stickyValue : undefined, Math.random) : 'stable';
   const requestId = (typeof request.headers['x-request-id'] === 'string' && request.headers['x-request-id']) || randomUUID();
   const isStream = json.stream === true;
   const bodyFor = (variant: Variant): Buffer | string => {
@@ -72,7 +76,7 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
       pathAfterV1,
       body: bodyFor('candidate'),
       isStream,
-      prompt: promptText(json),
+      prompt: recordPrompt(promptText(json), route.pairPrompt),
       candidate,
       stableSide,
     });

@@ -1,6 +1,7 @@
 // A route is what clients ask for by model name. It says where stable and candidate answers come
 // from, how live traffic is split, and how much of it is mirrored. The admin API sets it whole.
 import { z } from 'zod';
+import { segmentRuleSchema } from './segments';
 
 export const upstreamSchema = z
   .object({
@@ -27,6 +28,10 @@ export const routeConfigSchema = z
     stickyHeader: z.string().default('x-session-id'),
     /** the rollout that owns the candidate, for operators reading the route */
     rolloutId: z.string().optional(),
+    /** the canary takes only requests matching one of these (none: any request) */
+    segments: z.array(segmentRuleSchema).default([]),
+    /** what shadow pairs keep of the prompt */
+    pairPrompt: z.enum(['full', 'redacted', 'hash']).default('full'),
     /** a live candidate request that fails (5xx, unreachable, timeout) is answered by stable instead */
     fallbackToStable: z.boolean().default(true),
     /** opens when the candidate fails too often between two analyses; live traffic then goes to stable */

@@ -116,6 +116,28 @@ describe('gateway data plane', () => {
   });
 });
 
+describe('gateway segments and privacy', () => {
+  it('canaries only the requests in the segment', async () => {
+    await gateway.admin.setRoute('segmented', { stable: { url: upstream }, candidate: { url: upstream }, weight: 100, segments: [{ kind: 'header', name: 'x-intent', equals: 'greeting' }] });
+    const ask = { ...question, model: 'segmented', max_tokens: 2 };
+    const greeting = await client.chat.completions.create(ask, { headers: { 'x-intent': 'greeting' } }).withResponse();
+    assert.equal(greeting.response.headers.get('x-gantry-variant'), 'candidate');
+    const billing = await client.chat.completions.create(ask, { headers: { 'x-intent': 'billing' } }).withResponse();
+    assert.equal(billing.response.headers.get('x-gantry-variant'), 'stable');
+  });
+
+  it('records a redacted prompt in shadow pairs when the route asks for it', async () => {
+    await gateway.admin.setRoute('private', { stable: { url: upstream }, candidate: { url: upstream }, shadowRate: 1, pairPrompt: 'redacted' });
+    await client.chat.completions.create({ ...question, model: 'private', max_tokens: 2, messages: [{ role: 'user', content: 'My email is ann@example.com, what is 2+2?' }] });
+    let pairs = await gateway.admin.recentPairs('private', 1);
+    for (let i = 0; i < 40 && pairs.length === 0; i++) {
+      await sleep(250);
+      pairs = await gateway.admin.recentPairs('private', 1);
+    }
+    assert.equal(pairs[0]?.prompt, 'user: My email is [email], what is 2+2?');
+  });
+});
+
 describe('gateway protection', () => {
   it('answers a failed canary request from stable, and opens the breaker after repeated failures', async () => {
     const dead = { url: `http://127.0.0.1:${await freePort()}/v1`, label: 'dead candidate' };
