@@ -2,6 +2,7 @@
 // workflow as a typed, fully-defaulted object with durations in milliseconds.
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { routeOptionsSchema } from '../gateway/route-config';
 
 const duration = z
   .union([z.string(), z.number().int().nonnegative()])
@@ -176,6 +177,8 @@ export const rolloutSpecSchema = z
     analysis: analysisSchema,
     promotion: promotionSchema,
     notifications: notificationsSchema,
+    /** route settings applied while this rollout's candidate is on the route */
+    gateway: routeOptionsSchema.optional(),
   })
   .strict();
 

@@ -49,6 +49,18 @@ export const routeConfigSchema = z
     message: 'weight and shadowRate must be 0 when there is no candidate',
   });
 
+/** The route settings a rollout spec may give (under `gateway:`), applied with the candidate. */
+export const routeOptionsSchema = z
+  .object({
+    stickyHeader: z.string().optional(),
+    segments: z.array(segmentRuleSchema).optional(),
+    pairPrompt: z.enum(['full', 'redacted', 'hash']).optional(),
+    fallbackToStable: z.boolean().optional(),
+    breaker: z.object({ window: z.number().int().min(1).max(10_000), maxErrorRate: z.number().gt(0).max(1), minRequests: z.number().int().min(1) }).strict().optional(),
+  })
+  .strict();
+export type RouteOptions = z.output<typeof routeOptionsSchema>;
+
 export type Upstream = z.output<typeof upstreamSchema>;
 export type RouteConfig = z.output<typeof routeConfigSchema>;
 export type RouteConfigInput = z.input<typeof routeConfigSchema>;

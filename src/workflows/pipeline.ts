@@ -43,7 +43,7 @@ function stopped(outcome: WaitOutcome, where: string): Decision | undefined {
 async function setTraffic(ctx: RolloutContext, weight: number, shadowRate: number): Promise<void> {
   const { status, spec } = ctx;
   const candidate = upstreamOf(status.candidate as Deployment, `${status.rolloutId} candidate`);
-  await traffic.setCandidateTraffic({ route: spec.route, rolloutId: status.rolloutId, candidate, weight, shadowRate });
+  await traffic.setCandidateTraffic({ route: spec.route, rolloutId: status.rolloutId, candidate, weight, shadowRate, options: spec.gateway });
   status.weight = weight;
   status.shadowRate = shadowRate;
 }

@@ -123,10 +123,10 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
     async createRoute({ route, stable }) {
       return set(route, { stable });
     },
-    async setCandidateTraffic({ route, rolloutId, candidate, weight, shadowRate }) {
+    async setCandidateTraffic({ route, rolloutId, candidate, weight, shadowRate, options }) {
       const current = world.routes.get(route);
       if (!current) return applicationFailure(`route "${route}" does not exist`, 'GATEWAY_REJECTED');
-      return set(route, { ...current, candidate, weight, shadowRate, rolloutId });
+      return set(route, { ...current, ...options, candidate, weight, shadowRate, rolloutId });
     },
     async detachCandidate({ route, rolloutId }) {
       const current = world.routes.get(route);

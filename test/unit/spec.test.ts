@@ -65,6 +65,13 @@ describe('rollout spec', () => {
     });
   }
 
+  it('takes route settings for the gateway, validated like the admin API', () => {
+    const spec = parseSpec(`${valid}\ngateway: { segments: [{ kind: header, name: x-intent, equals: greeting }], pairPrompt: redacted }`, 'spec.yaml');
+    assert.equal(spec.gateway?.pairPrompt, 'redacted');
+    assert.equal(spec.gateway?.segments?.[0]?.kind, 'header');
+    assert.throws(() => parseSpec(`${valid}\ngateway: { segments: [{ kind: cookie, name: x }] }`, 'spec.yaml'), /gateway\.segments\[0\]\.kind: /);
+  });
+
   it('names an unreadable spec file', () => {
     assert.throws(() => loadSpec('/nonexistent/spec.yaml'), /\/nonexistent\/spec.yaml: cannot read the spec file/);
   });

@@ -41,13 +41,14 @@ describe('rolloutWorkflow', () => {
     for (const phase of ['QA', 'Quantize', 'Deploy', 'Shadow', 'Canary', 'Evaluation', 'Promoting', 'Promoted']) assert.ok(phases.includes(phase as never), `missing ${phase}`);
     // the route now serves the candidate as stable, with no candidate left
     const route = world.routes.get('chat');
-    assert.equal(route?.stable.deployment?.id, 'rollout-test-1-candidate');
+    const id = result.status.rolloutId;
+    assert.equal(route?.stable.deployment?.id, `${id}-candidate`);
     assert.equal(route?.candidate, undefined);
     assert.equal(route?.weight, 0);
     // the old stable and the QA server are stopped, the new stable is not
-    assert.ok(world.stopped.includes('chat-stable-rollout-test-1'));
-    assert.ok(world.stopped.includes('rollout-test-1-qa'));
-    assert.ok(!world.stopped.includes('rollout-test-1-candidate'));
+    assert.ok(world.stopped.includes(`chat-stable-${id}`));
+    assert.ok(world.stopped.includes(`${id}-qa`));
+    assert.ok(!world.stopped.includes(`${id}-candidate`));
     // weights went up step by step: 0 (shadow) then 1, 5, 25, 50, 100
     const weights = world.calls.filter((c) => c.startsWith('route chat') && c.includes('candidate=yes')).map((c) => Number(/weight=(\d+)/.exec(c)?.[1]));
     assert.deepEqual([...new Set(weights)], [0, 1, 5, 25, 50, 100]);
@@ -55,6 +56,20 @@ describe('rolloutWorkflow', () => {
     assert.equal(result.status.analyses, (7 + 11) * 24);
     assert.equal(result.status.shadowTotals.pairs, 7 * 24 * 600);
     assert.equal(result.status.evaluation?.promote, true);
+  });
+
+  it("applies the spec's gateway settings to the route with the candidate", async () => {
+    const world = newWorld();
+    const spec = weeksLongSpec({ gateway: { segments: [{ kind: 'header', name: 'x-intent', equals: 'greeting' }], pairPrompt: 'hash' } });
+    const calls: string[] = [];
+    const traffic = healthyTraffic();
+    world.traffic = (route, index) => {
+      if (route?.candidate) calls.push(`${route.pairPrompt}:${route.segments.length}`);
+      return traffic(route, index);
+    };
+    const result = await run(world, spec);
+    assert.equal(result.outcome, 'Promoted');
+    assert.ok(calls.length > 0 && calls.every((c) => c === 'hash:1'), calls.slice(0, 3).join(','));
   });
 
   it('rolls back automatically when the candidate breaches the error-rate rule in a canary step', async () => {
@@ -74,10 +89,11 @@ describe('rolloutWorkflow', () => {
     const route = world.routes.get('chat');
     assert.equal(route?.candidate, undefined);
     assert.equal(route?.weight, 0);
-    assert.ok(world.stopped.includes('rollout-test-2-candidate'));
+    const candidateId = `${result.status.rolloutId}-candidate`;
+    assert.ok(world.stopped.includes(candidateId));
     // weight 0 was set before the candidate server was stopped
     const detachAt = world.calls.findIndex((c) => c === 'route chat weight=0 shadow=0 candidate=no');
-    const stopAt = world.calls.indexOf('stop rollout-test-2-candidate');
+    const stopAt = world.calls.indexOf(`stop ${candidateId}`);
     assert.ok(detachAt >= 0 && detachAt < stopAt);
   });
 
