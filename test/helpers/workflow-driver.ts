@@ -33,7 +33,7 @@ export async function waitForStatus(handle: WorkflowHandle, done: (s: RolloutSta
     if (status.outcome) throw new Error(`rollout ended ${status.outcome} (${status.reason ?? ''}) before the awaited state; phase ${status.phase}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting; phase ${status.phase}, waiting for ${status.waitingFor ?? '-'}`);
     if (skip) await skip.env.sleep(skip.by);
-    else await new Promise((resolve) => setTimeout(resolve, 20));
+    else await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

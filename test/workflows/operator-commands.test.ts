@@ -24,10 +24,10 @@ after(async () => {
 type PhaseCase = { name: string; hold?: 'qa' | 'quantize' | 'deploy'; skip?: string; reached: (s: RolloutStatus) => boolean; spec?: () => RolloutSpec };
 type CommandCase = { name: string; signal: SignalDefinition<[object]>; payload: object };
 
-// Six-hourly analysis keeps the 35 rollouts of this table quick; the rules are the same.
+// Twelve-hourly analysis keeps the 35 rollouts of this table quick; the rules are the same.
 const tableSpec = (): RolloutSpec => {
   const spec = weeksLongSpec();
-  return { ...spec, analysis: { ...spec.analysis, interval: 6 * 3_600_000 } };
+  return { ...spec, analysis: { ...spec.analysis, interval: 12 * 3_600_000 } };
 };
 const gatedSpec = (): RolloutSpec => {
   const spec = tableSpec();
