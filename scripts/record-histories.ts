@@ -4,7 +4,7 @@
 //   node --import tsx scripts/record-histories.ts
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { timeSkippingEnv, withWorkers } from '../test/helpers/workflow-env';
+import { teardownEnv, timeSkippingEnv, withWorkers } from '../test/helpers/workflow-env';
 import { newWorld, healthyTraffic } from '../test/helpers/fake-activities';
 import { weeksLongSpec } from '../test/helpers/specs';
 import { command, startRollout, waitForStatus } from '../test/helpers/workflow-driver';
@@ -74,4 +74,4 @@ await record('paused-and-resumed', async () => {
   });
 });
 
-await env.teardown();
+await teardownEnv(env);

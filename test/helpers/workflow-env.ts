@@ -26,14 +26,51 @@ export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-/** Runs `body` while a control-plane worker and a `local` host-agent worker serve fake activities. */
-export async function withWorkers<T>(env: TestWorkflowEnvironment, world: FakeWorld, body: () => Promise<T>): Promise<T> {
-  const control = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: CONTROL_TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    activities: fakeControlPlane(world),
+interface SharedWorkers {
+  current: FakeWorld;
+  stop: () => Promise<void>;
+}
+
+const shared = new WeakMap<TestWorkflowEnvironment, SharedWorkers>();
+
+/**
+ * One control-plane worker and one `local` host-agent worker per environment, serving fake
+ * activities over whichever world the running test set. Creating and shutting down a worker pair
+ * per test (~70 in one process) was seen to hang worker start-up; sharing them avoids it.
+ */
+async function sharedWorkers(env: TestWorkflowEnvironment): Promise<SharedWorkers> {
+  const existing = shared.get(env);
+  if (existing) return existing;
+  const holder: SharedWorkers = { current: undefined as unknown as FakeWorld, stop: async () => undefined };
+  const world = new Proxy({} as FakeWorld, {
+    get: (_target, key) => holder.current[key as keyof FakeWorld],
+    set: (_target, key, value) => {
+      (holder.current as unknown as Record<string | symbol, unknown>)[key] = value;
+      return true;
+    },
   });
+  const control = await Worker.create({ connection: env.nativeConnection, taskQueue: CONTROL_TASK_QUEUE, workflowBundle: await workflowBundle(), activities: fakeControlPlane(world) });
   const host = await Worker.create({ connection: env.nativeConnection, taskQueue: hostTaskQueue('local'), activities: fakeHost(world) });
-  return control.runUntil(host.runUntil(body));
+  const running = Promise.all([control.run(), host.run()]);
+  holder.stop = async () => {
+    control.shutdown();
+    host.shutdown();
+    await running;
+  };
+  shared.set(env, holder);
+  return holder;
+}
+
+/** Runs `body` with the shared workers serving `world`. */
+export async function withWorkers<T>(env: TestWorkflowEnvironment, world: FakeWorld, body: () => Promise<T>): Promise<T> {
+  const workers = await sharedWorkers(env);
+  workers.current = world;
+  return body();
+}
+
+/** Stops the shared workers, then the test server. */
+export async function teardownEnv(env: TestWorkflowEnvironment | undefined): Promise<void> {
+  if (!env) return;
+  await shared.get(env)?.stop();
+  await env.teardown();
 }

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
+import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
 import { newWorld, healthyTraffic } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
 import { command, startRollout, waitForStatus } from '../helpers/workflow-driver';
@@ -15,7 +15,7 @@ before(async () => {
   env = await timeSkippingEnv();
 });
 after(async () => {
-  await env?.teardown();
+  await teardownEnv(env);
 });
 
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
+import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
 import { newWorld, type FakeWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
 import { command, startRollout, waitForStatus } from '../helpers/workflow-driver';
@@ -17,7 +17,7 @@ before(async () => {
   env = await timeSkippingEnv();
 });
 after(async () => {
-  await env?.teardown();
+  await teardownEnv(env);
 });
 
 /** hold: keep that activity running; skip: reach the phase by skipping this much simulated time per look */

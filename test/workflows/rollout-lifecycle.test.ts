@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
+import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
 import { newWorld, healthyTraffic, type FakeWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
 import { rolloutWorkflow } from '../../src/workflows';
@@ -19,7 +19,7 @@ before(async () => {
   env = await timeSkippingEnv();
 });
 after(async () => {
-  await env?.teardown();
+  await teardownEnv(env);
 });
 
 async function run(world: FakeWorld, spec: RolloutSpec = weeksLongSpec()) {
