@@ -108,7 +108,7 @@ describe('operators and schedulers on the real stack', () => {
     assert.ok(scheduleId.startsWith(`${id}.advance.`));
     const listed = await stack.cli(['schedule', 'list', '--rollout', id, '--json']);
     assert.deepEqual((JSON.parse(String(listed.stdout)) as { scheduleId: string }[]).map((s) => s.scheduleId), [scheduleId]);
-    const moved = await until(id, (s) => s.step === 1, 30_000);
+    const moved = await until(id, (s) => s.step === 1 && s.weight === 50, 30_000);
     assert.equal(moved.weight, 50);
     // the next firing finds a step that only time may end, and is refused
     const refused = await until(id, (s) => s.commands.some((c) => c.by === `schedule:${scheduleId}` && !c.accepted), 30_000);

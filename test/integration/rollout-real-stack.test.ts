@@ -90,13 +90,17 @@ describe('a real rollout on the real stack', () => {
   });
 
   it('rolls a candidate whose context window is too small back in the shadow phase, before users see it', async () => {
+    // Long prompts keep the stable busy (~1 answered per second here), so windows are 5 s long and
+    // 2 mirrored answers are enough to judge one: fewer would leave every window Inconclusive.
+    const base = compressedSpec('chat', {});
     const spec = compressedSpec('chat', {
       name: 'it-short-context',
       qa: undefined,
-      shadow: { duration: '40s', sampleRate: 1, minPairs: 1 },
+      shadow: { duration: '60s', sampleRate: 1, minPairs: 1 },
+      analysis: { ...base.analysis, interval: '5s', rollback: { maxErrorRate: 0.2, minRequests: 2 } },
     });
     spec.candidate = { ...spec.candidate, server: { ...(spec.candidate.server ?? {}), contextSize: 256 } };
-    const { result } = await rolloutWithTraffic('it-short-context', writeSpec(spec), 'support-long-context.jsonl', 12_000);
+    const { result } = await rolloutWithTraffic('it-short-context', writeSpec(spec), 'support-long-context.jsonl', 25_000);
     assert.equal(result.outcome, 'RolledBack');
     assert.match(result.reason, /^shadow analysis: candidate error rate \d+\.\d% \(max 20\.0%\)/);
     assert.equal(result.status.step, -1);
