@@ -184,8 +184,6 @@ export const rolloutSpecSchema = z
 
 export type RolloutSpecInput = z.input<typeof rolloutSpecSchema>;
 export type RolloutSpec = z.output<typeof rolloutSpecSchema>;
-export type CandidateSpec = RolloutSpec['candidate'];
-export type StableSpec = NonNullable<RolloutSpec['stable']>;
 export type ServerOptions = z.output<typeof serverOptionsSchema>;
 export type RollbackRules = z.output<typeof rollbackRulesSchema>;
 export type PromoteRules = z.output<typeof promoteRulesSchema>;

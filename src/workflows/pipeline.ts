@@ -1,7 +1,7 @@
 // The rollout's stages in order. Each stage is skipped when the status says it is done, so a run
 // that continued as new picks up exactly where the last one stopped.
 import { ApplicationFailure, CancellationScope, condition, log } from '@temporalio/workflow';
-import type { RolloutSpec } from '../config/spec';
+import type { CanaryStep, RolloutSpec } from '../config/spec';
 import { decidePromotion } from '../analysis/promotion-decision';
 import type { Upstream } from '../gateway/route-config';
 import type { Deployment } from '../activities/model-host';
@@ -118,7 +118,7 @@ export async function runPipeline(ctx: RolloutContext): Promise<Decision> {
 
   if (status.stage === 'canary') {
     for (let index = Math.max(0, status.step); index < spec.canary.steps.length; index++) {
-      const step = spec.canary.steps[index] as RolloutSpec['canary']['steps'][number];
+      const step = spec.canary.steps[index] as CanaryStep;
       const resuming = status.step === index && status.wait !== null;
       status.step = index;
       const where = `canary step ${index + 1} (${step.weight}%)`;

@@ -30,10 +30,12 @@ async function watch(client: Client, id: string, out: Output, intervalMs: number
   let last = '';
   for (;;) {
     const view = await readRollout(client, id);
-    const line = progressLine(view.status, Date.now()).replace(/\d+[smhd]+(\d+[smhd])? left/, '');
-    if (line !== last) {
-      out.line(`${new Date().toISOString().slice(11, 19)}  ${progressLine(view.status, Date.now())}`);
-      last = line;
+    const line = progressLine(view.status, Date.now());
+    // Print on change, not on every tick of the time left.
+    const gist = line.replace(/\d+[smhd]+(\d+[smhd])? left/, '');
+    if (gist !== last) {
+      out.line(`${new Date().toISOString().slice(11, 19)}  ${line}`);
+      last = gist;
     }
     if (!view.running) {
       // Terminated or timed out by Temporal itself: the workflow never recorded an outcome.
