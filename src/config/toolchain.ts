@@ -17,6 +17,11 @@ export interface Toolchain {
   gemmaModel: string;
   /** the llama.cpp source tree (gguf-py, vocab files) */
   llamaSource: string;
+  /** PostgreSQL's server binaries (initdb, postgres), for the PostgreSQL pair store's tests */
+  postgresBin: string;
+  /** nginx and wrk, for bench/gateway */
+  nginx: string;
+  wrk: string;
 }
 
 const ENV: Record<keyof Toolchain, string> = {
@@ -27,6 +32,9 @@ const ENV: Record<keyof Toolchain, string> = {
   python: 'GANTRY_PYTHON',
   gemmaModel: 'GANTRY_GEMMA_MODEL',
   llamaSource: 'GANTRY_LLAMA_SOURCE',
+  postgresBin: 'GANTRY_POSTGRES_BIN',
+  nginx: 'GANTRY_NGINX',
+  wrk: 'GANTRY_WRK',
 };
 
 let cached: Partial<Toolchain> | undefined;
