@@ -3,6 +3,8 @@
 export interface AnswerSummary {
   text: string | null;
   finishReason: string | null;
+  promptTokens: number | null;
+  /** from the usage object; for a stream without one, its content events (one token each) */
   completionTokens: number | null;
 }
 
@@ -14,7 +16,7 @@ interface Choice {
 }
 interface Chunk {
   choices?: Choice[];
-  usage?: { completion_tokens?: number };
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
 }
 
 export function summariseAnswer(body: string, isStream: boolean): AnswerSummary {
@@ -33,19 +35,24 @@ export function summariseAnswer(body: string, isStream: boolean): AnswerSummary 
     try {
       chunks.push(JSON.parse(body) as Chunk);
     } catch {
-      return { text: null, finishReason: null, completionTokens: null };
+      return { text: null, finishReason: null, promptTokens: null, completionTokens: null };
     }
   }
   let text = '';
   let finishReason: string | null = null;
+  let promptTokens: number | null = null;
   let completionTokens: number | null = null;
+  let contentEvents = 0;
   for (const chunk of chunks) {
     const choice = chunk.choices?.[0];
-    text += choice?.message?.content ?? choice?.delta?.content ?? choice?.text ?? '';
+    const piece = choice?.message?.content ?? choice?.delta?.content ?? choice?.text ?? '';
+    text += piece;
+    if (piece) contentEvents += 1;
     finishReason = choice?.finish_reason ?? finishReason;
+    promptTokens = chunk.usage?.prompt_tokens ?? promptTokens;
     completionTokens = chunk.usage?.completion_tokens ?? completionTokens;
   }
-  return { text, finishReason, completionTokens };
+  return { text, finishReason, promptTokens, completionTokens: completionTokens ?? (isStream ? contentEvents : null) };
 }
 
 /** The prompt as recorded in a pair: the chat messages' text, or the completion prompt. */

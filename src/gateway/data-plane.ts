@@ -7,6 +7,7 @@ import { recordPrompt } from './prompt-privacy';
 import { openAiError } from './openai-error';
 import { errorClassOf, type ErrorClass } from './metrics';
 import { promptText, summariseAnswer } from './answer-text';
+import { StreamMeter, usageIn, type TokenUsage } from './answer-meter';
 import type { PairSide } from './pair-store';
 import type { GatewayContext } from './context';
 import type { Upstream, Variant } from './route-config';
@@ -82,18 +83,33 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     });
   }
 
-  const finish = (variant: Variant, startedAt: number, status: number, errorClass: ErrorClass, answer: string | null): void => {
+  const finish = (variant: Variant, startedAt: number, outcome: AnswerOutcome): void => {
     const latencyMs = performance.now() - startedAt;
-    const isError = errorClass !== 'none';
+    const isError = outcome.errorClass !== 'none';
+    const labels = { route: routeName, variant };
     ctx.stats.recordRequest(routeName, variant, latencyMs, isError);
-    ctx.metrics.requests.inc({ route: routeName, variant, error_class: errorClass });
-    if (!isError) ctx.metrics.duration.observe({ route: routeName, variant }, latencyMs / 1000);
+    ctx.metrics.requests.inc({ ...labels, error_class: outcome.errorClass });
+    if (!isError) {
+      ctx.metrics.duration.observe(labels, latencyMs / 1000);
+      if (outcome.ttftMs !== null) ctx.metrics.timeToFirstToken.observe(labels, outcome.ttftMs / 1000);
+      if (outcome.usage.promptTokens) ctx.metrics.tokens.inc({ ...labels, direction: 'input' }, outcome.usage.promptTokens);
+      if (outcome.usage.completionTokens) ctx.metrics.tokens.inc({ ...labels, direction: 'output' }, outcome.usage.completionTokens);
+    }
     if (variant === 'candidate') ctx.breakers.record(routeName, route, isError);
     if (resolveStableSide && variant === 'stable') {
-      const summary = answer === null ? { text: null, finishReason: null, completionTokens: null } : summariseAnswer(answer, isStream);
-      resolveStableSide({ status, latencyMs, answer: summary.text, finishReason: summary.finishReason, completionTokens: summary.completionTokens });
+      const summary = outcome.answer === null ? undefined : summariseAnswer(outcome.answer, isStream);
+      resolveStableSide({
+        status: outcome.status,
+        latencyMs,
+        ttftMs: outcome.ttftMs,
+        answer: summary?.text ?? null,
+        finishReason: summary?.finishReason ?? null,
+        promptTokens: summary?.promptTokens ?? outcome.usage.promptTokens,
+        completionTokens: summary?.completionTokens ?? outcome.usage.completionTokens,
+      });
     }
   };
+  const keepsStableText = (variant: Variant): boolean => resolveStableSide !== undefined && variant === 'stable';
 
   let variant = chosen;
   let startedAt = performance.now();
@@ -102,10 +118,10 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
   // A failed canary request is answered by stable when the route allows it; it still counts
   // against the candidate.
   if (variant === 'candidate' && route.fallbackToStable && (attempt.kind === 'failed' || attempt.response.status >= 500)) {
-    if (attempt.kind === 'failed') finish('candidate', startedAt, attempt.status, attempt.errorClass, null);
+    if (attempt.kind === 'failed') finish('candidate', startedAt, failedOutcome(attempt.status, attempt.errorClass));
     else {
       await attempt.response.body.dump();
-      finish('candidate', startedAt, attempt.response.status, errorClassOf(attempt.response.status), null);
+      finish('candidate', startedAt, failedOutcome(attempt.response.status, errorClassOf(attempt.response.status)));
     }
     ctx.metrics.fallbacks.inc({ route: routeName });
     variant = 'stable';
@@ -117,7 +133,7 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
   if (fellBack) reply.header('x-gantry-fallback', 'candidate-failed');
 
   if (attempt.kind === 'failed') {
-    finish(variant, startedAt, attempt.status, attempt.errorClass, null);
+    finish(variant, startedAt, failedOutcome(attempt.status, attempt.errorClass));
     await reply.code(attempt.status).send(openAiError(`the ${variant} model server ${attempt.errorClass === 'timeout' ? 'timed out' : 'is unreachable'}: ${attempt.message}`, 'upstream_error', `upstream_${attempt.errorClass}`));
     return;
   }
@@ -129,17 +145,48 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
   const errorClass = errorClassOf(response.status);
 
   if (isStream && response.status === 200) {
-    // Pass chunks through as they come; keep a copy only when a pair needs the stable answer.
-    const copy: Buffer[] | undefined = resolveStableSide && answered === 'stable' ? [] : undefined;
-    response.body.on('data', (chunk: Buffer) => copy?.push(chunk));
-    response.body.on('end', () => finish(answered, answeredAt, response.status, errorClass, copy ? Buffer.concat(copy).toString('utf8') : null));
-    response.body.on('error', () => finish(answered, answeredAt, 502, 'unreachable', null));
+    // Pass chunks through as they come; the meter keeps a copy only when a pair needs the answer.
+    const meter = new StreamMeter(keepsStableText(answered));
+    response.body.on('data', (chunk: Buffer) => meter.onChunk(chunk));
+    response.body.on('end', () =>
+      finish(answered, answeredAt, {
+        status: response.status,
+        errorClass,
+        ttftMs: meter.firstChunkAt === undefined ? null : meter.firstChunkAt - answeredAt,
+        usage: meter.usage(),
+        answer: meter.text(),
+      }),
+    );
+    response.body.on('error', () => finish(answered, answeredAt, failedOutcome(502, 'unreachable')));
     await reply.send(response.body);
     return;
   }
   const answer = Buffer.from(await response.body.arrayBuffer());
-  finish(answered, answeredAt, response.status, errorClass, errorClass === 'none' ? answer.toString('utf8') : null);
+  const ok = errorClass === 'none';
+  finish(answered, answeredAt, {
+    status: response.status,
+    errorClass,
+    ttftMs: null,
+    usage: ok ? usageIn(answer) : NO_USAGE,
+    answer: ok && keepsStableText(answered) ? answer.toString('utf8') : null,
+  });
   await reply.send(answer);
+}
+
+interface AnswerOutcome {
+  status: number;
+  errorClass: ErrorClass;
+  /** time to the first streamed chunk; null when the answer was not streamed */
+  ttftMs: number | null;
+  usage: TokenUsage;
+  /** the answer's text, kept only when a shadow pair needs the stable side */
+  answer: string | null;
+}
+
+const NO_USAGE: TokenUsage = { promptTokens: null, completionTokens: null };
+
+function failedOutcome(status: number, errorClass: ErrorClass): AnswerOutcome {
+  return { status, errorClass, ttftMs: null, usage: NO_USAGE, answer: null };
 }
 
 type Attempt = { kind: 'answered'; response: UpstreamResponse } | { kind: 'failed'; status: 502 | 504; errorClass: 'unreachable' | 'timeout'; message: string };

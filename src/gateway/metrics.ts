@@ -23,6 +23,19 @@ export class GatewayMetrics {
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
     registers: [this.registry],
   });
+  readonly timeToFirstToken = new Histogram({
+    name: 'gantry_gateway_time_to_first_token_seconds',
+    help: "Time from request to the answer's first streamed chunk, successful streamed requests only",
+    labelNames: ['route', 'variant'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'gantry_gateway_tokens_total',
+    help: 'Tokens in (prompt) and out (completion) of successful answers, from their usage or counted in the stream',
+    labelNames: ['route', 'variant', 'direction'] as const,
+    registers: [this.registry],
+  });
   readonly shadow = new Counter({
     name: 'gantry_gateway_shadow_requests_total',
     help: 'Mirrored requests by outcome: sent, dropped (candidate saturated), failed',

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 export interface PairSide {
   status: number;
   latencyMs: number;
+  /** time to the first streamed chunk; null for an answer that was not streamed */
+  ttftMs: number | null;
   answer: string | null;
   finishReason: string | null;
+  promptTokens: number | null;
   completionTokens: number | null;
   error?: string;
 }

@@ -49,15 +49,24 @@ export class ShadowMirror {
     let candidate: PairSide;
     try {
       const response = await this.client.post(request.candidate, request.pathAfterV1, request.body, `${request.requestId}-shadow`);
-      const text = await response.body.text();
+      let firstChunkAt: number | undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body) {
+        firstChunkAt ??= performance.now();
+        chunks.push(chunk as Buffer);
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
       const latencyMs = performance.now() - started;
-      const summary = summariseAnswer(text, request.isStream && response.status === 200);
+      const streamed = request.isStream && response.status === 200;
+      const summary = summariseAnswer(text, streamed);
       const ok = response.status >= 200 && response.status < 300;
       candidate = {
         status: response.status,
         latencyMs,
+        ttftMs: streamed && firstChunkAt !== undefined ? firstChunkAt - started : null,
         answer: ok ? summary.text : null,
         finishReason: summary.finishReason,
+        promptTokens: summary.promptTokens,
         completionTokens: summary.completionTokens,
         ...(ok ? {} : { error: text.slice(0, 500) }),
       };
@@ -65,7 +74,7 @@ export class ShadowMirror {
       if (!ok) this.metrics.shadow.inc({ route: request.route, outcome: 'failed' });
     } catch (error) {
       const latencyMs = performance.now() - started;
-      candidate = { status: 0, latencyMs, answer: null, finishReason: null, completionTokens: null, error: (error as Error).message };
+      candidate = { status: 0, latencyMs, ttftMs: null, answer: null, finishReason: null, promptTokens: null, completionTokens: null, error: (error as Error).message };
       this.stats.recordRequest(request.route, 'shadow', latencyMs, true);
       this.metrics.shadow.inc({ route: request.route, outcome: 'failed' });
     }

@@ -87,6 +87,17 @@ describe('gateway data plane', () => {
       pairs = await gateway.admin.recentPairs('chat', 10);
     }
     assert.equal(pairs.length, 2);
+    const streamedPair = pairs[0];
+    const plainPair = pairs[1];
+    assert.ok(streamedPair && plainPair);
+    for (const side of [streamedPair.stable, streamedPair.candidate]) {
+      assert.ok(side.ttftMs !== null && side.ttftMs > 0 && side.ttftMs <= side.latencyMs, `streamed ttft ${side.ttftMs} within latency ${side.latencyMs}`);
+      assert.ok((side.completionTokens ?? 0) >= 1, 'streamed tokens counted');
+    }
+    for (const side of [plainPair.stable, plainPair.candidate]) {
+      assert.equal(side.ttftMs, null, 'no first token apart from the whole answer');
+      assert.ok((side.promptTokens ?? 0) > 5 && (side.completionTokens ?? 0) >= 1, 'usage recorded');
+    }
     for (const pair of pairs) {
       assert.match(pair.prompt, /user: What is the capital of France\?/);
       assert.equal(pair.stable.status, 200);
@@ -106,6 +117,9 @@ describe('gateway data plane', () => {
     assert.match(text, /gantry_gateway_requests_total\{route="chat",variant="stable",error_class="none"\} \d+/);
     assert.match(text, /gantry_gateway_request_duration_seconds_bucket\{le="0\.5",route="chat",variant="stable"\}/);
     assert.match(text, /gantry_gateway_shadow_requests_total\{route="chat",outcome="sent"\} 2/);
+    assert.match(text, /gantry_gateway_time_to_first_token_seconds_count\{route="chat",variant="stable"\} [1-9]/);
+    assert.match(text, /gantry_gateway_tokens_total\{route="chat",variant="stable",direction="input"\} [1-9]/);
+    assert.match(text, /gantry_gateway_tokens_total\{route="chat",variant="stable",direction="output"\} [1-9]/);
   });
 
   it('persists routes so a restarted gateway comes back with the same weights', async () => {

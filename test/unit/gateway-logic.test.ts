@@ -39,13 +39,18 @@ describe('chooseVariant', () => {
 
 describe('answer extraction', () => {
   it('reads a JSON chat completion', () => {
-    const body = JSON.stringify({ choices: [{ message: { content: 'Paris' }, finish_reason: 'stop' }], usage: { completion_tokens: 2 } });
-    assert.deepEqual(summariseAnswer(body, false), { text: 'Paris', finishReason: 'stop', completionTokens: 2 });
+    const body = JSON.stringify({ choices: [{ message: { content: 'Paris' }, finish_reason: 'stop' }], usage: { prompt_tokens: 7, completion_tokens: 2 } });
+    assert.deepEqual(summariseAnswer(body, false), { text: 'Paris', finishReason: 'stop', promptTokens: 7, completionTokens: 2 });
   });
 
-  it('joins an SSE stream of deltas', () => {
-    const body = ['data: {"choices":[{"delta":{"content":"Pa"}}]}', 'data: {"choices":[{"delta":{"content":"ris"},"finish_reason":"stop"}]}', 'data: [DONE]', ''].join('\n\n');
-    assert.deepEqual(summariseAnswer(body, true), { text: 'Paris', finishReason: 'stop', completionTokens: null });
+  it('joins an SSE stream of deltas and counts its content events as tokens', () => {
+    const body = ['data: {"choices":[{"delta":{"role":"assistant","content":""}}]}', 'data: {"choices":[{"delta":{"content":"Pa"}}]}', 'data: {"choices":[{"delta":{"content":"ris"},"finish_reason":"stop"}]}', 'data: [DONE]', ''].join('\n\n');
+    assert.deepEqual(summariseAnswer(body, true), { text: 'Paris', finishReason: 'stop', promptTokens: null, completionTokens: 2 });
+  });
+
+  it("prefers a stream's usage object to counting", () => {
+    const body = ['data: {"choices":[{"delta":{"content":"Paris"},"finish_reason":"stop"}]}', 'data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}', 'data: [DONE]', ''].join('\n\n');
+    assert.deepEqual(summariseAnswer(body, true), { text: 'Paris', finishReason: 'stop', promptTokens: 9, completionTokens: 3 });
   });
 
   it('survives a body that is not JSON', () => {
