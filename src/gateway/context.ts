@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { RouteTable } from './route-table';
 import { WindowStatsStore } from './window-stats';
-import { JsonlPairStore, type PairStore } from './pair-store';
+import type { PairStore } from './pair-store';
 import { GatewayMetrics } from './metrics';
 import { UpstreamClient } from './upstream-client';
 import { ShadowMirror } from './shadow-mirror';
@@ -26,13 +26,15 @@ export interface GatewayContextOptions {
   upstreamTimeoutMs: number;
   statsRetentionMs: number;
   shadowMaxInFlight: number;
+  /** where shadow pairs go (see openPairStore) */
+  pairs: PairStore;
   onBreakerOpen?: (route: string, reason: string) => void;
 }
 
 export function createGatewayContext(options: GatewayContextOptions): GatewayContext {
   const routes = new RouteTable(join(options.dataDir, 'routes.json'));
   const stats = new WindowStatsStore(options.statsRetentionMs);
-  const pairs = new JsonlPairStore(join(options.dataDir, 'pairs'));
+  const pairs = options.pairs;
   const metrics = new GatewayMetrics();
   const upstreams = new UpstreamClient(options.upstreamTimeoutMs);
   const shadow = new ShadowMirror(upstreams, pairs, stats, metrics, options.shadowMaxInFlight);

@@ -4,12 +4,20 @@ import { gatewayConfigSchema } from './gateway-config';
 import { parseEnv } from '../config/parse-env';
 import { buildGateway } from './app';
 import { closeGatewayContext, createGatewayContext } from './context';
+import { openPairStore } from './open-pair-store';
 
 const logger = pino({ name: 'gateway' });
 
 async function main(): Promise<void> {
   const config = parseEnv(gatewayConfigSchema, process.env, 'gateway');
+  const pairs = await openPairStore({
+    dataDir: config.GANTRY_GATEWAY_DATA_DIR,
+    postgresUrl: config.GANTRY_PAIR_STORE_URL,
+    maxFileBytes: config.GANTRY_PAIR_FILE_MAX_BYTES,
+    retentionDays: config.GANTRY_PAIR_RETENTION_DAYS,
+  });
   const ctx = createGatewayContext({
+    pairs,
     dataDir: config.GANTRY_GATEWAY_DATA_DIR,
     adminToken: config.GANTRY_ADMIN_TOKEN,
     upstreamTimeoutMs: config.GANTRY_GATEWAY_UPSTREAM_TIMEOUT_MS,

@@ -42,6 +42,12 @@ export class GatewayMetrics {
     labelNames: ['route', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly pairs = new Counter({
+    name: 'gantry_gateway_shadow_pairs_total',
+    help: 'Shadow pairs by outcome: written (durable in the pair store) or failed (the store refused them)',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly weight = new Gauge({
     name: 'gantry_gateway_route_candidate_weight_percent',
     help: 'Percent of live traffic routed to the candidate',

@@ -1,9 +1,6 @@
 // Shadow pairs: the stable and the candidate answers to the same request, which the evaluation
-// scores. The embedded store appends JSON lines to one file per day and fsyncs in batches, so a
-// burst of pairs costs one disk sync, not one each.
-import { mkdirSync, readFileSync, readdirSync, existsSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+// scores, and the store they are kept in. Two stores: append-only files (jsonl-pair-store.ts, the
+// embedded default) and PostgreSQL (postgres-pair-store.ts, for several gateway replicas).
 
 export interface PairSide {
   status: number;
@@ -27,68 +24,13 @@ export interface ShadowPair {
 }
 
 export interface PairStore {
-  append(pair: ShadowPair): void;
-  recent(route: string, limit: number): ShadowPair[];
+  /**
+   * Resolves once the pair is durable — synced to disk or committed — and only then counts as
+   * written; rejects when it could not be stored.
+   */
+  append(pair: ShadowPair): Promise<void>;
+  /** the route's latest pairs, newest first */
+  recent(route: string, limit: number): Promise<ShadowPair[]>;
+  /** writes what is pending, then releases files or connections */
   close(): Promise<void>;
-}
-
-const FLUSH_INTERVAL_MS = 200;
-
-export class JsonlPairStore implements PairStore {
-  private pending: ShadowPair[] = [];
-  private handle: FileHandle | undefined;
-  private handleDay = '';
-  private flushing: Promise<void> = Promise.resolve();
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.timer = setInterval(() => {
-      this.flushing = this.flushing.then(() => this.flush());
-    }, FLUSH_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  append(pair: ShadowPair): void {
-    this.pending.push(pair);
-  }
-
-  private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    for (const pair of batch) {
-      const day = pair.time.slice(0, 10);
-      if (!this.handle || day !== this.handleDay) {
-        await this.handle?.close();
-        this.handle = await open(join(this.dir, `pairs-${day}.jsonl`), 'a');
-        this.handleDay = day;
-      }
-      await this.handle.write(`${JSON.stringify(pair)}\n`);
-    }
-    await this.handle?.datasync();
-  }
-
-  recent(route: string, limit: number): ShadowPair[] {
-    if (!existsSync(this.dir)) return [];
-    const files = readdirSync(this.dir).filter((f) => f.startsWith('pairs-')).sort().reverse();
-    const found: ShadowPair[] = [];
-    for (const file of files) {
-      const lines = readFileSync(join(this.dir, file), 'utf8').trim().split('\n').reverse();
-      for (const line of lines) {
-        if (!line) continue;
-        const pair = JSON.parse(line) as ShadowPair;
-        if (pair.route === route) found.push(pair);
-        if (found.length >= limit) return found;
-      }
-    }
-    return found;
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flushing;
-    await this.flush();
-    await this.handle?.close();
-  }
 }

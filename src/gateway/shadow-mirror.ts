@@ -79,7 +79,13 @@ export class ShadowMirror {
       this.metrics.shadow.inc({ route: request.route, outcome: 'failed' });
     }
     const stable = await request.stableSide;
-    this.pairs.append({ requestId: request.requestId, time: new Date().toISOString(), route: request.route, prompt: request.prompt, stable, candidate });
-    this.stats.recordPair(request.route);
+    try {
+      await this.pairs.append({ requestId: request.requestId, time: new Date().toISOString(), route: request.route, prompt: request.prompt, stable, candidate });
+      // Counted only once durable: the evaluation and the operator never see a pair that may be lost.
+      this.stats.recordPair(request.route);
+      this.metrics.pairs.inc({ route: request.route, outcome: 'written' });
+    } catch {
+      this.metrics.pairs.inc({ route: request.route, outcome: 'failed' });
+    }
   }
 }

@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../../src/gateway/app';
 import { GatewayAdminClient } from '../../src/gateway/admin-client';
 import { closeGatewayContext, createGatewayContext } from '../../src/gateway/context';
+import { openPairStore } from '../../src/gateway/open-pair-store';
+import type { PairStore } from '../../src/gateway/pair-store';
 
 export interface GatewayHarness {
   app: FastifyInstance;
@@ -16,9 +18,10 @@ export interface GatewayHarness {
   close(): Promise<void>;
 }
 
-export async function startGateway(dataDir = mkdtempSync(join(tmpdir(), 'gantry-gw-'))): Promise<GatewayHarness> {
+export async function startGateway(dataDir = mkdtempSync(join(tmpdir(), 'gantry-gw-')), pairStore?: PairStore): Promise<GatewayHarness> {
   const token = 'test-admin-token-0123456789';
-  const ctx = createGatewayContext({ dataDir, adminToken: token, upstreamTimeoutMs: 30_000, statsRetentionMs: 3_600_000, shadowMaxInFlight: 4 });
+  const pairs = pairStore ?? (await openPairStore({ dataDir, maxFileBytes: 1024 * 1024, retentionDays: 30 }));
+  const ctx = createGatewayContext({ pairs, dataDir, adminToken: token, upstreamTimeoutMs: 30_000, statsRetentionMs: 3_600_000, shadowMaxInFlight: 4 });
   const app = buildGateway(ctx, { bodyLimitBytes: 64 * 1024, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

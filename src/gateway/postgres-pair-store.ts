@@ -1,0 +1,121 @@
+// The pair store for several gateway replicas: one PostgreSQL table every replica appends to.
+// Pairs are inserted in batches (one statement per flush, committed on its own), and append()
+// resolves after the commit. Rows older than the retention are deleted hourly.
+import pg from 'pg';
+import type { PairStore, ShadowPair } from './pair-store';
+
+export interface PostgresPairStoreOptions {
+  /** a libpq connection string: postgres://user:password@host:port/database */
+  url: string;
+  retentionDays: number;
+  flushIntervalMs?: number;
+}
+
+interface PendingPair {
+  pair: ShadowPair;
+  written: () => void;
+  failed: (error: Error) => void;
+}
+
+const RETENTION_SWEEP_MS = 3_600_000;
+
+// Replicas may start together; the advisory lock keeps their CREATE TABLEs from racing.
+const SCHEMA = `
+  SELECT pg_advisory_xact_lock(hashtext('gantry_shadow_pairs'));
+  CREATE TABLE IF NOT EXISTS gantry_shadow_pairs (
+    id bigserial PRIMARY KEY,
+    request_id text NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    route text NOT NULL,
+    pair jsonb NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS gantry_shadow_pairs_route_time ON gantry_shadow_pairs (route, recorded_at DESC, id DESC);
+`;
+
+/** The connection string with its password hidden, for messages. */
+export function redactedUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+export class PostgresPairStore implements PairStore {
+  private pending: PendingPair[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresPairStoreOptions,
+  ) {
+    this.sweepTimer = setInterval(() => this.enqueue(() => this.sweep()), RETENTION_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** Connects and creates the table when missing; a clear error when the database cannot be used. */
+  static async open(options: PostgresPairStoreOptions): Promise<PostgresPairStore> {
+    const pool = new pg.Pool({ connectionString: options.url, max: 4, connectionTimeoutMillis: 5_000 });
+    // An idle connection dropped by the server must not crash the gateway; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      await pool.query(`BEGIN; ${SCHEMA} COMMIT;`);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw new Error(`pair store: cannot use PostgreSQL at ${redactedUrl(options.url)}: ${(error as Error).message}`, { cause: error });
+    }
+    const store = new PostgresPairStore(pool, options);
+    store.enqueue(() => store.sweep());
+    return store;
+  }
+
+  append(pair: ShadowPair): Promise<void> {
+    return new Promise((written, failed) => {
+      this.pending.push({ pair, written, failed });
+      this.scheduleFlush();
+    });
+  }
+
+  async recent(route: string, limit: number): Promise<ShadowPair[]> {
+    const result = await this.pool.query<{ pair: ShadowPair }>('SELECT pair FROM gantry_shadow_pairs WHERE route = $1 ORDER BY recorded_at DESC, id DESC LIMIT $2', [route, limit]);
+    return result.rows.map((row) => row.pair);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    clearInterval(this.sweepTimer);
+    this.enqueue(() => this.flush());
+    await this.queue;
+    await this.pool.end();
+  }
+
+  /** One flush per interval collects every pair appended meanwhile (the batch). */
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      this.enqueue(() => this.flush());
+    }, this.options.flushIntervalMs ?? 100);
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.queue = this.queue.then(step).catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      await this.pool.query(
+        `INSERT INTO gantry_shadow_pairs (request_id, recorded_at, route, pair)
+         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[])`,
+        [batch.map((p) => p.pair.requestId), batch.map((p) => p.pair.time), batch.map((p) => p.pair.route), batch.map((p) => JSON.stringify(p.pair))],
+      );
+      for (const pending of batch) pending.written();
+    } catch (error) {
+      for (const pending of batch) pending.failed(error as Error);
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    await this.pool.query('DELETE FROM gantry_shadow_pairs WHERE recorded_at < now() - make_interval(days => $1)', [this.options.retentionDays]);
+  }
+}

@@ -1,0 +1,81 @@
+// The embedded pair store on a real temporary directory.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonlPairStore } from '../../src/gateway/jsonl-pair-store';
+import { expiredPairFiles, pairFileName, pairFiles } from '../../src/gateway/pair-files';
+import type { PairSide, ShadowPair } from '../../src/gateway/pair-store';
+
+const side: PairSide = { status: 200, latencyMs: 12, ttftMs: null, answer: 'Paris', finishReason: 'stop', promptTokens: 9, completionTokens: 2 };
+const pair = (requestId: string, time = '2026-11-22T10:00:00.000Z', route = 'chat'): ShadowPair => ({ requestId, time, route, prompt: 'user: capital of France?', stable: side, candidate: side });
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'gantry-pairs-'));
+
+describe('pair file names', () => {
+  it('orders files by day then sequence and ignores strangers', () => {
+    const files = pairFiles(['pairs-2026-11-22-010.jsonl', 'notes.txt', 'pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22-002.jsonl']);
+    assert.deepEqual(files.map((f) => f.name), ['pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-22-010.jsonl']);
+  });
+
+  it('expires whole days older than the retention', () => {
+    const files = pairFiles([pairFileName('2026-11-01', 0), pairFileName('2026-11-14', 3), pairFileName('2026-11-15', 0)]);
+    const expired = expiredPairFiles(files, new Date('2026-11-22T08:00:00Z'), 7);
+    assert.deepEqual(expired.map((f) => f.day), ['2026-11-01', '2026-11-14']);
+  });
+});
+
+describe('JsonlPairStore', () => {
+  it('acknowledges a pair only once it is on disk, and reads pairs back newest first', async () => {
+    const dir = tempDir();
+    const store = new JsonlPairStore({ dir, maxFileBytes: 1_000_000, retentionDays: 30, flushIntervalMs: 10 });
+    await Promise.all([store.append(pair('a')), store.append(pair('b'))]);
+    const onDisk = readFileSync(join(dir, pairFileName('2026-11-22', 0)), 'utf8');
+    assert.equal(onDisk.trim().split('\n').length, 2);
+    assert.deepEqual((await store.recent('chat', 10)).map((p) => p.requestId), ['b', 'a']);
+    assert.deepEqual(await store.recent('other', 10), []);
+    await store.close();
+  });
+
+  it('starts a new file when one would grow past the size limit, and a new series each day', async () => {
+    const dir = tempDir();
+    const lineBytes = Buffer.byteLength(`${JSON.stringify(pair('r00'))}\n`);
+    const store = new JsonlPairStore({ dir, maxFileBytes: lineBytes * 3, retentionDays: 30, flushIntervalMs: 10 });
+    await Promise.all(Array.from({ length: 7 }, (_, i) => store.append(pair(`r0${i}`))));
+    await store.append(pair('next-day', '2026-11-23T00:00:01.000Z'));
+    await store.close();
+    assert.deepEqual(readdirSync(dir).sort(), ['pairs-2026-11-22-000.jsonl', 'pairs-2026-11-22-001.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-23-000.jsonl']);
+    for (const name of readdirSync(dir)) assert.ok(readFileSync(join(dir, name)).length <= lineBytes * 3, `${name} within the limit`);
+  });
+
+  it('deletes files past the retention when it starts', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, pairFileName('2026-10-01', 0)), `${JSON.stringify(pair('old', '2026-10-01T00:00:00.000Z'))}\n`);
+    writeFileSync(join(dir, pairFileName('2026-11-20', 0)), `${JSON.stringify(pair('kept', '2026-11-20T00:00:00.000Z'))}\n`);
+    const store = new JsonlPairStore({ dir, maxFileBytes: 1_000_000, retentionDays: 7, flushIntervalMs: 10, now: () => new Date('2026-11-22T12:00:00Z') });
+    await store.append(pair('new'));
+    await store.close();
+    assert.deepEqual(readdirSync(dir).sort(), [pairFileName('2026-11-20', 0), pairFileName('2026-11-22', 0)]);
+  });
+
+  it('ends a line cut off by a crash before appending, so no later pair is lost with it', async () => {
+    const dir = tempDir();
+    const file = join(dir, pairFileName('2026-11-22', 0));
+    writeFileSync(file, `${JSON.stringify(pair('whole'))}\n`);
+    appendFileSync(file, JSON.stringify(pair('torn')).slice(0, 40));
+    const store = new JsonlPairStore({ dir, maxFileBytes: 1_000_000, retentionDays: 30, flushIntervalMs: 10 });
+    await store.append(pair('after'));
+    assert.deepEqual((await store.recent('chat', 10)).map((p) => p.requestId), ['after', 'whole']);
+    await store.close();
+  });
+
+  it('rejects the appends of a batch it cannot write', async () => {
+    const dir = tempDir();
+    const store = new JsonlPairStore({ dir, maxFileBytes: 1_000_000, retentionDays: 30, flushIntervalMs: 10 });
+    // A directory where the day's file should be makes the open fail.
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, pairFileName('2026-11-22', 0)));
+    await assert.rejects(store.append(pair('x')), /EISDIR|illegal operation/);
+    await store.close();
+  });
+});
