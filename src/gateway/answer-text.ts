@@ -58,8 +58,13 @@ export function summariseAnswer(body: string, isStream: boolean): AnswerSummary 
 /** The prompt as recorded in a pair: the chat messages' text, or the completion prompt. */
 export function promptText(request: { messages?: unknown; prompt?: unknown }): string {
   if (Array.isArray(request.messages)) {
+    // Clients send anything; a message that is not an object is recorded as its JSON.
     return request.messages
-      .map((m: { role?: unknown; content?: unknown }) => `${typeof m.role === 'string' ? m.role : ''}: ${typeof m.content === 'string' ? m.content : JSON.stringify(m.content)}`)
+      .map((m: unknown) => {
+        if (typeof m !== 'object' || m === null) return `: ${JSON.stringify(m)}`;
+        const { role, content } = m as { role?: unknown; content?: unknown };
+        return `${typeof role === 'string' ? role : ''}: ${typeof content === 'string' ? content : JSON.stringify(content)}`;
+      })
       .join('\n');
   }
   return typeof request.prompt === 'string' ? request.prompt : JSON.stringify(request.prompt ?? '');

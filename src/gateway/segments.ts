@@ -2,10 +2,21 @@
 // a request that matches no rule always goes to stable. No rules: every request may be canaried.
 import { z } from 'zod';
 
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}
+// A pattern that does not compile is refused when the route is set, never met on a live request.
+const pattern = z.string().refine(compiles, 'not a valid regular expression').optional();
+
 export const segmentRuleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('header'), name: z.string().min(1), equals: z.string().optional(), matches: z.string().optional() }).strict(),
-  z.object({ kind: z.literal('metadata'), field: z.string().min(1), equals: z.string().optional(), matches: z.string().optional() }).strict(),
-  z.object({ kind: z.literal('model'), equals: z.string().optional(), matches: z.string().optional() }).strict(),
+  z.object({ kind: z.literal('header'), name: z.string().min(1), equals: z.string().optional(), matches: pattern }).strict(),
+  z.object({ kind: z.literal('metadata'), field: z.string().min(1), equals: z.string().optional(), matches: pattern }).strict(),
+  z.object({ kind: z.literal('model'), equals: z.string().optional(), matches: pattern }).strict(),
 ]);
 export type SegmentRule = z.output<typeof segmentRuleSchema>;
 

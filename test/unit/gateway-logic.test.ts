@@ -61,6 +61,10 @@ describe('answer extraction', () => {
     assert.equal(promptText({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] }), 'system: Be brief.\nuser: Hi');
     assert.equal(promptText({ prompt: 'Once upon' }), 'Once upon');
   });
+
+  it('records messages that are not objects (found by the fuzz test) instead of throwing', () => {
+    assert.equal(promptText({ messages: [null, 7, { role: 'user', content: 'Hi' }] }), ': null\n: 7\nuser: Hi');
+  });
 });
 
 describe('route config', () => {

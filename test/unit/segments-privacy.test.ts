@@ -23,6 +23,11 @@ describe('segment rules', () => {
   it('lets every request into the canary when there are no rules', () => {
     assert.equal(inCanarySegment([], { headers: {}, metadata: undefined, model: 'chat' }), true);
   });
+  it('refuses a pattern that is not a regular expression when the route is set', () => {
+    const result = segmentRuleSchema.safeParse({ kind: 'header', name: 'x-intent', matches: '(unclosed' });
+    assert.equal(result.success, false);
+    assert.match(result.error?.issues[0]?.message ?? '', /not a valid regular expression/);
+  });
   it('matches the requested model name', () => {
     assert.equal(inCanarySegment([segmentRuleSchema.parse({ kind: 'model', equals: 'chat-lite' })], { headers: {}, metadata: undefined, model: 'chat-lite' }), true);
   });
