@@ -66,7 +66,7 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     return model ? JSON.stringify({ ...json, model }) : body.raw;
   };
 
-  const shadowing = chosen === 'stable' && route.candidate !== undefined && route.shadowRate > 0 && Math.random() < route.shadowRate;
+  const shadowing = chosen === 'stable' && route.candidate !== undefined && route.shadowRate > 0 && Math.random() < route.shadowRate && ctx.shadow.reserve(routeName);
   let resolveStableSide: ((side: PairSide) => void) | undefined;
   if (shadowing && route.candidate) {
     const stableSide = new Promise<PairSide>((resolve) => (resolveStableSide = resolve));

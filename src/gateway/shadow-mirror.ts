@@ -30,14 +30,22 @@ export class ShadowMirror {
     private readonly maxInFlight: number,
   ) {}
 
-  /** Returns at once; the mirror runs in the background. */
-  mirror(request: MirrorRequest): void {
+  /**
+   * Takes a mirror slot for `route`, or counts a drop when the candidate already has all it may.
+   * Asked before the mirror's request is even built, so a saturated candidate costs nothing more.
+   */
+  reserve(route: string): boolean {
     if (this.inFlight >= this.maxInFlight) {
-      this.metrics.shadow.inc({ route: request.route, outcome: 'dropped' });
-      this.stats.recordShadowDrop(request.route);
-      return;
+      this.metrics.shadow.inc({ route, outcome: 'dropped' });
+      this.stats.recordShadowDrop(route);
+      return false;
     }
     this.inFlight += 1;
+    return true;
+  }
+
+  /** Sends a mirror in a slot taken by reserve(); returns at once, the mirror runs in the background. */
+  mirror(request: MirrorRequest): void {
     this.metrics.shadow.inc({ route: request.route, outcome: 'sent' });
     void this.run(request).finally(() => {
       this.inFlight -= 1;
