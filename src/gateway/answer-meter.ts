@@ -14,8 +14,11 @@ const CONTENT_MARKERS = [Buffer.from('"content":"'), Buffer.from('"text":"')];
 const QUOTE = 0x22;
 const TAIL_BYTES = 2048;
 
-function numberAfter(text: string, field: string): number | null {
-  const match = new RegExp(`"${field}"\\s*:\\s*(\\d+)`).exec(text);
+const PROMPT_TOKENS = /"prompt_tokens"\s*:\s*(\d+)/;
+const COMPLETION_TOKENS = /"completion_tokens"\s*:\s*(\d+)/;
+
+function numberAfter(text: string, field: RegExp): number | null {
+  const match = field.exec(text);
   return match ? Number(match[1]) : null;
 }
 
@@ -24,7 +27,7 @@ export function usageIn(body: Buffer): TokenUsage {
   const at = body.lastIndexOf(USAGE);
   if (at < 0) return { promptTokens: null, completionTokens: null };
   const text = body.subarray(at, at + 512).toString('utf8');
-  return { promptTokens: numberAfter(text, 'prompt_tokens'), completionTokens: numberAfter(text, 'completion_tokens') };
+  return { promptTokens: numberAfter(text, PROMPT_TOKENS), completionTokens: numberAfter(text, COMPLETION_TOKENS) };
 }
 
 function countContentEvents(chunk: Buffer): number {

@@ -1,5 +1,6 @@
 // Naming and retention of the embedded pair store's files, apart from any I/O: one series of files
-// per UTC day, `pairs-<day>-<seq>.jsonl`, a new seq when a file reaches its size limit.
+// per UTC day, `pairs-<day>-<seq>.jsonl`, a new seq when a file reaches its size limit. Files named
+// `pairs-<day>.jsonl` (before rotation by size existed) are still read and expired, never appended to.
 
 export interface PairFile {
   name: string;
@@ -7,7 +8,8 @@ export interface PairFile {
   seq: number;
 }
 
-const PATTERN = /^pairs-(\d{4}-\d{2}-\d{2})-(\d{3,})\.jsonl$/;
+const PATTERN = /^pairs-(\d{4}-\d{2}-\d{2})(?:-(\d{3,}))?\.jsonl$/;
+const LEGACY_SEQ = -1;
 const DAY_MS = 86_400_000;
 
 export function pairFileName(day: string, seq: number): string {
@@ -19,7 +21,7 @@ export function pairFiles(names: string[]): PairFile[] {
   const files: PairFile[] = [];
   for (const name of names) {
     const match = PATTERN.exec(name);
-    if (match?.[1] && match[2]) files.push({ name, day: match[1], seq: Number(match[2]) });
+    if (match?.[1]) files.push({ name, day: match[1], seq: match[2] ? Number(match[2]) : LEGACY_SEQ });
   }
   return files.sort((a, b) => (a.day === b.day ? a.seq - b.seq : a.day < b.day ? -1 : 1));
 }
@@ -30,7 +32,7 @@ export function expiredPairFiles(files: PairFile[], now: Date, retentionDays: nu
   return files.filter((file) => file.day < oldestKept);
 }
 
-/** The newest file of `day`, or undefined when the day has none yet. */
+/** The newest file of `day` that may be appended to, or undefined when the day has none yet. */
 export function latestFileOf(files: PairFile[], day: string): PairFile | undefined {
-  return files.filter((file) => file.day === day).at(-1);
+  return files.filter((file) => file.day === day && file.seq !== LEGACY_SEQ).at(-1);
 }

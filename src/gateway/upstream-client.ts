@@ -1,4 +1,7 @@
-// Upstream connections: one keep-alive undici Pool per origin, reused across requests.
+// Upstream connections: one keep-alive undici Pool per origin, reused across requests. A server may
+// close an idle keep-alive connection just as a request is sent on it (llama-server was seen doing
+// so mid-benchmark); such a request is sent once more, on another connection. Inference has no side
+// effects, so the rare duplicate is harmless; a refused connection is not retried.
 import { Pool, type Dispatcher } from 'undici';
 import type { Upstream } from './route-config';
 
@@ -16,7 +19,9 @@ export class UpstreamClient {
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
+      // Idle connections are let go after 4 s, before the 5 s most servers (llama-server, uvicorn,
+      // Node) close them on their side.
+      pool = new Pool(origin, { connections: 64, pipelining: 1, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000 });
       this.pools.set(origin, pool);
     }
     return pool;
@@ -24,6 +29,15 @@ export class UpstreamClient {
 
   /** POSTs `body` to `<upstream.url><pathAfterV1>`; the caller consumes or dumps the response body. */
   async post(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string, signal?: AbortSignal): Promise<UpstreamResponse> {
+    try {
+      return await this.send(upstream, pathAfterV1, body, requestId, signal);
+    } catch (error) {
+      if (!closedByUpstream(error)) throw error;
+      return await this.send(upstream, pathAfterV1, body, requestId, signal);
+    }
+  }
+
+  private async send(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string, signal?: AbortSignal): Promise<UpstreamResponse> {
     const target = new URL(upstream.url.replace(/\/$/, '') + pathAfterV1);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
     if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`;
@@ -43,4 +57,10 @@ export class UpstreamClient {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
   }
+}
+
+/** The connection was closed or reset under the request, before any answer came. */
+export function closedByUpstream(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }

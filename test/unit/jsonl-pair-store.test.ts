@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonlPairStore } from '../../src/gateway/jsonl-pair-store';
-import { expiredPairFiles, pairFileName, pairFiles } from '../../src/gateway/pair-files';
+import { expiredPairFiles, latestFileOf, pairFileName, pairFiles } from '../../src/gateway/pair-files';
 import type { PairSide, ShadowPair } from '../../src/gateway/pair-store';
 
 const side: PairSide = { status: 200, latencyMs: 12, ttftMs: null, answer: 'Paris', finishReason: 'stop', promptTokens: 9, completionTokens: 2 };
@@ -13,9 +13,10 @@ const pair = (requestId: string, time = '2026-11-22T10:00:00.000Z', route = 'cha
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'gantry-pairs-'));
 
 describe('pair file names', () => {
-  it('orders files by day then sequence and ignores strangers', () => {
-    const files = pairFiles(['pairs-2026-11-22-010.jsonl', 'notes.txt', 'pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22-002.jsonl']);
-    assert.deepEqual(files.map((f) => f.name), ['pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-22-010.jsonl']);
+  it('orders files by day then sequence, reads the older one-file-per-day name, and ignores strangers', () => {
+    const files = pairFiles(['pairs-2026-11-22-010.jsonl', 'notes.txt', 'pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-22.jsonl']);
+    assert.deepEqual(files.map((f) => f.name), ['pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-22-010.jsonl']);
+    assert.equal(latestFileOf(pairFiles(['pairs-2026-11-22.jsonl']), '2026-11-22'), undefined, 'never appended to');
   });
 
   it('expires whole days older than the retention', () => {
