@@ -33,7 +33,7 @@ export class UpstreamClient {
       return await this.send(upstream, pathAfterV1, body, requestId, signal);
     } catch (error) {
       if (!closedByUpstream(error)) throw error;
-      return await this.send(upstream, pathAfterV1, body, requestId, signal);
+      return this.send(upstream, pathAfterV1, body, requestId, signal);
     }
   }
 
