@@ -11,7 +11,7 @@ import { StreamMeter, usageIn, type TokenUsage } from './answer-meter';
 import type { PairSide } from './pair-store';
 import type { GatewayContext } from './context';
 import type { Upstream, Variant } from './route-config';
-import type { UpstreamResponse } from './upstream-client';
+import type { BufferedResponse, UpstreamResponse } from './upstream-client';
 
 interface CompletionBody {
   model?: unknown;
@@ -113,21 +113,21 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
 
   let variant = chosen;
   let startedAt = performance.now();
-  let attempt = await callUpstream(ctx, variant === 'candidate' && route.candidate ? route.candidate : route.stable, pathAfterV1, bodyFor(variant), requestId);
+  let attempt = await callUpstream(ctx, variant === 'candidate' && route.candidate ? route.candidate : route.stable, pathAfterV1, bodyFor(variant), requestId, isStream);
   let fellBack = false;
   // A failed canary request is answered by stable when the route allows it; it still counts
   // against the candidate.
   if (variant === 'candidate' && route.fallbackToStable && (attempt.kind === 'failed' || attempt.response.status >= 500)) {
     if (attempt.kind === 'failed') finish('candidate', startedAt, failedOutcome(attempt.status, attempt.errorClass));
     else {
-      await attempt.response.body.dump();
+      if (attempt.kind === 'streaming') await attempt.response.body.dump();
       finish('candidate', startedAt, failedOutcome(attempt.response.status, errorClassOf(attempt.response.status)));
     }
     ctx.metrics.fallbacks.inc({ route: routeName });
     variant = 'stable';
     fellBack = true;
     startedAt = performance.now();
-    attempt = await callUpstream(ctx, route.stable, pathAfterV1, bodyFor('stable'), requestId);
+    attempt = await callUpstream(ctx, route.stable, pathAfterV1, bodyFor('stable'), requestId, isStream);
   }
   reply.header('x-gantry-variant', variant).header('x-request-id', requestId);
   if (fellBack) reply.header('x-gantry-fallback', 'candidate-failed');
@@ -137,14 +137,14 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     await reply.code(attempt.status).send(openAiError(`the ${variant} model server ${attempt.errorClass === 'timeout' ? 'timed out' : 'is unreachable'}: ${attempt.message}`, 'upstream_error', `upstream_${attempt.errorClass}`));
     return;
   }
-  const response = attempt.response;
   const answered = variant;
   const answeredAt = startedAt;
-  reply.code(response.status);
-  if (response.contentType) reply.header('content-type', response.contentType);
-  const errorClass = errorClassOf(response.status);
+  reply.code(attempt.response.status);
+  if (attempt.response.contentType) reply.header('content-type', attempt.response.contentType);
+  const errorClass = errorClassOf(attempt.response.status);
 
-  if (isStream && response.status === 200) {
+  if (attempt.kind === 'streaming' && attempt.response.status === 200) {
+    const response = attempt.response;
     // Pass chunks through as they come; the meter keeps a copy only when a pair needs the answer.
     const meter = new StreamMeter(keepsStableText(answered));
     response.body.on('data', (chunk: Buffer) => meter.onChunk(chunk));
@@ -161,10 +161,10 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     await reply.send(response.body);
     return;
   }
-  const answer = Buffer.from(await response.body.arrayBuffer());
+  const answer = attempt.kind === 'buffered' ? attempt.response.body : Buffer.from(await attempt.response.body.arrayBuffer());
   const ok = errorClass === 'none';
   finish(answered, answeredAt, {
-    status: response.status,
+    status: attempt.response.status,
     errorClass,
     ttftMs: null,
     usage: ok ? usageIn(answer) : NO_USAGE,
@@ -189,11 +189,16 @@ function failedOutcome(status: number, errorClass: ErrorClass): AnswerOutcome {
   return { status, errorClass, ttftMs: null, usage: NO_USAGE, answer: null };
 }
 
-type Attempt = { kind: 'answered'; response: UpstreamResponse } | { kind: 'failed'; status: 502 | 504; errorClass: 'unreachable' | 'timeout'; message: string };
+/** A streamed request's answer comes as a stream to pass on; any other is read whole first. */
+type Attempt =
+  | { kind: 'streaming'; response: UpstreamResponse }
+  | { kind: 'buffered'; response: BufferedResponse }
+  | { kind: 'failed'; status: 502 | 504; errorClass: 'unreachable' | 'timeout'; message: string };
 
-async function callUpstream(ctx: GatewayContext, upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string): Promise<Attempt> {
+async function callUpstream(ctx: GatewayContext, upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string, isStream: boolean): Promise<Attempt> {
   try {
-    return { kind: 'answered', response: await ctx.upstreams.post(upstream, pathAfterV1, body, requestId) };
+    if (isStream) return { kind: 'streaming', response: await ctx.upstreams.post(upstream, pathAfterV1, body, requestId) };
+    return { kind: 'buffered', response: await ctx.upstreams.postBuffered(upstream, pathAfterV1, body, requestId) };
   } catch (error) {
     const timedOut = (error as { code?: string }).code?.includes('TIMEOUT') ?? false;
     return { kind: 'failed', status: timedOut ? 504 : 502, errorClass: timedOut ? 'timeout' : 'unreachable', message: (error as Error).message };

@@ -56,14 +56,9 @@ export class ShadowMirror {
     const started = performance.now();
     let candidate: PairSide;
     try {
-      const response = await this.client.post(request.candidate, request.pathAfterV1, request.body, `${request.requestId}-shadow`);
-      let firstChunkAt: number | undefined;
-      const chunks: Buffer[] = [];
-      for await (const chunk of response.body) {
-        firstChunkAt ??= performance.now();
-        chunks.push(chunk as Buffer);
-      }
-      const text = Buffer.concat(chunks).toString('utf8');
+      const response = await this.client.postBuffered(request.candidate, request.pathAfterV1, request.body, `${request.requestId}-shadow`);
+      const firstChunkAt = response.firstChunkAt;
+      const text = response.body.toString('utf8');
       const latencyMs = performance.now() - started;
       const streamed = request.isStream && response.status === 200;
       const summary = summariseAnswer(text, streamed);

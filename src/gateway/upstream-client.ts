@@ -11,8 +11,23 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData['body'];
 }
 
+/** A whole answer, read by the client before it resolves: the hot path for non-streamed requests. */
+export interface BufferedResponse {
+  status: number;
+  contentType: string | undefined;
+  body: Buffer;
+  /** performance.now() when the first body bytes arrived (a stream's first event) */
+  firstChunkAt: number | undefined;
+}
+
+interface Target {
+  pool: Pool;
+  path: string;
+}
+
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
+  private readonly targets = new Map<string, Target>();
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -37,12 +52,78 @@ export class UpstreamClient {
     }
   }
 
-  private async send(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string, signal?: AbortSignal): Promise<UpstreamResponse> {
-    const target = new URL(upstream.url.replace(/\/$/, '') + pathAfterV1);
+  /**
+   * POSTs like post() and resolves with the whole answer. Uses undici's dispatch interface
+   * directly: no response stream is built, which is most of what a proxied request costs.
+   */
+  async postBuffered(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string): Promise<BufferedResponse> {
+    try {
+      return await this.sendBuffered(upstream, pathAfterV1, body, requestId);
+    } catch (error) {
+      if (!closedByUpstream(error)) throw error;
+      return this.sendBuffered(upstream, pathAfterV1, body, requestId);
+    }
+  }
+
+  private target(upstream: Upstream, pathAfterV1: string): Target {
+    const key = `${upstream.url} ${pathAfterV1}`;
+    let target = this.targets.get(key);
+    if (!target) {
+      const url = new URL(upstream.url.replace(/\/$/, '') + pathAfterV1);
+      target = { pool: this.pool(url.origin), path: url.pathname + url.search };
+      this.targets.set(key, target);
+    }
+    return target;
+  }
+
+  private headers(upstream: Upstream, requestId: string): Record<string, string> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
     if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`;
-    const response = await this.pool(target.origin).request({
-      path: target.pathname + target.search,
+    return headers;
+  }
+
+  private sendBuffered(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string): Promise<BufferedResponse> {
+    const target = this.target(upstream, pathAfterV1);
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      let contentType: string | undefined;
+      let firstChunkAt: number | undefined;
+      const chunks: Buffer[] = [];
+      target.pool.dispatch(
+        { path: target.path, method: 'POST', headers: this.headers(upstream, requestId), body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs },
+        {
+          onConnect() {},
+          onHeaders(statusCode, rawHeaders) {
+            status = statusCode;
+            contentType = headerValue(rawHeaders, 'content-type');
+            return true;
+          },
+          onData(chunk) {
+            firstChunkAt ??= performance.now();
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete() {
+            resolve({ status, contentType, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), firstChunkAt });
+          },
+          onError(error) {
+            // Only a failure before any answer may be retried; one mid-body is reported as it is.
+            if (status === 0) reject(error);
+            else {
+              const code = (error as { code?: string }).code;
+              reject(Object.assign(new Error(`the answer was cut off: ${error.message}`, { cause: error }), { code: closedByUpstream(error) ? 'GANTRY_ANSWER_CUT_OFF' : code }));
+            }
+          },
+        },
+      );
+    });
+  }
+
+  private async send(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string, signal?: AbortSignal): Promise<UpstreamResponse> {
+    const target = this.target(upstream, pathAfterV1);
+    const headers = this.headers(upstream, requestId);
+    const response = await target.pool.request({
+      path: target.path,
       method: 'POST',
       headers,
       body,
@@ -63,4 +144,13 @@ export class UpstreamClient {
 export function closedByUpstream(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+}
+
+/** One header's value from undici's raw [name, value, name, value, …] list. */
+function headerValue(rawHeaders: Buffer[] | string[] | null, name: string): string | undefined {
+  if (!rawHeaders) return undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (String(rawHeaders[i]).toLowerCase() === name) return String(rawHeaders[i + 1]);
+  }
+  return undefined;
 }
