@@ -88,12 +88,12 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     const isError = outcome.errorClass !== 'none';
     const labels = { route: routeName, variant };
     ctx.stats.recordRequest(routeName, variant, latencyMs, isError);
-    ctx.metrics.requests.inc({ ...labels, error_class: outcome.errorClass });
+    ctx.metrics.requests.inc([routeName, variant, outcome.errorClass]);
     if (!isError) {
       ctx.metrics.duration.observe(labels, latencyMs / 1000);
       if (outcome.ttftMs !== null) ctx.metrics.timeToFirstToken.observe(labels, outcome.ttftMs / 1000);
-      if (outcome.usage.promptTokens) ctx.metrics.tokens.inc({ ...labels, direction: 'input' }, outcome.usage.promptTokens);
-      if (outcome.usage.completionTokens) ctx.metrics.tokens.inc({ ...labels, direction: 'output' }, outcome.usage.completionTokens);
+      if (outcome.usage.promptTokens) ctx.metrics.tokens.inc([routeName, variant, 'input'], outcome.usage.promptTokens);
+      if (outcome.usage.completionTokens) ctx.metrics.tokens.inc([routeName, variant, 'output'], outcome.usage.completionTokens);
     }
     if (variant === 'candidate') ctx.breakers.record(routeName, route, isError);
     if (resolveStableSide && variant === 'stable') {

@@ -1,5 +1,6 @@
 // Prometheus metrics of the data plane, named by Prometheus conventions.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BatchedCounter } from './batched-counter';
 
 export type ErrorClass = 'none' | 'client_error' | 'server_error' | 'unreachable' | 'timeout';
 
@@ -10,7 +11,7 @@ export function errorClassOf(status: number): ErrorClass {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
+  readonly requests = new BatchedCounter({
     name: 'gantry_gateway_requests_total',
     help: 'Requests answered, by route, variant and error class (none for 2xx)',
     labelNames: ['route', 'variant', 'error_class'] as const,
@@ -30,7 +31,7 @@ export class GatewayMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
     registers: [this.registry],
   });
-  readonly tokens = new Counter({
+  readonly tokens = new BatchedCounter({
     name: 'gantry_gateway_tokens_total',
     help: 'Tokens in (prompt) and out (completion) of successful answers, from their usage or counted in the stream',
     labelNames: ['route', 'variant', 'direction'] as const,

@@ -146,11 +146,13 @@ export function closedByUpstream(error: unknown): boolean {
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }
 
-/** One header's value from undici's raw [name, value, name, value, …] list. */
+/** One header's value from undici's raw [name, value, name, value, …] list; `name` in lower case. */
 function headerValue(rawHeaders: Buffer[] | string[] | null, name: string): string | undefined {
   if (!rawHeaders) return undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (String(rawHeaders[i]).toLowerCase() === name) return String(rawHeaders[i + 1]);
+    const candidate = rawHeaders[i];
+    // Compare lengths first: most headers are ruled out without building a string.
+    if (candidate?.length === name.length && String(candidate).toLowerCase() === name) return String(rawHeaders[i + 1]);
   }
   return undefined;
 }
