@@ -85,17 +85,18 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
 
   const finish = (variant: Variant, startedAt: number, outcome: AnswerOutcome): void => {
     const latencyMs = performance.now() - startedAt;
-    const isError = outcome.errorClass !== 'none';
+    const clientLeft = outcome.errorClass === 'client_closed';
+    const isError = outcome.errorClass !== 'none' && !clientLeft;
     const labels = { route: routeName, variant };
-    ctx.stats.recordRequest(routeName, variant, latencyMs, isError);
+    if (!clientLeft) ctx.stats.recordRequest(routeName, variant, latencyMs, isError);
     ctx.metrics.requests.inc([routeName, variant, outcome.errorClass]);
-    if (!isError) {
+    if (outcome.errorClass === 'none') {
       ctx.metrics.duration.observe(labels, latencyMs / 1000);
       if (outcome.ttftMs !== null) ctx.metrics.timeToFirstToken.observe(labels, outcome.ttftMs / 1000);
       if (outcome.usage.promptTokens) ctx.metrics.tokens.inc([routeName, variant, 'input'], outcome.usage.promptTokens);
       if (outcome.usage.completionTokens) ctx.metrics.tokens.inc([routeName, variant, 'output'], outcome.usage.completionTokens);
     }
-    if (variant === 'candidate') ctx.breakers.record(routeName, route, isError);
+    if (variant === 'candidate' && !clientLeft) ctx.breakers.record(routeName, route, isError);
     if (resolveStableSide && variant === 'stable') {
       const summary = outcome.answer === null ? undefined : summariseAnswer(outcome.answer, isStream);
       resolveStableSide({
@@ -148,8 +149,14 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     // Pass chunks through as they come; the meter keeps a copy only when a pair needs the answer.
     const meter = new StreamMeter(keepsStableText(answered));
     response.body.on('data', (chunk: Buffer) => meter.onChunk(chunk));
+    let settled = false;
+    const settle = (outcome: AnswerOutcome): void => {
+      if (settled) return;
+      settled = true;
+      finish(answered, answeredAt, outcome);
+    };
     response.body.on('end', () =>
-      finish(answered, answeredAt, {
+      settle({
         status: response.status,
         errorClass,
         ttftMs: meter.firstChunkAt === undefined ? null : meter.firstChunkAt - answeredAt,
@@ -157,7 +164,12 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
         answer: meter.text(),
       }),
     );
-    response.body.on('error', () => finish(answered, answeredAt, failedOutcome(502, 'unreachable')));
+    // A client that goes away mid-answer has its response destroyed first; the upstream stream is
+    // then aborted with an error of its own, which is no fault of the model. Settling also hands a
+    // waiting shadow mirror its stable side, freeing its slot.
+    const clientClosed = failedOutcome(499, 'client_closed');
+    response.body.on('error', () => settle(reply.raw.destroyed ? clientClosed : failedOutcome(502, 'unreachable')));
+    response.body.on('close', () => settle(clientClosed));
     await reply.send(response.body);
     return;
   }

@@ -2,7 +2,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { BatchedCounter } from './batched-counter';
 
-export type ErrorClass = 'none' | 'client_error' | 'server_error' | 'unreachable' | 'timeout';
+/** client_closed: the client went away mid-answer, which says nothing about the model */
+export type ErrorClass = 'none' | 'client_error' | 'server_error' | 'unreachable' | 'timeout' | 'client_closed';
 
 export function errorClassOf(status: number): ErrorClass {
   if (status >= 200 && status < 300) return 'none';
@@ -37,7 +38,7 @@ export class GatewayMetrics {
     labelNames: ['route', 'variant', 'direction'] as const,
     registers: [this.registry],
   });
-  readonly shadow = new Counter({
+  readonly shadow = new BatchedCounter({
     name: 'gantry_gateway_shadow_requests_total',
     help: 'Mirrored requests by outcome: sent, dropped (candidate saturated), failed',
     labelNames: ['route', 'outcome'] as const,

@@ -36,7 +36,7 @@ export class ShadowMirror {
    */
   reserve(route: string): boolean {
     if (this.inFlight >= this.maxInFlight) {
-      this.metrics.shadow.inc({ route, outcome: 'dropped' });
+      this.metrics.shadow.inc([route, 'dropped']);
       this.stats.recordShadowDrop(route);
       return false;
     }
@@ -46,7 +46,7 @@ export class ShadowMirror {
 
   /** Sends a mirror in a slot taken by reserve(); returns at once, the mirror runs in the background. */
   mirror(request: MirrorRequest): void {
-    this.metrics.shadow.inc({ route: request.route, outcome: 'sent' });
+    this.metrics.shadow.inc([request.route, 'sent']);
     void this.run(request).finally(() => {
       this.inFlight -= 1;
     });
@@ -74,12 +74,12 @@ export class ShadowMirror {
         ...(ok ? {} : { error: text.slice(0, 500) }),
       };
       this.stats.recordRequest(request.route, 'shadow', latencyMs, !ok);
-      if (!ok) this.metrics.shadow.inc({ route: request.route, outcome: 'failed' });
+      if (!ok) this.metrics.shadow.inc([request.route, 'failed']);
     } catch (error) {
       const latencyMs = performance.now() - started;
       candidate = { status: 0, latencyMs, ttftMs: null, answer: null, finishReason: null, promptTokens: null, completionTokens: null, error: (error as Error).message };
       this.stats.recordRequest(request.route, 'shadow', latencyMs, true);
-      this.metrics.shadow.inc({ route: request.route, outcome: 'failed' });
+      this.metrics.shadow.inc([request.route, 'failed']);
     }
     const stable = await request.stableSide;
     try {

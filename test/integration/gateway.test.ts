@@ -111,12 +111,36 @@ describe('gateway data plane', () => {
     assert.equal(after.pairs - before.pairs, 2);
   });
 
+  it('settles a streamed answer whose client went away, so its mirror still records the pair', async () => {
+    await gateway.admin.setRoute('chat', { stable: { url: upstream }, candidate: { url: upstream }, weight: 0, shadowRate: 1 });
+    const before = await gateway.admin.windowStats('chat', 0, Date.now() + 60_000);
+    const controller = new AbortController();
+    const response = await request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ ...question, max_tokens: 120, stop: [], stream: true }),
+      headers: { 'content-type': 'application/json', 'x-request-id': 'client-left' },
+      signal: controller.signal,
+    });
+    for await (const _ of response.body) break; // the first chunk, then the client leaves
+    controller.abort();
+    let pair = (await gateway.admin.recentPairs('chat', 1))[0];
+    for (let i = 0; i < 60 && pair?.requestId !== 'client-left'; i++) {
+      await sleep(250);
+      pair = (await gateway.admin.recentPairs('chat', 1))[0];
+    }
+    assert.equal(pair?.requestId, 'client-left');
+    assert.equal(pair?.stable.status, 499, 'the stable side records that the client closed');
+    assert.equal(pair?.candidate.status, 200);
+    const after = await gateway.admin.windowStats('chat', 0, Date.now() + 60_000);
+    assert.equal(after.stable.errors, before.stable.errors, 'a client leaving is not a model error');
+  });
+
   it('exposes per-variant metrics in Prometheus format', async () => {
     const response = await request(`${gateway.url}/metrics`);
     const text = await response.body.text();
     assert.match(text, /gantry_gateway_requests_total\{route="chat",variant="stable",error_class="none"\} \d+/);
     assert.match(text, /gantry_gateway_request_duration_seconds_bucket\{le="0\.5",route="chat",variant="stable"\}/);
-    assert.match(text, /gantry_gateway_shadow_requests_total\{route="chat",outcome="sent"\} 2/);
+    assert.match(text, /gantry_gateway_shadow_requests_total\{route="chat",outcome="sent"\} 3/, 'two mirrors from the pairs test, one from the client that left');
     assert.match(text, /gantry_gateway_time_to_first_token_seconds_count\{route="chat",variant="stable"\} [1-9]/);
     assert.match(text, /gantry_gateway_tokens_total\{route="chat",variant="stable",direction="input"\} [1-9]/);
     assert.match(text, /gantry_gateway_tokens_total\{route="chat",variant="stable",direction="output"\} [1-9]/);
