@@ -26,6 +26,7 @@ export interface GatewayContextOptions {
   upstreamTimeoutMs: number;
   statsRetentionMs: number;
   shadowMaxInFlight: number;
+  shadowMaxQueued: number;
   /** where shadow pairs go (see openPairStore) */
   pairs: PairStore;
   onBreakerOpen?: (route: string, reason: string) => void;
@@ -37,7 +38,7 @@ export function createGatewayContext(options: GatewayContextOptions): GatewayCon
   const pairs = options.pairs;
   const metrics = new GatewayMetrics();
   const upstreams = new UpstreamClient(options.upstreamTimeoutMs);
-  const shadow = new ShadowMirror(upstreams, pairs, stats, metrics, options.shadowMaxInFlight);
+  const shadow = new ShadowMirror(upstreams, pairs, stats, metrics, { maxInFlight: options.shadowMaxInFlight, maxQueued: options.shadowMaxQueued });
   const breakers = new BreakerBoard((route, reason) => {
     metrics.breakerOpen.set({ route }, 1);
     stats.recordBreakerOpen(route, reason);

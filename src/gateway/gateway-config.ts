@@ -9,6 +9,7 @@ export const gatewayConfigSchema = z.object({
   GANTRY_GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   GANTRY_GATEWAY_STATS_RETENTION_MS: z.coerce.number().int().positive().default(6 * 3_600_000),
   GANTRY_GATEWAY_SHADOW_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(16),
+  GANTRY_GATEWAY_SHADOW_MAX_QUEUED: z.coerce.number().int().min(0).default(64),
   /** postgres://… to keep shadow pairs in PostgreSQL (several replicas); files under the data dir otherwise */
   GANTRY_PAIR_STORE_URL: z.string().url('must be a postgres:// URL').optional(),
   GANTRY_PAIR_FILE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),

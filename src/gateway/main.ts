@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     upstreamTimeoutMs: config.GANTRY_GATEWAY_UPSTREAM_TIMEOUT_MS,
     statsRetentionMs: config.GANTRY_GATEWAY_STATS_RETENTION_MS,
     shadowMaxInFlight: config.GANTRY_GATEWAY_SHADOW_MAX_IN_FLIGHT,
+    shadowMaxQueued: config.GANTRY_GATEWAY_SHADOW_MAX_QUEUED,
     onBreakerOpen: (route, reason) => logger.warn({ route }, reason),
   });
   const app = buildGateway(ctx, { bodyLimitBytes: config.GANTRY_GATEWAY_BODY_LIMIT_BYTES, logger });

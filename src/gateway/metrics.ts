@@ -44,6 +44,19 @@ export class GatewayMetrics {
     labelNames: ['route', 'outcome'] as const,
     registers: [this.registry],
   });
+  private shadowLoad: () => { inFlight: number; queued: number } = () => ({ inFlight: 0, queued: 0 });
+  readonly shadowMirrors = new Gauge({
+    name: 'gantry_gateway_shadow_mirrors',
+    help: 'Mirrors not yet answered, by state: in_flight (sent to the candidate) or queued (waiting for a slot)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    // Read at scrape time: a gauge set on every mirror would cost the hot path a label lookup.
+    collect: () => {
+      const load = this.shadowLoad();
+      this.shadowMirrors.set({ state: 'in_flight' }, load.inFlight);
+      this.shadowMirrors.set({ state: 'queued' }, load.queued);
+    },
+  });
   readonly pairs = new Counter({
     name: 'gantry_gateway_shadow_pairs_total',
     help: 'Shadow pairs by outcome: written (durable in the pair store) or failed (the store refused them)',
@@ -78,5 +91,10 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gantry_gateway_' });
+  }
+
+  /** Where the shadow-mirror gauge reads its figures when scraped. */
+  observeShadowLoad(read: () => { inFlight: number; queued: number }): void {
+    this.shadowLoad = read;
   }
 }

@@ -1,5 +1,6 @@
 // Mirrors a stable-answered request to the candidate, off the user's path, with bounded
-// concurrency: when the candidate cannot keep up the mirror is dropped and counted, never queued.
+// concurrency and a bounded queue: a burst waits for a slot, but when the candidate cannot keep up
+// the queue fills and further mirrors are dropped and counted, never held without end.
 import type { Upstream } from './route-config';
 import type { UpstreamClient } from './upstream-client';
 import type { PairSide, PairStore } from './pair-store';
@@ -19,36 +20,57 @@ export interface MirrorRequest {
   stableSide: Promise<PairSide>;
 }
 
+export interface ShadowLimits {
+  /** mirrors sent to candidates at once */
+  maxInFlight: number;
+  /** mirrors waiting for a slot; past that they are dropped */
+  maxQueued: number;
+}
+
 export class ShadowMirror {
   private inFlight = 0;
+  /** places taken by reserve(): in flight, queued, or about to be handed to mirror() */
+  private taken = 0;
+  private readonly queue: MirrorRequest[] = [];
 
   constructor(
     private readonly client: UpstreamClient,
     private readonly pairs: PairStore,
     private readonly stats: WindowStatsStore,
     private readonly metrics: GatewayMetrics,
-    private readonly maxInFlight: number,
-  ) {}
+    private readonly limits: ShadowLimits,
+  ) {
+    metrics.observeShadowLoad(() => ({ inFlight: this.inFlight, queued: this.queue.length }));
+  }
 
   /**
-   * Takes a mirror slot for `route`, or counts a drop when the candidate already has all it may.
-   * Asked before the mirror's request is even built, so a saturated candidate costs nothing more.
+   * Takes a place for a mirror of `route` (a slot or a queue entry), or counts a drop when both are
+   * full. Asked before the mirror's request is even built, so a saturated candidate costs nothing more.
    */
   reserve(route: string): boolean {
-    if (this.inFlight >= this.maxInFlight) {
+    if (this.taken >= this.limits.maxInFlight + this.limits.maxQueued) {
       this.metrics.shadow.inc([route, 'dropped']);
       this.stats.recordShadowDrop(route);
       return false;
     }
-    this.inFlight += 1;
+    this.taken += 1;
     return true;
   }
 
-  /** Sends a mirror in a slot taken by reserve(); returns at once, the mirror runs in the background. */
+  /** Sends (or queues) a mirror in a place taken by reserve(); returns at once, the mirror runs in the background. */
   mirror(request: MirrorRequest): void {
+    if (this.inFlight < this.limits.maxInFlight) this.start(request);
+    else this.queue.push(request);
+  }
+
+  private start(request: MirrorRequest): void {
+    this.inFlight += 1;
     this.metrics.shadow.inc([request.route, 'sent']);
     void this.run(request).finally(() => {
       this.inFlight -= 1;
+      this.taken -= 1;
+      const next = this.queue.shift();
+      if (next) this.start(next);
     });
   }
 

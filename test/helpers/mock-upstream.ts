@@ -16,6 +16,8 @@ export interface MockUpstream {
   url: string;
   requests: number;
   behave(behaviour: MockUpstreamBehaviour): void;
+  /** answers, as the behaviour now says, the requests held by `hang` */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ const STREAM = ['Paris', ' is', ' the', ' capital', '.']
 
 export async function startMockUpstream(initial: MockUpstreamBehaviour = {}): Promise<MockUpstream> {
   let behaviour = initial;
-  const hanging = new Set<ServerResponse>();
+  const hanging = new Map<ServerResponse, { request: IncomingMessage; body: string }>();
   const state = { requests: 0 };
   const answer = (request: IncomingMessage, response: ServerResponse, body: string): void => {
     if (behaviour.failStatus) {
@@ -53,11 +55,11 @@ export async function startMockUpstream(initial: MockUpstreamBehaviour = {}): Pr
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       state.requests += 1;
+      const body = Buffer.concat(chunks).toString('utf8');
       if (behaviour.hang) {
-        hanging.add(response);
+        hanging.set(response, { request, body });
         return;
       }
-      const body = Buffer.concat(chunks).toString('utf8');
       if (behaviour.delayMs) setTimeout(() => answer(request, response, body), behaviour.delayMs);
       else answer(request, response, body);
     });
@@ -74,8 +76,12 @@ export async function startMockUpstream(initial: MockUpstreamBehaviour = {}): Pr
     behave(next) {
       behaviour = next;
     },
+    release() {
+      for (const [response, held] of hanging) answer(held.request, response, held.body);
+      hanging.clear();
+    },
     async close() {
-      for (const response of hanging) response.destroy();
+      for (const response of hanging.keys()) response.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -53,7 +53,7 @@ describe('PostgreSQL pair store', () => {
 
   it('records the gateway’s shadow pairs', async () => {
     const store = await PostgresPairStore.open({ url: postgres.url, retentionDays: 30 });
-    const gateway = await startGateway(undefined, store);
+    const gateway = await startGateway({ pairStore: store });
     try {
       await gateway.admin.setRoute('chat', { stable: { url: upstream.url }, candidate: { url: upstream.url }, shadowRate: 1 });
       const response = await request(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }), headers: { 'content-type': 'application/json', 'x-request-id': 'pg-req-1' } });
