@@ -1,6 +1,6 @@
 // Section 2: what 100% shadow mirroring to a slow candidate, and to one that never answers, costs
 // the users of stable: p99 and throughput against the same gateway with no shadow, side by side.
-// The mirror's bound (GANTRY_GATEWAY_SHADOW_MAX_IN_FLIGHT) drops what the candidate cannot take.
+// The mirror bounds (GANTRY_GATEWAY_SHADOW_MAX_IN_FLIGHT, _MAX_QUEUED, per route) drop what the candidate cannot take.
 import { join } from 'node:path';
 import { freePort } from '../../src/hosts/free-port';
 import { startGatewayProcess } from '../../test/helpers/gateway-process';

@@ -44,17 +44,18 @@ export class GatewayMetrics {
     labelNames: ['route', 'outcome'] as const,
     registers: [this.registry],
   });
-  private shadowLoad: () => { inFlight: number; queued: number } = () => ({ inFlight: 0, queued: 0 });
+  private shadowLoad: () => { route: string; inFlight: number; queued: number }[] = () => [];
   readonly shadowMirrors = new Gauge({
     name: 'gantry_gateway_shadow_mirrors',
-    help: 'Mirrors not yet answered, by state: in_flight (sent to the candidate) or queued (waiting for a slot)',
-    labelNames: ['state'] as const,
+    help: 'Mirrors not yet done, by route and state: in_flight (at the candidate or writing their pair) or queued (waiting for a slot)',
+    labelNames: ['route', 'state'] as const,
     registers: [this.registry],
     // Read at scrape time: a gauge set on every mirror would cost the hot path a label lookup.
     collect: () => {
-      const load = this.shadowLoad();
-      this.shadowMirrors.set({ state: 'in_flight' }, load.inFlight);
-      this.shadowMirrors.set({ state: 'queued' }, load.queued);
+      for (const { route, inFlight, queued } of this.shadowLoad()) {
+        this.shadowMirrors.set({ route, state: 'in_flight' }, inFlight);
+        this.shadowMirrors.set({ route, state: 'queued' }, queued);
+      }
     },
   });
   readonly pairs = new Counter({
@@ -94,7 +95,7 @@ export class GatewayMetrics {
   }
 
   /** Where the shadow-mirror gauge reads its figures when scraped. */
-  observeShadowLoad(read: () => { inFlight: number; queued: number }): void {
+  observeShadowLoad(read: () => { route: string; inFlight: number; queued: number }[]): void {
     this.shadowLoad = read;
   }
 }

@@ -21,17 +21,22 @@ export interface MirrorRequest {
 }
 
 export interface ShadowLimits {
-  /** mirrors sent to candidates at once */
+  /** mirrors of one route sent to its candidate at once (each holds its slot until its pair is written) */
   maxInFlight: number;
-  /** mirrors waiting for a slot; past that they are dropped */
+  /** mirrors of one route waiting for a slot; past that they are dropped */
   maxQueued: number;
 }
 
-export class ShadowMirror {
-  private inFlight = 0;
+/** One route's mirrors. Kept apart per route so that a hanging candidate starves only its own route. */
+interface Lane {
+  inFlight: number;
   /** places taken by reserve(): in flight, queued, or about to be handed to mirror() */
-  private taken = 0;
-  private readonly queue: MirrorRequest[] = [];
+  taken: number;
+  queue: MirrorRequest[];
+}
+
+export class ShadowMirror {
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(
     private readonly client: UpstreamClient,
@@ -40,7 +45,16 @@ export class ShadowMirror {
     private readonly metrics: GatewayMetrics,
     private readonly limits: ShadowLimits,
   ) {
-    metrics.observeShadowLoad(() => ({ inFlight: this.inFlight, queued: this.queue.length }));
+    metrics.observeShadowLoad(() => [...this.lanes].map(([route, lane]) => ({ route, inFlight: lane.inFlight, queued: lane.queue.length })));
+  }
+
+  private lane(route: string): Lane {
+    let lane = this.lanes.get(route);
+    if (!lane) {
+      lane = { inFlight: 0, taken: 0, queue: [] };
+      this.lanes.set(route, lane);
+    }
+    return lane;
   }
 
   /**
@@ -48,29 +62,31 @@ export class ShadowMirror {
    * full. Asked before the mirror's request is even built, so a saturated candidate costs nothing more.
    */
   reserve(route: string): boolean {
-    if (this.taken >= this.limits.maxInFlight + this.limits.maxQueued) {
+    const lane = this.lane(route);
+    if (lane.taken >= this.limits.maxInFlight + this.limits.maxQueued) {
       this.metrics.shadow.inc([route, 'dropped']);
       this.stats.recordShadowDrop(route);
       return false;
     }
-    this.taken += 1;
+    lane.taken += 1;
     return true;
   }
 
   /** Sends (or queues) a mirror in a place taken by reserve(); returns at once, the mirror runs in the background. */
   mirror(request: MirrorRequest): void {
-    if (this.inFlight < this.limits.maxInFlight) this.start(request);
-    else this.queue.push(request);
+    const lane = this.lane(request.route);
+    if (lane.inFlight < this.limits.maxInFlight) this.start(lane, request);
+    else lane.queue.push(request);
   }
 
-  private start(request: MirrorRequest): void {
-    this.inFlight += 1;
+  private start(lane: Lane, request: MirrorRequest): void {
+    lane.inFlight += 1;
     this.metrics.shadow.inc([request.route, 'sent']);
     void this.run(request).finally(() => {
-      this.inFlight -= 1;
-      this.taken -= 1;
-      const next = this.queue.shift();
-      if (next) this.start(next);
+      lane.inFlight -= 1;
+      lane.taken -= 1;
+      const next = lane.queue.shift();
+      if (next) this.start(lane, next);
     });
   }
 
