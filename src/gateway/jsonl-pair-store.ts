@@ -7,6 +7,7 @@ import { open, readFile, readdir, stat, unlink, type FileHandle } from 'node:fs/
 import { join } from 'node:path';
 import type { PairStore, ShadowPair } from './pair-store';
 import { expiredPairFiles, latestFileOf, pairFileName, pairFiles } from './pair-files';
+import { BatchedWrites } from './batched-writes';
 
 export interface JsonlPairStoreOptions {
   dir: string;
@@ -17,12 +18,10 @@ export interface JsonlPairStoreOptions {
   now?: () => Date;
 }
 
-interface PendingPair {
+interface PairLine {
   line: string;
   bytes: number;
   day: string;
-  written: () => void;
-  failed: (error: Error) => void;
 }
 
 interface OpenFile {
@@ -35,27 +34,23 @@ interface OpenFile {
 const RETENTION_SWEEP_MS = 3_600_000;
 
 export class JsonlPairStore implements PairStore {
-  private pending: PendingPair[] = [];
   private file: OpenFile | undefined;
-  private queue: Promise<void> = Promise.resolve();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly writes: BatchedWrites<PairLine>;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly now: () => Date;
 
   constructor(private readonly options: JsonlPairStoreOptions) {
     mkdirSync(options.dir, { recursive: true });
     this.now = options.now ?? (() => new Date());
-    this.sweepTimer = setInterval(() => this.enqueue(() => this.sweep()), RETENTION_SWEEP_MS);
+    this.writes = new BatchedWrites((lines) => this.writeLines(lines), options.flushIntervalMs ?? 100);
+    this.sweepTimer = setInterval(() => this.writes.run(() => this.sweep()), RETENTION_SWEEP_MS);
     this.sweepTimer.unref();
-    this.enqueue(() => this.sweep());
+    this.writes.run(() => this.sweep());
   }
 
   append(pair: ShadowPair): Promise<void> {
     const line = `${JSON.stringify(pair)}\n`;
-    return new Promise((written, failed) => {
-      this.pending.push({ line, bytes: Buffer.byteLength(line), day: pair.time.slice(0, 10), written, failed });
-      this.scheduleFlush();
-    });
+    return this.writes.add({ line, bytes: Buffer.byteLength(line), day: pair.time.slice(0, 10) });
   }
 
   async recent(route: string, limit: number): Promise<ShadowPair[]> {
@@ -72,37 +67,17 @@ export class JsonlPairStore implements PairStore {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.flushTimer);
     clearInterval(this.sweepTimer);
-    this.enqueue(() => this.flush());
-    await this.queue;
+    await this.writes.drain();
     await this.file?.handle.close();
     this.file = undefined;
   }
 
-  /**
-   * File work runs one step at a time, in order. flush() reports its own failures to the pairs'
-   * appenders; a failed retention sweep is tried again at the next one.
-   */
-  /** One flush per interval collects every pair appended meanwhile (the batch). */
-  private scheduleFlush(): void {
-    this.flushTimer ??= setTimeout(() => {
-      this.flushTimer = undefined;
-      this.enqueue(() => this.flush());
-    }, this.options.flushIntervalMs ?? 100);
-  }
-
-  private enqueue(step: () => Promise<void>): void {
-    this.queue = this.queue.then(step).catch(() => undefined);
-  }
-
-  private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+  /** Appends a batch to the files (a new one on a new day or past the size) and syncs it. */
+  private async writeLines(lines: PairLine[]): Promise<void> {
     try {
       let text = '';
-      for (const pair of batch) {
+      for (const pair of lines) {
         if (!this.file || this.file.day !== pair.day || (this.file.bytes > 0 && this.file.bytes + pair.bytes > this.options.maxFileBytes)) {
           await this.write(text);
           text = '';
@@ -113,11 +88,11 @@ export class JsonlPairStore implements PairStore {
       }
       await this.write(text);
       await this.file?.handle.datasync();
-      for (const pair of batch) pair.written();
     } catch (error) {
+      // The next batch starts on a freshly opened file, its torn last line ended first.
       await this.file?.handle.close().catch(() => undefined);
       this.file = undefined;
-      for (const pair of batch) pair.failed(error as Error);
+      throw error;
     }
   }
 

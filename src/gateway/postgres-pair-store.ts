@@ -3,18 +3,13 @@
 // resolves after the commit. Rows older than the retention are deleted hourly.
 import pg from 'pg';
 import type { PairStore, ShadowPair } from './pair-store';
+import { BatchedWrites } from './batched-writes';
 
 export interface PostgresPairStoreOptions {
   /** a libpq connection string: postgres://user:password@host:port/database */
   url: string;
   retentionDays: number;
   flushIntervalMs?: number;
-}
-
-interface PendingPair {
-  pair: ShadowPair;
-  written: () => void;
-  failed: (error: Error) => void;
 }
 
 const RETENTION_SWEEP_MS = 3_600_000;
@@ -38,16 +33,15 @@ export function redactedUrl(url: string): string {
 }
 
 export class PostgresPairStore implements PairStore {
-  private pending: PendingPair[] = [];
-  private queue: Promise<void> = Promise.resolve();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly writes: BatchedWrites<ShadowPair>;
   private readonly sweepTimer: NodeJS.Timeout;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly options: PostgresPairStoreOptions,
   ) {
-    this.sweepTimer = setInterval(() => this.enqueue(() => this.sweep()), RETENTION_SWEEP_MS);
+    this.writes = new BatchedWrites((pairs) => this.insert(pairs), options.flushIntervalMs ?? 100);
+    this.sweepTimer = setInterval(() => this.writes.run(() => this.sweep()), RETENTION_SWEEP_MS);
     this.sweepTimer.unref();
   }
 
@@ -63,15 +57,12 @@ export class PostgresPairStore implements PairStore {
       throw new Error(`pair store: cannot use PostgreSQL at ${redactedUrl(options.url)}: ${(error as Error).message}`, { cause: error });
     }
     const store = new PostgresPairStore(pool, options);
-    store.enqueue(() => store.sweep());
+    store.writes.run(() => store.sweep());
     return store;
   }
 
   append(pair: ShadowPair): Promise<void> {
-    return new Promise((written, failed) => {
-      this.pending.push({ pair, written, failed });
-      this.scheduleFlush();
-    });
+    return this.writes.add(pair);
   }
 
   async recent(route: string, limit: number): Promise<ShadowPair[]> {
@@ -80,39 +71,18 @@ export class PostgresPairStore implements PairStore {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.flushTimer);
     clearInterval(this.sweepTimer);
-    this.enqueue(() => this.flush());
-    await this.queue;
+    await this.writes.drain();
     await this.pool.end();
   }
 
-  /** One flush per interval collects every pair appended meanwhile (the batch). */
-  private scheduleFlush(): void {
-    this.flushTimer ??= setTimeout(() => {
-      this.flushTimer = undefined;
-      this.enqueue(() => this.flush());
-    }, this.options.flushIntervalMs ?? 100);
-  }
-
-  private enqueue(step: () => Promise<void>): void {
-    this.queue = this.queue.then(step).catch(() => undefined);
-  }
-
-  private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      await this.pool.query(
-        `INSERT INTO gantry_shadow_pairs (request_id, recorded_at, route, pair)
-         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[])`,
-        [batch.map((p) => p.pair.requestId), batch.map((p) => p.pair.time), batch.map((p) => p.pair.route), batch.map((p) => JSON.stringify(p.pair))],
-      );
-      for (const pending of batch) pending.written();
-    } catch (error) {
-      for (const pending of batch) pending.failed(error as Error);
-    }
+  /** One multi-row INSERT per batch, committed on its own. */
+  private async insert(pairs: ShadowPair[]): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO gantry_shadow_pairs (request_id, recorded_at, route, pair)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[])`,
+      [pairs.map((p) => p.requestId), pairs.map((p) => p.time), pairs.map((p) => p.route), pairs.map((p) => JSON.stringify(p))],
+    );
   }
 
   private async sweep(): Promise<void> {
