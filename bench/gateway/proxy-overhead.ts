@@ -5,19 +5,14 @@ import { execa } from 'execa';
 import { REPO_ROOT } from '../../src/config/toolchain';
 import { freePort } from '../../src/hosts/free-port';
 import { startGatewayProcess } from '../../test/helpers/gateway-process';
+import { MOCK_ANSWER } from '../../test/helpers/mock-upstream';
 import { startNginxMockUpstream, startNginxProxy } from './nginx';
 import { runWrk, writeWrkScript, type LoadResult } from './wrk';
 import { median, round } from './stats';
 
 export const CHAT_BODY = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 16 });
-export const CHAT_ANSWER = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 0,
-  model: 'chat',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 14, completion_tokens: 7, total_tokens: 21 },
-});
+/** What the mock upstreams answer: one chat completion with usage. */
+export const CHAT_ANSWER = MOCK_ANSWER;
 
 type Target = 'direct' | 'nginx' | 'fastifyHttpProxy' | 'gantry';
 

@@ -21,7 +21,8 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
-const ANSWER = JSON.stringify({
+/** The fixed non-streamed answer (also what the benchmark's nginx upstream answers). */
+export const MOCK_ANSWER = JSON.stringify({
   id: 'chatcmpl-mock',
   object: 'chat.completion',
   created: 0,
@@ -48,7 +49,7 @@ export async function startMockUpstream(initial: MockUpstreamBehaviour = {}): Pr
       response.end();
       return;
     }
-    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(ANSWER) }).end(ANSWER);
+    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(MOCK_ANSWER) }).end(MOCK_ANSWER);
   };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
