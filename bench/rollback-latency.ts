@@ -7,12 +7,9 @@ import { startRealStack } from '../test/helpers/real-stack';
 import { compressedSpec, writeSpec } from '../test/helpers/real-models';
 import { statusQuery } from '../src/workflows/messages';
 import { toolPath } from '../src/config/toolchain';
+import { median } from './stats';
 
 const rounds = Number(process.argv[2] ?? 5);
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const stack = await startRealStack();

@@ -3,9 +3,9 @@
 // failures until the trip) and with it (users are answered by stable throughout).
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startGatewayProcess, TEST_ADMIN_TOKEN } from '../../test/helpers/gateway-process';
+import { startGatewayProcess } from '../../test/helpers/gateway-process';
 import { startMockUpstream } from '../../test/helpers/mock-upstream';
-import { round } from './stats';
+import { round } from '../stats';
 import { CHAT_BODY, type OverheadOptions } from './proxy-overhead';
 
 interface Trip {
@@ -37,8 +37,8 @@ export async function measureBreakerTrip(options: OverheadOptions): Promise<Reco
           firstFailureAt ??= performance.now();
         }
         if (response.statusCode >= 500) userVisibleErrors += 1;
-        const breaker = (await (await request(`${gantry.url}/admin/routes/${route}/breaker`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).body.json()) as { open: boolean; reason: string | null };
-        if (breaker.open) {
+        const breaker = await gantry.admin.breaker(route);
+        if (breaker?.open) {
           return { requestsSent: sent, candidateRequests, userVisibleErrors, msFromFirstFailureToTrip: round(performance.now() - (firstFailureAt ?? 0), 1), breakerReason: breaker.reason };
         }
       }

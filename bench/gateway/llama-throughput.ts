@@ -12,7 +12,7 @@ import { serverOptionsSchema } from '../../src/config/spec';
 import { toolPath } from '../../src/config/toolchain';
 import { startGatewayProcess } from '../../test/helpers/gateway-process';
 import { chatTemplate, gemmaQ4 } from '../../test/helpers/real-models';
-import { median, round } from './stats';
+import { median, round } from '../stats';
 import type { OverheadOptions } from './proxy-overhead';
 
 interface StreamTiming {

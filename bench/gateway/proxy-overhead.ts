@@ -8,7 +8,7 @@ import { startGatewayProcess } from '../../test/helpers/gateway-process';
 import { MOCK_ANSWER } from '../../test/helpers/mock-upstream';
 import { startNginxMockUpstream, startNginxProxy } from './nginx';
 import { runWrk, writeWrkScript, type LoadResult } from './wrk';
-import { median, round } from './stats';
+import { median, round } from '../stats';
 
 export const CHAT_BODY = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 16 });
 /** What the mock upstreams answer: one chat completion with usage. */

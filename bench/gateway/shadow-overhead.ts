@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { freePort } from '../../src/hosts/free-port';
 import { startGatewayProcess } from '../../test/helpers/gateway-process';
 import { startMockUpstream } from '../../test/helpers/mock-upstream';
+import { metricValue } from '../../test/helpers/gateway-metrics';
 import { startNginxMockUpstream } from './nginx';
 import { runWrk, writeWrkScript, type LoadResult } from './wrk';
-import { median, round } from './stats';
+import { median, round } from '../stats';
 import { CHAT_ANSWER, CHAT_BODY } from './proxy-overhead';
 import type { OverheadOptions } from './proxy-overhead';
 
@@ -36,15 +37,14 @@ export async function measureShadowOverhead(options: OverheadOptions): Promise<R
         options.log(`  shadow ${c}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, errors ${result.errors}`);
       }
     }
-    const metrics = await (await fetch(`${gantry.url}/metrics`)).text();
-    const shadowCount = (route: string, outcome: string): number => Number(new RegExp(`gantry_gateway_shadow_requests_total\\{route="${route}",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    const shadowCount = async (route: string, outcome: string): Promise<number> => (await metricValue(gantry.url, `gantry_gateway_shadow_requests_total{route="${route}",outcome="${outcome}"}`)) ?? 0;
     const summary = (c: Case) => ({ requestsPerSecond: Math.round(median(runs[c].map((x) => x.requestsPerSecond))), p99Ms: median(runs[c].map((x) => x.p99Ms)), errors: runs[c].reduce((s, x) => s + x.errors, 0) });
     const anchor = summary('noShadow');
-    const shadowed = (c: Case, route: string) => {
+    const shadowed = async (c: Case, route: string) => {
       const s = summary(c);
       return {
         measured: s,
-        mirrors: { sent: shadowCount(route, 'sent'), dropped: shadowCount(route, 'dropped') },
+        mirrors: { sent: await shadowCount(route, 'sent'), dropped: await shadowCount(route, 'dropped') },
         ratios: {
           userP99OverNoShadow: { value: round(s.p99Ms / anchor.p99Ms, 2), target: '<= 1.05' },
           throughputOverNoShadow: { value: round(s.requestsPerSecond / anchor.requestsPerSecond, 2), target: '>= 0.95' },
@@ -55,8 +55,8 @@ export async function measureShadowOverhead(options: OverheadOptions): Promise<R
       connections: 32,
       slowCandidateDelayMs: SLOW_CANDIDATE_MS,
       noShadow: anchor,
-      slowCandidate: shadowed('slowCandidate', 'slow'),
-      hangingCandidate: shadowed('hangingCandidate', 'hanging'),
+      slowCandidate: await shadowed('slowCandidate', 'slow'),
+      hangingCandidate: await shadowed('hangingCandidate', 'hanging'),
     };
   } finally {
     gantry.child.kill('SIGTERM');

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routeConfigSchema, type RouteConfig } from './route-config';
 import type { GatewayContext } from './context';
 import { openAiError } from './openai-error';
+import { closedBreaker } from './circuit-breaker';
 import type { RawJsonBody } from './data-plane';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -63,7 +64,7 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
     admin.get('/admin/routes/:route/breaker', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
       const route = ctx.routes.get(request.params.route);
       if (!route) return reply.code(404).send(openAiError(`no route "${request.params.route}"`, 'not_found_error', 'route_not_found'));
-      return ctx.breakers.state(request.params.route, route) ?? { open: false, openedAt: null, reason: null, recent: [] };
+      return ctx.breakers.state(request.params.route, route) ?? closedBreaker();
     });
 
     admin.get('/admin/routes/:route/pairs', async (request: FastifyRequest<{ Params: { route: string }; Querystring: { limit?: string } }>) => {

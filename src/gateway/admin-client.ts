@@ -3,6 +3,7 @@ import { request } from 'undici';
 import type { RouteConfig, RouteConfigInput } from './route-config';
 import type { WindowStats } from '../analysis/stats';
 import type { ShadowPair } from './pair-store';
+import type { BreakerState } from './circuit-breaker';
 import { GantryError } from '../errors';
 
 export class GatewayAdminClient {
@@ -53,6 +54,12 @@ export class GatewayAdminClient {
 
   async windowStats(route: string, fromMs: number, toMs: number): Promise<WindowStats> {
     return (await this.call<WindowStats>('GET', `/admin/routes/${encodeURIComponent(route)}/stats?from=${fromMs}&to=${toMs}`)).data;
+  }
+
+  /** The route's circuit breaker, or undefined when there is no such route. */
+  async breaker(route: string): Promise<BreakerState | undefined> {
+    const { status, data } = await this.call<BreakerState>('GET', `/admin/routes/${encodeURIComponent(route)}/breaker`);
+    return status === 404 ? undefined : data;
   }
 
   async recentPairs(route: string, limit: number): Promise<ShadowPair[]> {

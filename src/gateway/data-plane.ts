@@ -66,21 +66,20 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     return model ? JSON.stringify({ ...json, model }) : body.raw;
   };
 
-  const shadowing = chosen === 'stable' && route.candidate !== undefined && route.shadowRate > 0 && Math.random() < route.shadowRate && ctx.shadow.reserve(routeName);
   let resolveStableSide: ((side: PairSide) => void) | undefined;
-  if (shadowing && route.candidate) {
-    const stableSide = new Promise<PairSide>((resolve) => (resolveStableSide = resolve));
-    const candidate = route.candidate;
-    ctx.shadow.mirror({
-      route: json.model,
+  const candidate = route.candidate;
+  if (chosen === 'stable' && candidate && route.shadowRate > 0 && Math.random() < route.shadowRate) {
+    // Built only when the candidate has room for it: a saturated candidate costs a drop count.
+    ctx.shadow.mirror(routeName, () => ({
+      route: routeName,
       requestId,
       pathAfterV1,
       body: bodyFor('candidate'),
       isStream,
       prompt: recordPrompt(promptText(json), route.pairPrompt),
       candidate,
-      stableSide,
-    });
+      stableSide: new Promise<PairSide>((resolve) => (resolveStableSide = resolve)),
+    }));
   }
 
   const finish = (variant: Variant, startedAt: number, outcome: AnswerOutcome): void => {

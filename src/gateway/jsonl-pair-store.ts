@@ -31,21 +31,19 @@ interface OpenFile {
   bytes: number;
 }
 
-const RETENTION_SWEEP_MS = 3_600_000;
-
 export class JsonlPairStore implements PairStore {
   private file: OpenFile | undefined;
   private readonly writes: BatchedWrites<PairLine>;
-  private readonly sweepTimer: NodeJS.Timeout;
   private readonly now: () => Date;
 
   constructor(private readonly options: JsonlPairStoreOptions) {
     mkdirSync(options.dir, { recursive: true });
     this.now = options.now ?? (() => new Date());
-    this.writes = new BatchedWrites((lines) => this.writeLines(lines), options.flushIntervalMs ?? 100);
-    this.sweepTimer = setInterval(() => this.writes.run(() => this.sweep()), RETENTION_SWEEP_MS);
-    this.sweepTimer.unref();
-    this.writes.run(() => this.sweep());
+    this.writes = new BatchedWrites({
+      writeBatch: (lines) => this.writeLines(lines),
+      intervalMs: options.flushIntervalMs ?? 100,
+      sweep: () => this.sweep(),
+    });
   }
 
   append(pair: ShadowPair): Promise<void> {
@@ -67,7 +65,6 @@ export class JsonlPairStore implements PairStore {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.sweepTimer);
     await this.writes.drain();
     await this.file?.handle.close();
     this.file = undefined;

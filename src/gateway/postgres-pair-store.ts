@@ -12,8 +12,6 @@ export interface PostgresPairStoreOptions {
   flushIntervalMs?: number;
 }
 
-const RETENTION_SWEEP_MS = 3_600_000;
-
 // Replicas may start together; the advisory lock keeps their CREATE TABLEs from racing.
 const SCHEMA = `
   SELECT pg_advisory_xact_lock(hashtext('gantry_shadow_pairs'));
@@ -34,15 +32,16 @@ export function redactedUrl(url: string): string {
 
 export class PostgresPairStore implements PairStore {
   private readonly writes: BatchedWrites<ShadowPair>;
-  private readonly sweepTimer: NodeJS.Timeout;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly options: PostgresPairStoreOptions,
   ) {
-    this.writes = new BatchedWrites((pairs) => this.insert(pairs), options.flushIntervalMs ?? 100);
-    this.sweepTimer = setInterval(() => this.writes.run(() => this.sweep()), RETENTION_SWEEP_MS);
-    this.sweepTimer.unref();
+    this.writes = new BatchedWrites({
+      writeBatch: (pairs) => this.insert(pairs),
+      intervalMs: options.flushIntervalMs ?? 100,
+      sweep: () => this.sweep(),
+    });
   }
 
   /** Connects and creates the table when missing; a clear error when the database cannot be used. */
@@ -56,9 +55,7 @@ export class PostgresPairStore implements PairStore {
       await pool.end().catch(() => undefined);
       throw new Error(`pair store: cannot use PostgreSQL at ${redactedUrl(options.url)}: ${(error as Error).message}`, { cause: error });
     }
-    const store = new PostgresPairStore(pool, options);
-    store.writes.run(() => store.sweep());
-    return store;
+    return new PostgresPairStore(pool, options);
   }
 
   append(pair: ShadowPair): Promise<void> {
@@ -71,7 +68,6 @@ export class PostgresPairStore implements PairStore {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.sweepTimer);
     await this.writes.drain();
     await this.pool.end();
   }

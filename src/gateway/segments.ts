@@ -2,9 +2,21 @@
 // a request that matches no rule always goes to stable. No rules: every request may be canaried.
 import { z } from 'zod';
 
+// Each pattern is compiled once, when its route is set, not on every request it is tested against.
+const compiled = new Map<string, RegExp>();
+
+function regexFor(pattern: string): RegExp {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = new RegExp(pattern, 'i');
+    compiled.set(pattern, regex);
+  }
+  return regex;
+}
+
 function compiles(pattern: string): boolean {
   try {
-    new RegExp(pattern, 'i');
+    regexFor(pattern);
     return true;
   } catch {
     return false;
@@ -30,7 +42,7 @@ export interface SegmentRequest {
 function test(value: string | undefined, rule: { equals?: string; matches?: string }): boolean {
   if (value === undefined) return false;
   if (rule.equals !== undefined) return value === rule.equals;
-  if (rule.matches !== undefined) return new RegExp(rule.matches, 'i').test(value);
+  if (rule.matches !== undefined) return regexFor(rule.matches).test(value);
   return true; // present is enough
 }
 

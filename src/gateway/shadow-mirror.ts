@@ -30,8 +30,6 @@ export interface ShadowLimits {
 /** One route's mirrors. Kept apart per route so that a hanging candidate starves only its own route. */
 interface Lane {
   inFlight: number;
-  /** places taken by reserve(): in flight, queued, or about to be handed to mirror() */
-  taken: number;
   queue: MirrorRequest[];
 }
 
@@ -51,32 +49,25 @@ export class ShadowMirror {
   private lane(route: string): Lane {
     let lane = this.lanes.get(route);
     if (!lane) {
-      lane = { inFlight: 0, taken: 0, queue: [] };
+      lane = { inFlight: 0, queue: [] };
       this.lanes.set(route, lane);
     }
     return lane;
   }
 
   /**
-   * Takes a place for a mirror of `route` (a slot or a queue entry), or counts a drop when both are
-   * full. Asked before the mirror's request is even built, so a saturated candidate costs nothing more.
+   * Sends a mirror of `route` when the candidate has a free slot, queues it when the queue has room,
+   * and otherwise drops and counts it. `build` is called only when the mirror is kept, so a
+   * saturated candidate costs nothing more. Returns at once; the mirror runs in the background.
    */
-  reserve(route: string): boolean {
+  mirror(route: string, build: () => MirrorRequest): void {
     const lane = this.lane(route);
-    if (lane.taken >= this.limits.maxInFlight + this.limits.maxQueued) {
+    if (lane.inFlight < this.limits.maxInFlight) this.start(lane, build());
+    else if (lane.queue.length < this.limits.maxQueued) lane.queue.push(build());
+    else {
       this.metrics.shadow.inc([route, 'dropped']);
       this.stats.recordShadowDrop(route);
-      return false;
     }
-    lane.taken += 1;
-    return true;
-  }
-
-  /** Sends (or queues) a mirror in a place taken by reserve(); returns at once, the mirror runs in the background. */
-  mirror(request: MirrorRequest): void {
-    const lane = this.lane(request.route);
-    if (lane.inFlight < this.limits.maxInFlight) this.start(lane, request);
-    else lane.queue.push(request);
   }
 
   private start(lane: Lane, request: MirrorRequest): void {
@@ -84,7 +75,6 @@ export class ShadowMirror {
     this.metrics.shadow.inc([request.route, 'sent']);
     void this.run(request).finally(() => {
       lane.inFlight -= 1;
-      lane.taken -= 1;
       const next = lane.queue.shift();
       if (next) this.start(lane, next);
     });

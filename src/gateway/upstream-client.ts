@@ -43,26 +43,16 @@ export class UpstreamClient {
   }
 
   /** POSTs `body` to `<upstream.url><pathAfterV1>`; the caller consumes or dumps the response body. */
-  async post(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string, signal?: AbortSignal): Promise<UpstreamResponse> {
-    try {
-      return await this.send(upstream, pathAfterV1, body, requestId, signal);
-    } catch (error) {
-      if (!closedByUpstream(error)) throw error;
-      return this.send(upstream, pathAfterV1, body, requestId, signal);
-    }
+  post(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string, signal?: AbortSignal): Promise<UpstreamResponse> {
+    return onceMoreIfClosedUnder(() => this.send(upstream, pathAfterV1, body, requestId, signal));
   }
 
   /**
    * POSTs like post() and resolves with the whole answer. Uses undici's dispatch interface
    * directly: no response stream is built, which is most of what a proxied request costs.
    */
-  async postBuffered(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string): Promise<BufferedResponse> {
-    try {
-      return await this.sendBuffered(upstream, pathAfterV1, body, requestId);
-    } catch (error) {
-      if (!closedByUpstream(error)) throw error;
-      return this.sendBuffered(upstream, pathAfterV1, body, requestId);
-    }
+  postBuffered(upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string): Promise<BufferedResponse> {
+    return onceMoreIfClosedUnder(() => this.sendBuffered(upstream, pathAfterV1, body, requestId));
   }
 
   private target(upstream: Upstream, pathAfterV1: string): Target {
@@ -137,6 +127,16 @@ export class UpstreamClient {
 
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+  }
+}
+
+/** Sends once more, on another connection, when the upstream closed the first one under the request. */
+async function onceMoreIfClosedUnder<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (!closedByUpstream(error)) throw error;
+    return send();
   }
 }
 

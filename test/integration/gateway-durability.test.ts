@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { startGatewayProcess } from '../helpers/gateway-process';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream';
 import type { ShadowPair } from '../../src/gateway/pair-store';
+import { metricValue } from '../helpers/gateway-metrics';
 
 let upstream: MockUpstream;
 before(async () => {
@@ -21,8 +22,7 @@ after(async () => {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function writtenPairs(gatewayUrl: string): Promise<number> {
-  const text = await (await request(`${gatewayUrl}/metrics`)).body.text();
-  return Number(/gantry_gateway_shadow_pairs_total\{route="chat",outcome="written"\} (\d+)/.exec(text)?.[1] ?? 0);
+  return (await metricValue(gatewayUrl, 'gantry_gateway_shadow_pairs_total{route="chat",outcome="written"}')) ?? 0;
 }
 
 function pairsOnDisk(dataDir: string): ShadowPair[] {

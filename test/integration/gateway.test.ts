@@ -76,8 +76,8 @@ describe('gateway data plane', () => {
     await gateway.admin.setRoute('chat', { stable: { url: upstream }, candidate: { url: upstream }, weight: 0, shadowRate: 1 });
     const everything = () => gateway.admin.windowStats('chat', 0, Date.now() + 60_000);
     const before = await everything();
-    await client.chat.completions.create(question);
-    const stream = await client.chat.completions.create({ ...question, stream: true });
+    await client.chat.completions.create(question, { headers: { 'x-request-id': 'mirrored-plain' } });
+    const stream = await client.chat.completions.create({ ...question, stream: true }, { headers: { 'x-request-id': 'mirrored-streamed' } });
     for await (const _ of stream) {
       // drain
     }
@@ -87,8 +87,9 @@ describe('gateway data plane', () => {
       pairs = await gateway.admin.recentPairs('chat', 10);
     }
     assert.equal(pairs.length, 2);
-    const streamedPair = pairs[0];
-    const plainPair = pairs[1];
+    // By request id: the two mirrors run side by side, so either pair may be written first.
+    const streamedPair = pairs.find((pair) => pair.requestId === 'mirrored-streamed');
+    const plainPair = pairs.find((pair) => pair.requestId === 'mirrored-plain');
     assert.ok(streamedPair && plainPair);
     for (const side of [streamedPair.stable, streamedPair.candidate]) {
       assert.ok(side.ttftMs !== null && side.ttftMs > 0 && side.ttftMs <= side.latencyMs, `streamed ttft ${side.ttftMs} within latency ${side.latencyMs}`);
@@ -187,9 +188,9 @@ describe('gateway protection', () => {
       assert.equal(response.headers.get('x-gantry-fallback'), 'candidate-failed');
       assert.ok(data.choices.length > 0, 'the user got an answer');
     }
-    const breaker = (await (await request(`${gateway.url}/admin/routes/guarded/breaker`, { headers: { authorization: `Bearer ${gateway.token}` } })).body.json()) as { open: boolean; reason: string };
-    assert.equal(breaker.open, true);
-    assert.match(breaker.reason, /5 of the candidate's last 5 requests failed/);
+    const breaker = await gateway.admin.breaker('guarded');
+    assert.equal(breaker?.open, true);
+    assert.match(breaker?.reason ?? '', /5 of the candidate's last 5 requests failed/);
     // once open, live traffic does not even try the candidate
     const { response } = await client.chat.completions.create(guarded).withResponse();
     assert.equal(response.headers.get('x-gantry-fallback'), null);

@@ -1,4 +1,4 @@
-// Small numeric helpers for the benchmark's reports.
+// Small numeric helpers for the benchmarks' reports.
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
