@@ -32,13 +32,25 @@ export default tseslint.config(
         {
           paths: nodeBuiltins,
           patterns: [
-            { group: ['../activities/*', '../activities'], allowTypeImports: true, message: 'import activities as types only: call them through proxyActivities' },
-            { group: ['undici', 'execa', 'pino', 'fastify', 'openai', '../gateway/*', '../hosts/*', '../adapters/*'], allowTypeImports: true, message: 'no I/O in workflow code' },
+            {
+              group: ['../activities/*', '../activities'],
+              allowTypeImports: true,
+              message: 'import activities as types only: call them through proxyActivities',
+            },
+            {
+              group: ['undici', 'execa', 'pino', 'fastify', 'openai', '../gateway/*', '../hosts/*', '../adapters/*'],
+              allowTypeImports: true,
+              message: 'no I/O in workflow code',
+            },
           ],
         },
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' }, { name: 'setInterval', message: 'use sleep() in a loop' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' },
+        { name: 'setInterval', message: 'use sleep() in a loop' },
+      ],
     },
   },
 );

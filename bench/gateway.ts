@@ -10,7 +10,14 @@ import { measureShadowOverhead } from './gateway/shadow-overhead';
 import { measureLlamaThroughput } from './gateway/llama-throughput';
 import { measureBreakerTrip } from './gateway/breaker-trip';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' }, 'llama-requests': { type: 'string', default: '8' }, only: { type: 'string', default: 'overhead,shadow,llama,breaker' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '2' },
+    'llama-requests': { type: 'string', default: '8' },
+    only: { type: 'string', default: 'overhead,shadow,llama,breaker' },
+  },
+});
 const sections = new Set(values.only.split(','));
 const workDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
 const log = (line: string): void => void process.stderr.write(`${line}\n`);

@@ -52,7 +52,11 @@ console.log(
       bench: 'rollback-latency',
       rounds,
       anchor: { name: 'temporal workflow signal (no-op) round trip', medianMs: +median(signalMs).toFixed(1), samplesMs: signalMs.map((x) => +x.toFixed(1)) },
-      measured: { name: 'gantry rollout rollback returned → candidate weight 0 in the gateway', medianMs: +median(rollbackToZeroMs).toFixed(1), samplesMs: rollbackToZeroMs.map((x) => +x.toFixed(1)) },
+      measured: {
+        name: 'gantry rollout rollback returned → candidate weight 0 in the gateway',
+        medianMs: +median(rollbackToZeroMs).toFixed(1),
+        samplesMs: rollbackToZeroMs.map((x) => +x.toFixed(1)),
+      },
       rollbackCliMedianMs: +median(rollbackCliMs).toFixed(1),
       ratio: +ratio.toFixed(3),
       target: '<= 3',

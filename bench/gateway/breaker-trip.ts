@@ -29,7 +29,11 @@ export async function measureBreakerTrip(options: OverheadOptions): Promise<Reco
       let userVisibleErrors = 0;
       let candidateRequests = 0;
       for (let sent = 1; sent <= 1000; sent++) {
-        const response = await request(`${gantry.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-session-id': `user-${sent}` } });
+        const response = await request(`${gantry.url}/v1/chat/completions`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'x-session-id': `user-${sent}` },
+        });
         await response.body.dump();
         const triedCandidate = response.headers['x-gantry-variant'] === 'candidate' || response.headers['x-gantry-fallback'] !== undefined;
         if (triedCandidate) {
@@ -39,7 +43,13 @@ export async function measureBreakerTrip(options: OverheadOptions): Promise<Reco
         if (response.statusCode >= 500) userVisibleErrors += 1;
         const breaker = await gantry.admin.breaker(route);
         if (breaker?.open) {
-          return { requestsSent: sent, candidateRequests, userVisibleErrors, msFromFirstFailureToTrip: round(performance.now() - (firstFailureAt ?? 0), 1), breakerReason: breaker.reason };
+          return {
+            requestsSent: sent,
+            candidateRequests,
+            userVisibleErrors,
+            msFromFirstFailureToTrip: round(performance.now() - (firstFailureAt ?? 0), 1),
+            breakerReason: breaker.reason,
+          };
         }
       }
       throw new Error(`${route}: the breaker did not trip in 1000 requests`);

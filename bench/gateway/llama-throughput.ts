@@ -53,7 +53,22 @@ async function streamOnce(baseUrl: string, model: string): Promise<StreamTiming>
 export async function measureLlamaThroughput(options: OverheadOptions & { requests: number }): Promise<Record<string, unknown>> {
   const supervisor = new ServerSupervisor(mkdtempSync(join(tmpdir(), 'gantry-bench-host-')));
   const serverOptions = serverOptionsSchema.parse({ contextSize: 1024, threads: 2, parallel: 1, chatTemplateFile: chatTemplate });
-  const server = await supervisor.start('bench-llama', gemmaQ4(), 'llama.cpp', (port) => llamaServerCommand(toolPath('llamaServer'), { engine: 'llama.cpp', modelPath: gemmaQ4(), port, host: '127.0.0.1', servedName: 'chat', options: serverOptions }), 60_000, () => undefined);
+  const server = await supervisor.start(
+    'bench-llama',
+    gemmaQ4(),
+    'llama.cpp',
+    (port) =>
+      llamaServerCommand(toolPath('llamaServer'), {
+        engine: 'llama.cpp',
+        modelPath: gemmaQ4(),
+        port,
+        host: '127.0.0.1',
+        servedName: 'chat',
+        options: serverOptions,
+      }),
+    60_000,
+    () => undefined,
+  );
   const gantry = await startGatewayProcess({ GANTRY_GATEWAY_DATA_DIR: join(options.workDir, 'gantry-llama') });
   try {
     await gantry.admin.setRoute('chat', { stable: { url: server.endpoint } });
@@ -63,7 +78,16 @@ export async function measureLlamaThroughput(options: OverheadOptions & { reques
     await streamOnce(`${gantry.url}/v1`, 'chat');
     for (let i = 0; i < options.requests; i++) {
       // Alternate which goes first so neither always follows the other.
-      const pair = i % 2 === 0 ? [['direct', server.endpoint], ['gateway', `${gantry.url}/v1`]] : [['gateway', `${gantry.url}/v1`], ['direct', server.endpoint]];
+      const pair =
+        i % 2 === 0
+          ? [
+              ['direct', server.endpoint],
+              ['gateway', `${gantry.url}/v1`],
+            ]
+          : [
+              ['gateway', `${gantry.url}/v1`],
+              ['direct', server.endpoint],
+            ];
       for (const [which, url] of pair as [string, string][]) {
         const timing = await streamOnce(url, 'chat');
         (which === 'direct' ? direct : through).push(timing);

@@ -27,11 +27,19 @@ export async function measureProxyOverhead(options: OverheadOptions): Promise<Re
   const upstream = await startNginxMockUpstream(join(options.workDir, 'nginx-upstream'), await freePort(), CHAT_ANSWER);
   const nginx = await startNginxProxy(join(options.workDir, 'nginx-proxy'), await freePort(), upstream.url);
   const fastifyPort = await freePort();
-  const fastify = execa(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/gateway/fastify-proxy.ts'), String(fastifyPort), upstream.url], { cwd: REPO_ROOT, reject: false });
-  const gantry = await startGatewayProcess({ GANTRY_GATEWAY_DATA_DIR: join(options.workDir, 'gantry')});
+  const fastify = execa(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/gateway/fastify-proxy.ts'), String(fastifyPort), upstream.url], {
+    cwd: REPO_ROOT,
+    reject: false,
+  });
+  const gantry = await startGatewayProcess({ GANTRY_GATEWAY_DATA_DIR: join(options.workDir, 'gantry') });
   try {
     // Routing (a 10% sticky-less split), metrics and pair recording (5% of stable mirrored) all on.
-    await gantry.admin.setRoute('chat', { stable: { url: `${upstream.url}/v1`, label: 'stable' }, candidate: { url: `${upstream.url}/v1`, label: 'candidate' }, weight: 10, shadowRate: 0.05 });
+    await gantry.admin.setRoute('chat', {
+      stable: { url: `${upstream.url}/v1`, label: 'stable' },
+      candidate: { url: `${upstream.url}/v1`, label: 'candidate' },
+      weight: 10,
+      shadowRate: 0.05,
+    });
     await waitFor(`http://127.0.0.1:${fastifyPort}/v1/models`);
     const urls: Record<Target, string> = {
       direct: `${upstream.url}/v1/chat/completions`,
@@ -50,11 +58,21 @@ export async function measureProxyOverhead(options: OverheadOptions): Promise<Re
           await runWrk(urls[target], script, connections, 1); // warm-up (JIT, pools)
           const result = await runWrk(urls[target], script, connections, options.seconds);
           runs[target].push(result);
-          options.log(`  c${connections} ${target}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}`);
+          options.log(
+            `  c${connections} ${target}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}`,
+          );
         }
       }
       const summary = Object.fromEntries(
-        targets.map((t) => [t, { requestsPerSecond: Math.round(median(runs[t].map((x) => x.requestsPerSecond))), p50Ms: median(runs[t].map((x) => x.p50Ms)), p99Ms: median(runs[t].map((x) => x.p99Ms)), errors: runs[t].reduce((s, x) => s + x.errors, 0) }]),
+        targets.map((t) => [
+          t,
+          {
+            requestsPerSecond: Math.round(median(runs[t].map((x) => x.requestsPerSecond))),
+            p50Ms: median(runs[t].map((x) => x.p50Ms)),
+            p99Ms: median(runs[t].map((x) => x.p99Ms)),
+            errors: runs[t].reduce((s, x) => s + x.errors, 0),
+          },
+        ]),
       ) as Record<Target, { requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }>;
       const added = (t: Target, p: 'p50Ms' | 'p99Ms'): number => round(summary[t][p] - summary.direct[p]);
       report[`connections${connections}`] = {
@@ -65,7 +83,10 @@ export async function measureProxyOverhead(options: OverheadOptions): Promise<Re
           gantryAddedP50OverFastifyHttpProxy: { value: round(added('gantry', 'p50Ms') / added('fastifyHttpProxy', 'p50Ms'), 2), target: '<= 0.5' },
           gantryAddedP99OverNginx: { value: round(added('gantry', 'p99Ms') / added('nginx', 'p99Ms'), 2), target: 'reported' },
           gantryThroughputOverNginx: { value: round(summary.gantry.requestsPerSecond / summary.nginx.requestsPerSecond, 2), target: '>= 0.5' },
-          gantryThroughputOverFastifyHttpProxy: { value: round(summary.gantry.requestsPerSecond / summary.fastifyHttpProxy.requestsPerSecond, 2), target: '>= 1.5' },
+          gantryThroughputOverFastifyHttpProxy: {
+            value: round(summary.gantry.requestsPerSecond / summary.fastifyHttpProxy.requestsPerSecond, 2),
+            target: '>= 1.5',
+          },
         },
       };
     }

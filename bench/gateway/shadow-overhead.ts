@@ -37,8 +37,13 @@ export async function measureShadowOverhead(options: OverheadOptions): Promise<R
         options.log(`  shadow ${c}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, errors ${result.errors}`);
       }
     }
-    const shadowCount = async (route: string, outcome: string): Promise<number> => (await metricValue(gantry.url, `gantry_gateway_shadow_requests_total{route="${route}",outcome="${outcome}"}`)) ?? 0;
-    const summary = (c: Case) => ({ requestsPerSecond: Math.round(median(runs[c].map((x) => x.requestsPerSecond))), p99Ms: median(runs[c].map((x) => x.p99Ms)), errors: runs[c].reduce((s, x) => s + x.errors, 0) });
+    const shadowCount = async (route: string, outcome: string): Promise<number> =>
+      (await metricValue(gantry.url, `gantry_gateway_shadow_requests_total{route="${route}",outcome="${outcome}"}`)) ?? 0;
+    const summary = (c: Case) => ({
+      requestsPerSecond: Math.round(median(runs[c].map((x) => x.requestsPerSecond))),
+      p99Ms: median(runs[c].map((x) => x.p99Ms)),
+      errors: runs[c].reduce((s, x) => s + x.errors, 0),
+    });
     const anchor = summary('noShadow');
     const shadowed = async (c: Case, route: string) => {
       const s = summary(c);

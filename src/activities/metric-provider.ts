@@ -8,9 +8,7 @@ export interface MetricProvider {
   windowStats(route: string, fromMs: number, toMs: number): Promise<WindowStats>;
 }
 
-export const metricProviderConfigSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('gateway'), url: z.url(), token: z.string().min(1) }),
-]);
+export const metricProviderConfigSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('gateway'), url: z.url(), token: z.string().min(1) })]);
 export type MetricProviderConfig = z.output<typeof metricProviderConfigSchema>;
 
 export function createMetricProvider(config: MetricProviderConfig): MetricProvider {

@@ -48,7 +48,13 @@ export function createQaActivities(deps: QaDeps) {
       const started = performance.now();
       try {
         const completion = await client.chat.completions.create(
-          { model: input.model, messages: [{ role: 'user', content: evalCase.prompt }], max_tokens: input.maxTokens, temperature: 0, ...(input.stop ? { stop: input.stop } : {}) },
+          {
+            model: input.model,
+            messages: [{ role: 'user', content: evalCase.prompt }],
+            max_tokens: input.maxTokens,
+            temperature: 0,
+            ...(input.stop ? { stop: input.stop } : {}),
+          },
           { signal: ctx.cancellationSignal },
         );
         const answer = completion.choices[0]?.message?.content ?? '';

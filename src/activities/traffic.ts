@@ -34,14 +34,28 @@ export function createTrafficActivities(deps: TrafficDeps) {
     return gateway.setRoute(input.route, { stable: input.stable, weight: 0, shadowRate: 0 }).catch(asActivityError);
   }
 
-  async function setCandidateTraffic(input: { route: string; rolloutId: string; candidate: Upstream; weight: number; shadowRate: number; options?: RouteOptions }): Promise<RouteConfig> {
+  async function setCandidateTraffic(input: {
+    route: string;
+    rolloutId: string;
+    candidate: Upstream;
+    weight: number;
+    shadowRate: number;
+    options?: RouteOptions;
+  }): Promise<RouteConfig> {
     const current = await requireRoute(input.route);
     // One rollout per route: a route whose candidate belongs to another rollout is not taken over.
     if (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId) {
       throw ApplicationFailure.nonRetryable(`route "${input.route}" is in use by rollout ${current.rolloutId}`, FailureType.REFUSED);
     }
     return gateway
-      .setRoute(input.route, { ...current, ...input.options, candidate: input.candidate, weight: input.weight, shadowRate: input.shadowRate, rolloutId: input.rolloutId })
+      .setRoute(input.route, {
+        ...current,
+        ...input.options,
+        candidate: input.candidate,
+        weight: input.weight,
+        shadowRate: input.shadowRate,
+        rolloutId: input.rolloutId,
+      })
       .catch(asActivityError);
   }
 

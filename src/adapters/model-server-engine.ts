@@ -20,7 +20,21 @@ export interface LaunchCommand {
 
 export function llamaServerCommand(binary: string, request: LaunchRequest): LaunchCommand {
   const o = request.options;
-  const args = ['-m', request.modelPath, '--host', request.host, '--port', String(request.port), '--metrics', '-c', String(o.contextSize), '-np', String(o.parallel), '--alias', request.servedName];
+  const args = [
+    '-m',
+    request.modelPath,
+    '--host',
+    request.host,
+    '--port',
+    String(request.port),
+    '--metrics',
+    '-c',
+    String(o.contextSize),
+    '-np',
+    String(o.parallel),
+    '--alias',
+    request.servedName,
+  ];
   if (o.threads) args.push('-t', String(o.threads));
   if (o.chatTemplateFile) args.push('--jinja', '--chat-template-file', o.chatTemplateFile);
   return { file: binary, args: [...args, ...o.extraArgs] };
@@ -28,7 +42,20 @@ export function llamaServerCommand(binary: string, request: LaunchRequest): Laun
 
 export function vllmCommand(binary: string, request: LaunchRequest): LaunchCommand {
   const o = request.options;
-  const args = ['serve', request.modelPath, '--host', request.host, '--port', String(request.port), '--max-model-len', String(o.contextSize), '--max-num-seqs', String(o.parallel), '--served-model-name', request.servedName];
+  const args = [
+    'serve',
+    request.modelPath,
+    '--host',
+    request.host,
+    '--port',
+    String(request.port),
+    '--max-model-len',
+    String(o.contextSize),
+    '--max-num-seqs',
+    String(o.parallel),
+    '--served-model-name',
+    request.servedName,
+  ];
   if (o.chatTemplateFile) args.push('--chat-template', o.chatTemplateFile);
   return { file: binary, args: [...args, ...o.extraArgs] };
 }

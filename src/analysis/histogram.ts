@@ -6,10 +6,7 @@ const GROWTH = 1.1;
 const FIRST_BOUND_MS = 1;
 export const BUCKET_COUNT = 133; // 1.1^132 ≈ 290,000 ms
 
-export const BUCKET_UPPER_BOUNDS_MS: readonly number[] = Array.from(
-  { length: BUCKET_COUNT },
-  (_, i) => FIRST_BOUND_MS * GROWTH ** i,
-);
+export const BUCKET_UPPER_BOUNDS_MS: readonly number[] = Array.from({ length: BUCKET_COUNT }, (_, i) => FIRST_BOUND_MS * GROWTH ** i);
 
 /** Sparse counts: bucket index → count. Sparse keeps the JSON small for narrow latency ranges. */
 export interface Histogram {
@@ -45,7 +42,9 @@ export function merge(a: Histogram, b: Histogram): Histogram {
 export function quantile(histogram: Histogram, q: number): number | undefined {
   if (histogram.total === 0) return undefined;
   const rank = Math.max(1, Math.ceil(q * histogram.total));
-  const indices = Object.keys(histogram.counts).map(Number).sort((x, y) => x - y);
+  const indices = Object.keys(histogram.counts)
+    .map(Number)
+    .sort((x, y) => x - y);
   let seen = 0;
   for (const index of indices) {
     seen += histogram.counts[String(index)] ?? 0;

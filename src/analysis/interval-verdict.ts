@@ -33,23 +33,51 @@ export function judgeInterval(baseline: VariantStats, candidate: VariantStats, r
 
   if (rules.maxErrorRate !== undefined) {
     const limit = rules.maxErrorRate;
-    checks.push(check('error rate', candErr, limit, (v) => v <= limit, (v) => `candidate error rate ${pct(v)} (max ${pct(limit)})`));
+    checks.push(
+      check(
+        'error rate',
+        candErr,
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate error rate ${pct(v)} (max ${pct(limit)})`,
+      ),
+    );
   }
   if (rules.maxErrorRateRatio !== undefined && baseErr !== undefined) {
     const ratio = rules.maxErrorRateRatio;
     const limit = Math.max(baseErr * ratio, rules.errorRateRatioFloor);
     checks.push(
-      check('error rate vs stable', candErr, limit, (v) => v <= limit, (v) => `candidate error rate ${pct(v)} vs stable ${pct(baseErr)} (max ${ratio}× or ${pct(rules.errorRateRatioFloor)})`),
+      check(
+        'error rate vs stable',
+        candErr,
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate error rate ${pct(v)} vs stable ${pct(baseErr)} (max ${ratio}× or ${pct(rules.errorRateRatioFloor)})`,
+      ),
     );
   }
   if (rules.maxP95Ms !== undefined) {
     const limit = rules.maxP95Ms;
-    checks.push(check('p95 latency', candP95, limit, (v) => v <= limit, (v) => `candidate p95 ${ms(v)} (max ${ms(limit)})`));
+    checks.push(
+      check(
+        'p95 latency',
+        candP95,
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate p95 ${ms(v)} (max ${ms(limit)})`,
+      ),
+    );
   }
   if (rules.maxP95Ratio !== undefined && baseP95 !== undefined) {
     const limit = baseP95 * rules.maxP95Ratio;
     checks.push(
-      check('p95 latency vs stable', candP95, limit, (v) => v <= limit, (v) => `candidate p95 ${ms(v)} vs stable ${ms(baseP95)} (max ${rules.maxP95Ratio}×)`),
+      check(
+        'p95 latency vs stable',
+        candP95,
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate p95 ${ms(v)} vs stable ${ms(baseP95)} (max ${rules.maxP95Ratio}×)`,
+      ),
     );
   }
 

@@ -12,40 +12,100 @@ export interface PromotionDecision {
 export function decidePromotion(stable: VariantStats, candidate: VariantStats, rules: PromoteRules): PromotionDecision {
   const checks: Check[] = [];
   const min = rules.minSamples;
-  checks.push(check('candidate samples', candidate.requests, min, (v) => v >= min, (v) => `${v} candidate samples (min ${min})`));
-  checks.push(check('stable samples', stable.requests, min, (v) => v >= min, (v) => `${v} stable samples (min ${min})`));
+  checks.push(
+    check(
+      'candidate samples',
+      candidate.requests,
+      min,
+      (v) => v >= min,
+      (v) => `${v} candidate samples (min ${min})`,
+    ),
+  );
+  checks.push(
+    check(
+      'stable samples',
+      stable.requests,
+      min,
+      (v) => v >= min,
+      (v) => `${v} stable samples (min ${min})`,
+    ),
+  );
 
   const candErr = errorRate(candidate);
   const stableErr = errorRate(stable);
   if (stableErr !== undefined) {
     const limit = stableErr + rules.maxErrorRateIncrease;
     checks.push(
-      check('error rate vs stable', candErr, limit, (v) => v <= limit, (v) => `candidate error rate ${pct(v)} vs stable ${pct(stableErr)} (max +${pct(rules.maxErrorRateIncrease)})`),
+      check(
+        'error rate vs stable',
+        candErr,
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate error rate ${pct(v)} vs stable ${pct(stableErr)} (max +${pct(rules.maxErrorRateIncrease)})`,
+      ),
     );
   }
   const pWorse = errorRateWorsePValue(stable, candidate);
   const alpha = rules.significance;
   checks.push(
-    check('error rate not significantly worse', pWorse, alpha, (v) => v >= alpha, (v) => `p=${v.toFixed(3)} that the candidate errs more than stable (fail below ${alpha})`),
+    check(
+      'error rate not significantly worse',
+      pWorse,
+      alpha,
+      (v) => v >= alpha,
+      (v) => `p=${v.toFixed(3)} that the candidate errs more than stable (fail below ${alpha})`,
+    ),
   );
   if (rules.minSuccessRate !== undefined) {
     const limit = rules.minSuccessRate;
-    checks.push(check('success rate', candErr === undefined ? undefined : 1 - candErr, limit, (v) => v >= limit, (v) => `candidate success rate ${pct(v)} (min ${pct(limit)})`));
+    checks.push(
+      check(
+        'success rate',
+        candErr === undefined ? undefined : 1 - candErr,
+        limit,
+        (v) => v >= limit,
+        (v) => `candidate success rate ${pct(v)} (min ${pct(limit)})`,
+      ),
+    );
   }
   const candP95 = p95(candidate);
   const stableP95 = p95(stable);
   if (rules.maxP95Ms !== undefined) {
     const limit = rules.maxP95Ms;
-    checks.push(check('p95 latency', candP95, limit, (v) => v <= limit, (v) => `candidate p95 ${ms(v)} (max ${ms(limit)})`));
+    checks.push(
+      check(
+        'p95 latency',
+        candP95,
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate p95 ${ms(v)} (max ${ms(limit)})`,
+      ),
+    );
   }
   if (rules.maxP95IncreaseMs !== undefined && stableP95 !== undefined) {
     const increase = rules.maxP95IncreaseMs;
     const limit = stableP95 + increase;
-    checks.push(check('p95 vs stable', candP95, limit, (v) => v <= limit, (v) => `candidate p95 ${ms(v)} vs stable ${ms(stableP95)} (max +${ms(increase)})`));
+    checks.push(
+      check(
+        'p95 vs stable',
+        candP95,
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate p95 ${ms(v)} vs stable ${ms(stableP95)} (max +${ms(increase)})`,
+      ),
+    );
   }
   if (rules.maxP95Ratio !== undefined && stableP95 !== undefined) {
     const limit = stableP95 * rules.maxP95Ratio;
-    checks.push(check('p95 ratio vs stable', candP95, limit, (v) => v <= limit, (v) => `candidate p95 ${ms(v)} vs stable ${ms(stableP95)} (max ${rules.maxP95Ratio}×)`));
+    checks.push(
+      check(
+        'p95 ratio vs stable',
+        candP95,
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate p95 ${ms(v)} vs stable ${ms(stableP95)} (max ${rules.maxP95Ratio}×)`,
+      ),
+    );
   }
 
   // A rule that could not be judged blocks promotion: promoting on missing evidence is not safe.

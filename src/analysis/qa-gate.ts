@@ -60,12 +60,32 @@ export function judgeQa(cases: readonly EvalCase[], outcomes: readonly EvalOutco
   const p95 = quantile(latency, 0.95);
 
   const checks: Check[] = [
-    check('accuracy', accuracy, gate.minAccuracy, (v) => v >= gate.minAccuracy, (v) => `accuracy ${pct(v)} (min ${pct(gate.minAccuracy)})`),
-    check('error rate', errorRate, gate.maxErrorRate, (v) => v <= gate.maxErrorRate, (v) => `error rate ${pct(v)} (max ${pct(gate.maxErrorRate)})`),
+    check(
+      'accuracy',
+      accuracy,
+      gate.minAccuracy,
+      (v) => v >= gate.minAccuracy,
+      (v) => `accuracy ${pct(v)} (min ${pct(gate.minAccuracy)})`,
+    ),
+    check(
+      'error rate',
+      errorRate,
+      gate.maxErrorRate,
+      (v) => v <= gate.maxErrorRate,
+      (v) => `error rate ${pct(v)} (max ${pct(gate.maxErrorRate)})`,
+    ),
   ];
   if (gate.maxP95Ms !== undefined) {
     const limit = gate.maxP95Ms;
-    checks.push(check('p95 latency', p95, limit, (v) => v <= limit, (v) => `p95 ${ms(v)} (max ${ms(limit)})`));
+    checks.push(
+      check(
+        'p95 latency',
+        p95,
+        limit,
+        (v) => v <= limit,
+        (v) => `p95 ${ms(v)} (max ${ms(limit)})`,
+      ),
+    );
   }
   const failed = failedChecks(checks);
   const passedGate = failed.length === 0 && checks.every((c) => c.ok === true);
@@ -78,7 +98,9 @@ export function judgeQa(cases: readonly EvalCase[], outcomes: readonly EvalOutco
     p95Ms: p95 ?? null,
     checks,
     passedGate,
-    summary: passedGate ? checks.map((c) => c.detail).join('; ') : (failed.length ? failed : checks.filter((c) => c.ok !== true)).map((c) => c.detail).join('; '),
+    summary: passedGate
+      ? checks.map((c) => c.detail).join('; ')
+      : (failed.length ? failed : checks.filter((c) => c.ok !== true)).map((c) => c.detail).join('; '),
     failures: outcomes.filter((o) => !o.passed).slice(0, 20),
   };
 }

@@ -7,7 +7,12 @@ import { rolloutSpecSchema, type RolloutSpec } from './spec';
 import { GantryError } from '../errors';
 
 export function formatIssuePath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  return path.length === 0
+    ? '(root)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+        .join('.')
+        .replace(/\.\[/g, '[');
 }
 
 export function parseSpec(text: string, source: string): RolloutSpec {

@@ -4,17 +4,15 @@ import { z } from 'zod';
 import { parseDuration } from './duration';
 import { routeOptionsSchema } from '../gateway/route-config';
 
-const duration = z
-  .union([z.string(), z.number().int().nonnegative()])
-  .transform((value, ctx) => {
-    if (typeof value === 'number') return value;
-    try {
-      return parseDuration(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
+const duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 
 const percent = z.number().min(0).max(100);
 const fraction = z.number().min(0).max(1);
@@ -50,7 +48,10 @@ export const candidateSchema = z
     model: z.string().min(1),
     host: z.string().default('local'),
     engine: engine.default('llama.cpp'),
-    quantize: z.object({ type: z.string().regex(/^[A-Za-z0-9_]+$/, 'a llama-quantize type such as Q8_0') }).strict().optional(),
+    quantize: z
+      .object({ type: z.string().regex(/^[A-Za-z0-9_]+$/, 'a llama-quantize type such as Q8_0') })
+      .strict()
+      .optional(),
     server: serverOptionsSchema,
     readyTimeout: duration.default(120_000),
   })
@@ -119,7 +120,10 @@ export const webhookSchema = z
   })
   .strict();
 
-export const notificationsSchema = z.object({ webhooks: z.array(webhookSchema).default([]) }).strict().prefault({});
+export const notificationsSchema = z
+  .object({ webhooks: z.array(webhookSchema).default([]) })
+  .strict()
+  .prefault({});
 
 export const rollbackRulesSchema = z
   .object({

@@ -36,7 +36,9 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
       const parsed = routeConfigSchema.safeParse((request.body as RawJsonBody | undefined)?.json);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return reply.code(400).send(openAiError(`invalid route: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`, 'invalid_request_error'));
+        return reply
+          .code(400)
+          .send(openAiError(`invalid route: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`, 'invalid_request_error'));
       }
       const config: RouteConfig = parsed.data;
       ctx.routes.set(request.params.route, config);
@@ -48,18 +50,22 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
     });
 
     admin.delete('/admin/routes/:route', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
-      if (!ctx.routes.delete(request.params.route)) return reply.code(404).send(openAiError(`no route "${request.params.route}"`, 'not_found_error', 'route_not_found'));
+      if (!ctx.routes.delete(request.params.route))
+        return reply.code(404).send(openAiError(`no route "${request.params.route}"`, 'not_found_error', 'route_not_found'));
       return { deleted: request.params.route };
     });
 
-    admin.get('/admin/routes/:route/stats', async (request: FastifyRequest<{ Params: { route: string }; Querystring: { from?: string; to?: string } }>, reply) => {
-      const from = Number(request.query.from);
-      const to = Number(request.query.to ?? Date.now());
-      if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) {
-        return reply.code(400).send(openAiError('from and to must be epoch milliseconds with from <= to', 'invalid_request_error'));
-      }
-      return ctx.stats.window(request.params.route, from, to);
-    });
+    admin.get(
+      '/admin/routes/:route/stats',
+      async (request: FastifyRequest<{ Params: { route: string }; Querystring: { from?: string; to?: string } }>, reply) => {
+        const from = Number(request.query.from);
+        const to = Number(request.query.to ?? Date.now());
+        if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) {
+          return reply.code(400).send(openAiError('from and to must be epoch milliseconds with from <= to', 'invalid_request_error'));
+        }
+        return ctx.stats.window(request.params.route, from, to);
+      },
+    );
 
     admin.get('/admin/routes/:route/breaker', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
       const route = ctx.routes.get(request.params.route);

@@ -35,7 +35,9 @@ export function buildGateway(ctx: GatewayContext, options: GatewayOptions): Fast
   app.setErrorHandler(async (error: Error & { statusCode?: number }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) reply.log.error({ err: error }, 'gateway error');
-    await reply.code(status).send(openAiError(status === 500 ? 'internal gateway error' : error.message, status === 500 ? 'server_error' : 'invalid_request_error'));
+    await reply
+      .code(status)
+      .send(openAiError(status === 500 ? 'internal gateway error' : error.message, status === 500 ? 'server_error' : 'invalid_request_error'));
   });
   app.setNotFoundHandler(async (request, reply) => {
     await reply.code(404).send(openAiError(`no such endpoint: ${request.method} ${request.url}`, 'invalid_request_error', 'unknown_url'));

@@ -11,9 +11,7 @@ interface Total<L extends string> {
 export class BatchedCounter<L extends string> {
   private readonly totals = new Map<string, Total<L>>();
 
-  constructor(
-    private readonly options: { name: string; help: string; labelNames: readonly L[]; registers: Registry[] },
-  ) {
+  constructor(private readonly options: { name: string; help: string; labelNames: readonly L[]; registers: Registry[] }) {
     const totals = this.totals;
     new Counter<L>({
       ...options,

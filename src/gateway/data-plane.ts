@@ -57,7 +57,8 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
   const routeName = json.model;
   const stickyValue = request.headers[route.stickyHeader.toLowerCase()];
   // An open breaker keeps live traffic off the candidate until the workflow acts.
-  const canaryable = !ctx.breakers.isOpen(routeName, route) && inCanarySegment(route.segments, { headers: request.headers, metadata: json.metadata, model: routeName });
+  const canaryable =
+    !ctx.breakers.isOpen(routeName, route) && inCanarySegment(route.segments, { headers: request.headers, metadata: json.metadata, model: routeName });
   const chosen: Variant = canaryable ? chooseVariant(route, typeof stickyValue === 'string' ? stickyValue : undefined, Math.random) : 'stable';
   const requestId = (typeof request.headers['x-request-id'] === 'string' && request.headers['x-request-id']) || randomUUID();
   const isStream = json.stream === true;
@@ -113,7 +114,14 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
 
   let variant = chosen;
   let startedAt = performance.now();
-  let attempt = await callUpstream(ctx, variant === 'candidate' && route.candidate ? route.candidate : route.stable, pathAfterV1, bodyFor(variant), requestId, isStream);
+  let attempt = await callUpstream(
+    ctx,
+    variant === 'candidate' && route.candidate ? route.candidate : route.stable,
+    pathAfterV1,
+    bodyFor(variant),
+    requestId,
+    isStream,
+  );
   let fellBack = false;
   // A failed canary request is answered by stable when the route allows it; it still counts
   // against the candidate.
@@ -134,7 +142,15 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
 
   if (attempt.kind === 'failed') {
     finish(variant, startedAt, failedOutcome(attempt.status, attempt.errorClass));
-    await reply.code(attempt.status).send(openAiError(`the ${variant} model server ${attempt.errorClass === 'timeout' ? 'timed out' : 'is unreachable'}: ${attempt.message}`, 'upstream_error', `upstream_${attempt.errorClass}`));
+    await reply
+      .code(attempt.status)
+      .send(
+        openAiError(
+          `the ${variant} model server ${attempt.errorClass === 'timeout' ? 'timed out' : 'is unreachable'}: ${attempt.message}`,
+          'upstream_error',
+          `upstream_${attempt.errorClass}`,
+        ),
+      );
     return;
   }
   const answered = variant;
@@ -206,7 +222,14 @@ type Attempt =
   | { kind: 'buffered'; response: BufferedResponse }
   | { kind: 'failed'; status: 502 | 504; errorClass: 'unreachable' | 'timeout'; message: string };
 
-async function callUpstream(ctx: GatewayContext, upstream: Upstream, pathAfterV1: string, body: Buffer | string, requestId: string, isStream: boolean): Promise<Attempt> {
+async function callUpstream(
+  ctx: GatewayContext,
+  upstream: Upstream,
+  pathAfterV1: string,
+  body: Buffer | string,
+  requestId: string,
+  isStream: boolean,
+): Promise<Attempt> {
   try {
     if (isStream) return { kind: 'streaming', response: await ctx.upstreams.post(upstream, pathAfterV1, body, requestId) };
     return { kind: 'buffered', response: await ctx.upstreams.postBuffered(upstream, pathAfterV1, body, requestId) };

@@ -7,14 +7,26 @@ export const gatewayConfigSchema = z.object({
   GANTRY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   GANTRY_GATEWAY_DATA_DIR: z.string().default('.gantry/gateway'),
   GANTRY_GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
-  GANTRY_GATEWAY_STATS_RETENTION_MS: z.coerce.number().int().positive().default(6 * 3_600_000),
+  GANTRY_GATEWAY_STATS_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(6 * 3_600_000),
   GANTRY_GATEWAY_SHADOW_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(16),
   GANTRY_GATEWAY_SHADOW_MAX_QUEUED: z.coerce.number().int().min(0).default(64),
   /** postgres://… to keep shadow pairs in PostgreSQL (several replicas); files under the data dir otherwise */
   GANTRY_PAIR_STORE_URL: z.string().url('must be a postgres:// URL').optional(),
-  GANTRY_PAIR_FILE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  GANTRY_PAIR_FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   GANTRY_PAIR_RETENTION_DAYS: z.coerce.number().positive().default(30),
-  GANTRY_GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  GANTRY_GATEWAY_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

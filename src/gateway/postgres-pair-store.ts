@@ -63,7 +63,10 @@ export class PostgresPairStore implements PairStore {
   }
 
   async recent(route: string, limit: number): Promise<ShadowPair[]> {
-    const result = await this.pool.query<{ pair: ShadowPair }>('SELECT pair FROM gantry_shadow_pairs WHERE route = $1 ORDER BY recorded_at DESC, id DESC LIMIT $2', [route, limit]);
+    const result = await this.pool.query<{ pair: ShadowPair }>(
+      'SELECT pair FROM gantry_shadow_pairs WHERE route = $1 ORDER BY recorded_at DESC, id DESC LIMIT $2',
+      [route, limit],
+    );
     return result.rows.map((row) => row.pair);
   }
 

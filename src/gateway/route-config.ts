@@ -56,7 +56,10 @@ export const routeOptionsSchema = z
     segments: z.array(segmentRuleSchema).optional(),
     pairPrompt: z.enum(['full', 'redacted', 'hash']).optional(),
     fallbackToStable: z.boolean().optional(),
-    breaker: z.object({ window: z.number().int().min(1).max(10_000), maxErrorRate: z.number().gt(0).max(1), minRequests: z.number().int().min(1) }).strict().optional(),
+    breaker: z
+      .object({ window: z.number().int().min(1).max(10_000), maxErrorRate: z.number().gt(0).max(1), minRequests: z.number().int().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type RouteOptions = z.output<typeof routeOptionsSchema>;

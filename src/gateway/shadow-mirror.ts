@@ -105,13 +105,29 @@ export class ShadowMirror {
       if (!ok) this.metrics.shadow.inc([request.route, 'failed']);
     } catch (error) {
       const latencyMs = performance.now() - started;
-      candidate = { status: 0, latencyMs, ttftMs: null, answer: null, finishReason: null, promptTokens: null, completionTokens: null, error: (error as Error).message };
+      candidate = {
+        status: 0,
+        latencyMs,
+        ttftMs: null,
+        answer: null,
+        finishReason: null,
+        promptTokens: null,
+        completionTokens: null,
+        error: (error as Error).message,
+      };
       this.stats.recordRequest(request.route, 'shadow', latencyMs, true);
       this.metrics.shadow.inc([request.route, 'failed']);
     }
     const stable = await request.stableSide;
     try {
-      await this.pairs.append({ requestId: request.requestId, time: new Date().toISOString(), route: request.route, prompt: request.prompt, stable, candidate });
+      await this.pairs.append({
+        requestId: request.requestId,
+        time: new Date().toISOString(),
+        route: request.route,
+        prompt: request.prompt,
+        stable,
+        candidate,
+      });
       // Counted only once durable: the evaluation and the operator never see a pair that may be lost.
       this.stats.recordPair(request.route);
       this.metrics.pairs.inc({ route: request.route, outcome: 'written' });

@@ -101,7 +101,11 @@ export class UpstreamClient {
             if (status === 0) reject(error);
             else {
               const code = (error as { code?: string }).code;
-              reject(Object.assign(new Error(`the answer was cut off: ${error.message}`, { cause: error }), { code: closedByUpstream(error) ? 'GANTRY_ANSWER_CUT_OFF' : code }));
+              reject(
+                Object.assign(new Error(`the answer was cut off: ${error.message}`, { cause: error }), {
+                  code: closedByUpstream(error) ? 'GANTRY_ANSWER_CUT_OFF' : code,
+                }),
+              );
             }
           },
         },

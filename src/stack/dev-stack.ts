@@ -105,24 +105,36 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
       'temporal',
       toolPath('temporal'),
       [
-        'server', 'start-dev',
-        '--db-filename', join(config.stateDir, 'temporal.sqlite'),
-        '--ip', '127.0.0.1',
-        '--port', String(config.temporalPort),
-        '--ui-port', String(config.temporalUiPort),
-        '--http-port', String(config.temporalHttpPort),
-        '--metrics-port', String(config.temporalMetricsPort),
-        '--log-level', 'warn',
+        'server',
+        'start-dev',
+        '--db-filename',
+        join(config.stateDir, 'temporal.sqlite'),
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(config.temporalPort),
+        '--ui-port',
+        String(config.temporalUiPort),
+        '--http-port',
+        String(config.temporalHttpPort),
+        '--metrics-port',
+        String(config.temporalMetricsPort),
+        '--log-level',
+        'warn',
       ],
       process.env,
       logs('temporal'),
       config.temporalPort,
     );
     started.push(temporal);
-    await waitUntilHealthy(temporal, async () => {
-      client = await connectClient(temporalEnv);
-      return true;
-    }, 60_000);
+    await waitUntilHealthy(
+      temporal,
+      async () => {
+        client = await connectClient(temporalEnv);
+        return true;
+      },
+      60_000,
+    );
 
     progress(`starting gateway on :${config.gatewayPort}`);
     const gateway = node('gateway', 'src/gateway/main.ts', config.gatewayPort);
@@ -184,9 +196,13 @@ export async function devStatus(config: StackConfig): Promise<ProcessHealth[]> {
         case 'temporal':
           return client ? { healthy: true, detail: `Web UI ${temporalUi(config)}` } : { healthy: false, detail: 'not answering' };
         case 'gateway':
-          return (await httpOk(`${gatewayUrl(config)}/healthz`).catch(() => false)) ? { healthy: true, detail: gatewayUrl(config) } : { healthy: false, detail: 'not answering /healthz' };
+          return (await httpOk(`${gatewayUrl(config)}/healthz`).catch(() => false))
+            ? { healthy: true, detail: gatewayUrl(config) }
+            : { healthy: false, detail: 'not answering /healthz' };
         case 'orchestrator':
-          return (await workerPolling(client, CONTROL_TASK_QUEUE, 'workflow', record.pid).catch(() => false)) ? { healthy: true, detail: 'polling gantry' } : { healthy: false, detail: 'not polling' };
+          return (await workerPolling(client, CONTROL_TASK_QUEUE, 'workflow', record.pid).catch(() => false))
+            ? { healthy: true, detail: 'polling gantry' }
+            : { healthy: false, detail: 'not polling' };
         default:
           return (await workerPolling(client, hostTaskQueue(config.hostName), 'activity', record.pid).catch(() => false))
             ? { healthy: true, detail: `polling ${hostTaskQueue(config.hostName)}` }

@@ -8,7 +8,14 @@ import { connectionOptions } from '../temporal/connection-config';
 import { connectClient } from '../temporal/client';
 import { pinoSdkLogger } from '../temporal/sdk-logger';
 import { Client } from '@temporalio/client';
-import { createMetricActivities, createNotificationActivities, createQaActivities, createScheduleActivities, createTrafficActivities, defaultQaDeps } from '../activities';
+import {
+  createMetricActivities,
+  createNotificationActivities,
+  createQaActivities,
+  createScheduleActivities,
+  createTrafficActivities,
+  defaultQaDeps,
+} from '../activities';
 import { createMetricProvider } from '../activities/metric-provider';
 import { GatewayAdminClient } from '../gateway/admin-client';
 import { CONTROL_TASK_QUEUE } from '../workflows/messages';

@@ -24,7 +24,13 @@ export function parseCommand(name: CommandName, payload: unknown): Parsed {
   }
   const raw = (payload ?? {}) as Record<string, unknown>;
   const requestId = str(raw.requestId) ?? null;
-  for (const [field, type] of [['by', 'string'], ['reason', 'string'], ['requestId', 'string'], ['force', 'boolean'], ['source', 'string']] as const) {
+  for (const [field, type] of [
+    ['by', 'string'],
+    ['reason', 'string'],
+    ['requestId', 'string'],
+    ['force', 'boolean'],
+    ['source', 'string'],
+  ] as const) {
     if (raw[field] !== undefined && typeof raw[field] !== type) return { ok: false, requestId, message: `${name}: "${field}" must be a ${type}` };
   }
   if (raw.source !== undefined && raw.source !== 'operator' && raw.source !== 'schedule') {
@@ -79,7 +85,10 @@ export function decideCommand(status: RolloutStatus, command: Command): Decision
       if (wait.kind === 'shadow' && pairs < wait.minPairs && !command.force) {
         return refuse(`the shadow phase has ${pairs} of the ${wait.minPairs} pairs it requires: advance with force to skip the minimum`);
       }
-      const forcedPast = [last?.verdict === 'Fail' ? 'a failing analysis' : '', wait.kind === 'shadow' && pairs < wait.minPairs ? 'the shadow pair minimum' : ''].filter(Boolean);
+      const forcedPast = [
+        last?.verdict === 'Fail' ? 'a failing analysis' : '',
+        wait.kind === 'shadow' && pairs < wait.minPairs ? 'the shadow pair minimum' : '',
+      ].filter(Boolean);
       return accept(`advanced by ${command.by}${command.force && forcedPast.length ? ` (forced past ${forcedPast.join(' and ')})` : ''}`);
     }
     case 'approve':

@@ -53,7 +53,14 @@ export async function runPipeline(ctx: RolloutContext): Promise<Decision> {
   const rolloutId = status.rolloutId;
   const candidateHost = hostActivities(spec.candidate.host, spec.candidate.readyTimeout);
   const serve = (deploymentId: string, modelPath: string): Promise<Deployment> =>
-    candidateHost.startModelServer({ deploymentId, modelPath, engine: spec.candidate.engine, servedName: spec.route, options: spec.candidate.server, readyTimeoutMs: spec.candidate.readyTimeout });
+    candidateHost.startModelServer({
+      deploymentId,
+      modelPath,
+      engine: spec.candidate.engine,
+      servedName: spec.route,
+      options: spec.candidate.server,
+      readyTimeoutMs: spec.candidate.readyTimeout,
+    });
 
   if (status.stage === 'qa') {
     await holdWhilePaused(status);
@@ -62,7 +69,15 @@ export async function runPipeline(ctx: RolloutContext): Promise<Decision> {
       enter(ctx, 'QA', `QA gate: ${qa.suite}`);
       const qaServer = await serve(`${rolloutId}-qa`, spec.candidate.model);
       try {
-        status.qa = await qaActivities(qa.requestTimeout + 30_000).runQaSuite({ endpoint: qaServer.endpoint, model: spec.route, suitePath: qa.suite, maxTokens: qa.maxTokens, stop: qa.stop, requestTimeoutMs: qa.requestTimeout, gate: qa.gate });
+        status.qa = await qaActivities(qa.requestTimeout + 30_000).runQaSuite({
+          endpoint: qaServer.endpoint,
+          model: spec.route,
+          suitePath: qa.suite,
+          maxTokens: qa.maxTokens,
+          stop: qa.stop,
+          requestTimeoutMs: qa.requestTimeout,
+          gate: qa.gate,
+        });
       } finally {
         await CancellationScope.nonCancellable(() => hostCleanup(spec.candidate.host).stopModelServer({ deploymentId: qaServer.deploymentId }));
       }
@@ -107,7 +122,8 @@ export async function runPipeline(ctx: RolloutContext): Promise<Decision> {
       const stop = stopped(outcome, 'shadow analysis');
       if (stop) return stop;
       const waived = outcome.kind === 'ended' && outcome.forced;
-      if (waived && status.shadowTotals.pairs < shadow.minPairs) note(status, Date.now(), `shadow pair minimum waived by a forced advance (${status.shadowTotals.pairs} of ${shadow.minPairs})`);
+      if (waived && status.shadowTotals.pairs < shadow.minPairs)
+        note(status, Date.now(), `shadow pair minimum waived by a forced advance (${status.shadowTotals.pairs} of ${shadow.minPairs})`);
       if (!waived && status.shadowTotals.pairs < shadow.minPairs) {
         return { promote: false, reason: `shadow phase recorded ${status.shadowTotals.pairs} pairs, fewer than the ${shadow.minPairs} required` };
       }
@@ -133,7 +149,10 @@ export async function runPipeline(ctx: RolloutContext): Promise<Decision> {
       }
       if (step.advance !== 'auto') {
         const endsOn = step.advance === 'manual' ? 'approve' : 'advance';
-        const stop = stopped(await runWait(ctx, { kind: 'gate', endsOn, durationMs: null, analysis: 'canary', gateTimeoutMs: step.gateTimeout, onTimeout: step.onTimeout }), where);
+        const stop = stopped(
+          await runWait(ctx, { kind: 'gate', endsOn, durationMs: null, analysis: 'canary', gateTimeoutMs: step.gateTimeout, onTimeout: step.onTimeout }),
+          where,
+        );
         if (stop) return stop;
       }
     }
@@ -150,7 +169,14 @@ export async function runPipeline(ctx: RolloutContext): Promise<Decision> {
 
   if (spec.promotion.requireApproval) {
     const stop = stopped(
-      await runWait(ctx, { kind: 'promotion-gate', endsOn: 'approve', durationMs: null, analysis: 'canary', gateTimeoutMs: spec.promotion.approvalTimeout, onTimeout: spec.promotion.onTimeout }),
+      await runWait(ctx, {
+        kind: 'promotion-gate',
+        endsOn: 'approve',
+        durationMs: null,
+        analysis: 'canary',
+        gateTimeoutMs: spec.promotion.approvalTimeout,
+        onTimeout: spec.promotion.onTimeout,
+      }),
       'promotion approval',
     );
     if (stop) return stop;

@@ -6,7 +6,20 @@ import type { PromotionDecision } from '../analysis/promotion-decision';
 import { emptyWindow, type WindowStats } from '../analysis/stats';
 import type { Deployment, ModelArtifact } from '../activities/model-host';
 
-export type Phase = 'Pending' | 'QA' | 'Quantize' | 'Deploy' | 'Shadow' | 'Canary' | 'Evaluation' | 'Promoting' | 'RollingBack' | 'Promoted' | 'RolledBack' | 'Failed' | 'Cancelled';
+export type Phase =
+  | 'Pending'
+  | 'QA'
+  | 'Quantize'
+  | 'Deploy'
+  | 'Shadow'
+  | 'Canary'
+  | 'Evaluation'
+  | 'Promoting'
+  | 'RollingBack'
+  | 'Promoted'
+  | 'RolledBack'
+  | 'Failed'
+  | 'Cancelled';
 export type Outcome = 'Promoted' | 'RolledBack' | 'Failed' | 'Cancelled';
 
 export interface AnalysisRecord extends IntervalVerdict {

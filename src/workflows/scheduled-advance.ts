@@ -10,7 +10,11 @@ export interface ScheduledAdvanceInput {
 
 export async function scheduledAdvanceWorkflow(input: ScheduledAdvanceInput): Promise<string> {
   try {
-    await getExternalWorkflowHandle(input.rolloutId).signal(advanceSignal, { by: `schedule:${input.scheduleId}`, source: 'schedule', requestId: workflowInfo().workflowId });
+    await getExternalWorkflowHandle(input.rolloutId).signal(advanceSignal, {
+      by: `schedule:${input.scheduleId}`,
+      source: 'schedule',
+      requestId: workflowInfo().workflowId,
+    });
     return `advance sent to ${input.rolloutId}`;
   } catch (error) {
     // The rollout ended between two firings; its schedules are being removed.

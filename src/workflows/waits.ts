@@ -15,7 +15,11 @@ import type { rolloutWorkflow } from './rollout';
 
 export type WaitOutcome = { kind: 'ended'; forced: boolean } | { kind: 'breach'; reason: string } | { kind: 'gate-timeout'; reason: string };
 
-export type WaitRequest = Pick<WaitState, 'kind' | 'endsOn' | 'durationMs' | 'analysis'> & { gateTimeoutMs?: number; onTimeout?: 'rollback' | 'hold'; minPairs?: number };
+export type WaitRequest = Pick<WaitState, 'kind' | 'endsOn' | 'durationMs' | 'analysis'> & {
+  gateTimeoutMs?: number;
+  onTimeout?: 'rollback' | 'hold';
+  minPairs?: number;
+};
 
 const floorSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
 
@@ -29,7 +33,12 @@ export function refreshWaitingFor(status: RolloutStatus, now: number): RolloutSt
     if (wait.endsOn === 'time') {
       const left = remainingMs(wait, status.paused, now);
       status.waitUntil = now + left;
-      text = wait.kind === 'shadow' ? `the shadow phase to end (${formatDuration(left)} left)` : wait.durationMs === 0 ? 'resume' : `${stepText} to end (${formatDuration(left)} left)`;
+      text =
+        wait.kind === 'shadow'
+          ? `the shadow phase to end (${formatDuration(left)} left)`
+          : wait.durationMs === 0
+            ? 'resume'
+            : `${stepText} to end (${formatDuration(left)} left)`;
     } else if (wait.endsOn === 'approve') {
       text = wait.kind === 'promotion-gate' ? 'approval to promote' : `approval to leave ${stepText}`;
     } else {
@@ -53,7 +62,16 @@ async function analyse(ctx: RolloutContext, wait: WaitState): Promise<string | u
   } catch (error) {
     if (isCancellation(error)) throw error;
     // A measurement that could not be taken is never a failure: a metric outage must not roll back.
-    recordVerdict(status, { verdict: 'Error', checks: [], summary: `metrics unavailable: ${describeFailure(error).message}`, candidateRequests: 0, baselineRequests: 0, at: Date.now(), phase: status.phase, step: status.step });
+    recordVerdict(status, {
+      verdict: 'Error',
+      checks: [],
+      summary: `metrics unavailable: ${describeFailure(error).message}`,
+      candidateRequests: 0,
+      baselineRequests: 0,
+      at: Date.now(),
+      phase: status.phase,
+      step: status.step,
+    });
     return undefined;
   }
   wait.windowStart = windowEnd;

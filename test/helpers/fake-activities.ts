@@ -21,7 +21,10 @@ export interface FakeWorld {
   servers: Map<string, Deployment>;
   stopped: string[];
   /** what the gateway reports for each window; called with the route's current state */
-  traffic: (route: RouteConfig | undefined, windowIndex: number) => { stable: TrafficShape; candidate: TrafficShape; shadow: TrafficShape; pairs: number; breakerOpen?: string };
+  traffic: (
+    route: RouteConfig | undefined,
+    windowIndex: number,
+  ) => { stable: TrafficShape; candidate: TrafficShape; shadow: TrafficShape; pairs: number; breakerOpen?: string };
   qaAccuracy: number;
   failQuantize?: { message: string; type: string };
   metricsDown: boolean;

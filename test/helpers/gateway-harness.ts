@@ -30,7 +30,15 @@ export async function startGateway(options: GatewayHarnessOptions = {}): Promise
   const pairStore = options.pairStore;
   const token = 'test-admin-token-0123456789';
   const pairs = pairStore ?? (await openPairStore({ dataDir, maxFileBytes: 1024 * 1024, retentionDays: 30 }));
-  const ctx = createGatewayContext({ pairs, dataDir, adminToken: token, upstreamTimeoutMs: 30_000, statsRetentionMs: 3_600_000, shadowMaxInFlight: options.shadowMaxInFlight ?? 4, shadowMaxQueued: options.shadowMaxQueued ?? 0 });
+  const ctx = createGatewayContext({
+    pairs,
+    dataDir,
+    adminToken: token,
+    upstreamTimeoutMs: 30_000,
+    statsRetentionMs: 3_600_000,
+    shadowMaxInFlight: options.shadowMaxInFlight ?? 4,
+    shadowMaxQueued: options.shadowMaxQueued ?? 0,
+  });
   const app = buildGateway(ctx, { bodyLimitBytes: 64 * 1024, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

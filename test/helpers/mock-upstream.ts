@@ -40,7 +40,9 @@ export async function startMockUpstream(initial: MockUpstreamBehaviour = {}): Pr
   const state = { requests: 0 };
   const answer = (request: IncomingMessage, response: ServerResponse, body: string): void => {
     if (behaviour.failStatus) {
-      response.writeHead(behaviour.failStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'mock failure', type: 'server_error' } }));
+      response
+        .writeHead(behaviour.failStatus, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'mock failure', type: 'server_error' } }));
       return;
     }
     if (body.includes('"stream":true')) {

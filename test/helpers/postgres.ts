@@ -30,7 +30,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'gantry-pg-'));
   const owner = await postgresUser();
   if (owner) chownSync(dir, owner.uid, owner.gid);
-  const asOwner = (command: string, args: string[]): Promise<unknown> => (owner ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]) : run(join(bin, command), args));
+  const asOwner = (command: string, args: string[]): Promise<unknown> =>
+    owner ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]) : run(join(bin, command), args);
   const data = join(dir, 'data');
   await asOwner('initdb', ['-D', data, '-U', 'gantry', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();

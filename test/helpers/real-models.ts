@@ -27,7 +27,12 @@ export function compressedSpec(route: string, overrides: Partial<RolloutSpecInpu
     candidate: { model: gemmaQ4(), quantize: { type: 'Q8_0' }, server, readyTimeout: '60s' },
     qa: { suite: evalSuite, maxTokens: 12, stop: ['\n'], gate: { minAccuracy: 0.5, maxErrorRate: 0 } },
     shadow: { duration: '8s', sampleRate: 1, minPairs: 3 },
-    canary: { steps: [{ weight: 50, duration: '6s' }, { weight: 100, duration: '6s' }] },
+    canary: {
+      steps: [
+        { weight: 50, duration: '6s' },
+        { weight: 100, duration: '6s' },
+      ],
+    },
     analysis: {
       interval: '2s',
       failureLimit: 2,

@@ -12,7 +12,11 @@ import type { RolloutInput } from '../../src/workflows/rollout-context';
 
 let counter = 0;
 
-export async function startRollout(env: TestWorkflowEnvironment, spec: RolloutSpec, extra: Partial<RolloutInput> = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rolloutWorkflow>> {
+export async function startRollout(
+  env: TestWorkflowEnvironment,
+  spec: RolloutSpec,
+  extra: Partial<RolloutInput> = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rolloutWorkflow>> {
   const workflowId = `${extra.rolloutId ?? 'rollout'}-${process.pid}-${++counter}`;
   return env.client.workflow.start(rolloutWorkflow, {
     workflowId,
@@ -25,7 +29,12 @@ export async function startRollout(env: TestWorkflowEnvironment, spec: RolloutSp
  * Polls the status until `done`. Time passes for real unless `skip` is given: then each poll
  * first skips that much simulated time (to reach a state days into a rollout).
  */
-export async function waitForStatus(handle: WorkflowHandle, done: (s: RolloutStatus) => boolean, timeoutMs = 20_000, skip?: { env: TestWorkflowEnvironment; by: string }): Promise<RolloutStatus> {
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  done: (s: RolloutStatus) => boolean,
+  timeoutMs = 20_000,
+  skip?: { env: TestWorkflowEnvironment; by: string },
+): Promise<RolloutStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await handle.query(statusQuery);

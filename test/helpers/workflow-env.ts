@@ -49,7 +49,12 @@ async function sharedWorkers(env: TestWorkflowEnvironment): Promise<SharedWorker
       return true;
     },
   });
-  const control = await Worker.create({ connection: env.nativeConnection, taskQueue: CONTROL_TASK_QUEUE, workflowBundle: await workflowBundle(), activities: fakeControlPlane(world) });
+  const control = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: CONTROL_TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: fakeControlPlane(world),
+  });
   const host = await Worker.create({ connection: env.nativeConnection, taskQueue: hostTaskQueue('local'), activities: fakeHost(world) });
   const running = Promise.all([control.run(), host.run()]);
   holder.stop = async () => {

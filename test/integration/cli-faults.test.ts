@@ -67,7 +67,11 @@ describe('CLI faults', () => {
   });
 
   it('says a rollout id is unknown', async () => {
-    for (const args of [['rollout', 'status', 'no-such-rollout'], ['rollout', 'watch', 'no-such-rollout'], ['rollout', 'rollback', 'no-such-rollout', '--reason', 'x']]) {
+    for (const args of [
+      ['rollout', 'status', 'no-such-rollout'],
+      ['rollout', 'watch', 'no-such-rollout'],
+      ['rollout', 'rollback', 'no-such-rollout', '--reason', 'x'],
+    ]) {
       const result = await stack.cli(args);
       assert.equal(result.exitCode, ExitCode.NOT_FOUND, args.join(' '));
       assert.match(oneLine(result.stderr), /no rollout with id "no-such-rollout"/);
@@ -112,7 +116,15 @@ describe('CLI faults', () => {
     const result = await stack.cli(['dev', 'status', '--json']);
     assert.equal(result.exitCode, 0);
     const processes = JSON.parse(String(result.stdout)) as { name: string; healthy: boolean; port: number | null }[];
-    assert.deepEqual(processes.map((p) => [p.name, p.healthy]), [['temporal', true], ['gateway', true], ['orchestrator', true], ['host-agent', true]]);
+    assert.deepEqual(
+      processes.map((p) => [p.name, p.healthy]),
+      [
+        ['temporal', true],
+        ['gateway', true],
+        ['orchestrator', true],
+        ['host-agent', true],
+      ],
+    );
     assert.equal(processes[1]?.port, stack.config.gatewayPort);
   });
 

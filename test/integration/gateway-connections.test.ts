@@ -32,7 +32,11 @@ describe('gateway upstream connections', () => {
       await gateway.admin.setRoute('chat', { stable: { url: `http://127.0.0.1:${port}/v1` } });
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const response = await request(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: '{"model":"chat","messages":[]}', headers: { 'content-type': 'application/json' } });
+        const response = await request(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          body: '{"model":"chat","messages":[]}',
+          headers: { 'content-type': 'application/json' },
+        });
         statuses.push(response.statusCode);
         await response.body.dump();
       }

@@ -80,7 +80,11 @@ describe('pair durability', () => {
     const restarted = await startGatewayProcess({ GANTRY_GATEWAY_DATA_DIR: dataDir });
     try {
       assert.equal((await restarted.admin.getRoute('chat'))?.shadowRate, 1, 'the route came back');
-      const response = await request(`${restarted.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-request-id': 'after-restart' } });
+      const response = await request(`${restarted.url}/v1/chat/completions`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-request-id': 'after-restart' },
+      });
       await response.body.dump();
       let latest = await restarted.admin.recentPairs('chat', 1);
       for (let i = 0; i < 40 && latest[0]?.requestId !== 'after-restart'; i++) {

@@ -38,7 +38,13 @@ const headerValue = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((
 const anyJson = fc.jsonValue({ maxDepth: 4 });
 const model = fc.oneof({ weight: 6, arbitrary: fc.constant('chat') }, fc.constant('unknown-model'), fc.string({ maxLength: 8 }), anyJson);
 const messages = fc.oneof(
-  fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'system', 'assistant'), anyJson), content: fc.oneof(fc.string({ maxLength: 60 }), anyJson) }, { requiredKeys: [] }), { maxLength: 4 }),
+  fc.array(
+    fc.record(
+      { role: fc.oneof(fc.constantFrom('user', 'system', 'assistant'), anyJson), content: fc.oneof(fc.string({ maxLength: 60 }), anyJson) },
+      { requiredKeys: [] },
+    ),
+    { maxLength: 4 },
+  ),
   anyJson,
 );
 const completionBody = fc.record(
@@ -102,11 +108,21 @@ describe('gateway fuzzing', () => {
 
   it('survives random bytes in the admin API without a 5xx either', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(anyJson.map((v) => JSON.stringify(v)), fc.string({ maxLength: 100 })), async (payload) => {
-        const response = await request(`${gateway.url}/admin/routes/fuzzed`, { method: 'PUT', body: payload, headers: { authorization: `Bearer ${gateway.token}`, 'content-type': 'application/json' } });
-        const text = await response.body.text();
-        assert.ok(response.statusCode < 500, `status ${response.statusCode}: ${text.slice(0, 200)}`);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          anyJson.map((v) => JSON.stringify(v)),
+          fc.string({ maxLength: 100 }),
+        ),
+        async (payload) => {
+          const response = await request(`${gateway.url}/admin/routes/fuzzed`, {
+            method: 'PUT',
+            body: payload,
+            headers: { authorization: `Bearer ${gateway.token}`, 'content-type': 'application/json' },
+          });
+          const text = await response.body.text();
+          assert.ok(response.statusCode < 500, `status ${response.statusCode}: ${text.slice(0, 200)}`);
+        },
+      ),
       { numRuns: 200 },
     );
   });

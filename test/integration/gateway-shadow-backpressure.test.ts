@@ -38,17 +38,31 @@ describe('shadow mirroring under a candidate that hangs', () => {
       // Another route's rollout still shadows: the limits hold per route.
       await gateway.admin.setRoute('other', { stable: { url: stable.url }, candidate: { url: stable.url }, weight: 0, shadowRate: 1 });
       for (let i = 0; i < 3; i++) {
-        const response = await request(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: body.replace('"chat"', '"other"'), headers: { 'content-type': 'application/json' } });
+        const response = await request(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          body: body.replace('"chat"', '"other"'),
+          headers: { 'content-type': 'application/json' },
+        });
         assert.equal(response.statusCode, 200);
         await response.body.dump();
       }
-      await eventually('three pairs of the other route', async () => (await metric(gateway.url, 'gantry_gateway_shadow_pairs_total{route="other",outcome="written"}')) === 3);
-      assert.equal(await metric(gateway.url, 'gantry_gateway_shadow_requests_total{route="other",outcome="dropped"}'), undefined, 'no mirror of the other route dropped');
+      await eventually(
+        'three pairs of the other route',
+        async () => (await metric(gateway.url, 'gantry_gateway_shadow_pairs_total{route="other",outcome="written"}')) === 3,
+      );
+      assert.equal(
+        await metric(gateway.url, 'gantry_gateway_shadow_requests_total{route="other",outcome="dropped"}'),
+        undefined,
+        'no mirror of the other route dropped',
+      );
 
       // The candidate recovers: the held mirrors are answered and the queued ones go out after them.
       candidate.behave({});
       candidate.release();
-      await eventually('five pairs written', async () => (await metric(gateway.url, 'gantry_gateway_shadow_pairs_total{route="chat",outcome="written"}')) === 5);
+      await eventually(
+        'five pairs written',
+        async () => (await metric(gateway.url, 'gantry_gateway_shadow_pairs_total{route="chat",outcome="written"}')) === 5,
+      );
       assert.equal(candidate.requests, 5);
       assert.equal(await metric(gateway.url, 'gantry_gateway_shadow_requests_total{route="chat",outcome="sent"}'), 5);
       assert.equal(await metric(gateway.url, 'gantry_gateway_shadow_mirrors{route="chat",state="queued"}'), 0);

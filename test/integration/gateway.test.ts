@@ -25,7 +25,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 before(async () => {
   supervisor = new ServerSupervisor(mkdtempSync(join(tmpdir(), 'gantry-host-')));
   const options = serverOptionsSchema.parse({ contextSize: 1024, threads: 1, parallel: 2, chatTemplateFile: chatTemplate });
-  const server = await supervisor.start('gw-upstream', gemmaQ4(), 'llama.cpp', (port) => llamaServerCommand(toolPath('llamaServer'), { engine: 'llama.cpp', modelPath: gemmaQ4(), port, host: '127.0.0.1', servedName: 'chat', options }), 60_000, () => undefined);
+  const server = await supervisor.start(
+    'gw-upstream',
+    gemmaQ4(),
+    'llama.cpp',
+    (port) => llamaServerCommand(toolPath('llamaServer'), { engine: 'llama.cpp', modelPath: gemmaQ4(), port, host: '127.0.0.1', servedName: 'chat', options }),
+    60_000,
+    () => undefined,
+  );
   upstream = server.endpoint;
   gateway = await startGateway();
   await gateway.admin.setRoute('chat', { stable: { url: upstream, label: 'stable' } });
@@ -37,7 +44,13 @@ after(async () => {
   await supervisor?.stopAll();
 });
 
-const question = { model: 'chat', messages: [{ role: 'user' as const, content: 'What is the capital of France?' }], max_tokens: 10, temperature: 0, stop: ['\n'] };
+const question = {
+  model: 'chat',
+  messages: [{ role: 'user' as const, content: 'What is the capital of France?' }],
+  max_tokens: 10,
+  temperature: 0,
+  stop: ['\n'],
+};
 
 describe('gateway data plane', () => {
   it('answers the openai client exactly as the upstream does, streaming and not', async () => {
@@ -54,7 +67,10 @@ describe('gateway data plane', () => {
 
   it('lists routes as models', async () => {
     const models = await client.models.list();
-    assert.deepEqual(models.data.map((m) => m.id), ['chat']);
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ['chat'],
+    );
   });
 
   it('splits by weight and keeps a session on one variant', async () => {
@@ -141,7 +157,11 @@ describe('gateway data plane', () => {
     const text = await response.body.text();
     assert.match(text, /gantry_gateway_requests_total\{route="chat",variant="stable",error_class="none"\} \d+/);
     assert.match(text, /gantry_gateway_request_duration_seconds_bucket\{le="0\.5",route="chat",variant="stable"\}/);
-    assert.match(text, /gantry_gateway_shadow_requests_total\{route="chat",outcome="sent"\} 3/, 'two mirrors from the pairs test, one from the client that left');
+    assert.match(
+      text,
+      /gantry_gateway_shadow_requests_total\{route="chat",outcome="sent"\} 3/,
+      'two mirrors from the pairs test, one from the client that left',
+    );
     assert.match(text, /gantry_gateway_time_to_first_token_seconds_count\{route="chat",variant="stable"\} [1-9]/);
     assert.match(text, /gantry_gateway_tokens_total\{route="chat",variant="stable",direction="input"\} [1-9]/);
     assert.match(text, /gantry_gateway_tokens_total\{route="chat",variant="stable",direction="output"\} [1-9]/);
@@ -157,7 +177,12 @@ describe('gateway data plane', () => {
 
 describe('gateway segments and privacy', () => {
   it('canaries only the requests in the segment', async () => {
-    await gateway.admin.setRoute('segmented', { stable: { url: upstream }, candidate: { url: upstream }, weight: 100, segments: [{ kind: 'header', name: 'x-intent', equals: 'greeting' }] });
+    await gateway.admin.setRoute('segmented', {
+      stable: { url: upstream },
+      candidate: { url: upstream },
+      weight: 100,
+      segments: [{ kind: 'header', name: 'x-intent', equals: 'greeting' }],
+    });
     const ask = { ...question, model: 'segmented', max_tokens: 2 };
     const greeting = await client.chat.completions.create(ask, { headers: { 'x-intent': 'greeting' } }).withResponse();
     assert.equal(greeting.response.headers.get('x-gantry-variant'), 'candidate');
@@ -167,7 +192,12 @@ describe('gateway segments and privacy', () => {
 
   it('records a redacted prompt in shadow pairs when the route asks for it', async () => {
     await gateway.admin.setRoute('private', { stable: { url: upstream }, candidate: { url: upstream }, shadowRate: 1, pairPrompt: 'redacted' });
-    await client.chat.completions.create({ ...question, model: 'private', max_tokens: 2, messages: [{ role: 'user', content: 'My email is ann@example.com, what is 2+2?' }] });
+    await client.chat.completions.create({
+      ...question,
+      model: 'private',
+      max_tokens: 2,
+      messages: [{ role: 'user', content: 'My email is ann@example.com, what is 2+2?' }],
+    });
     let pairs = await gateway.admin.recentPairs('private', 1);
     for (let i = 0; i < 40 && pairs.length === 0; i++) {
       await sleep(250);
@@ -206,7 +236,11 @@ describe('gateway protection', () => {
   it('passes a candidate failure through when fallback is off', async () => {
     const dead = { url: `http://127.0.0.1:${await freePort()}/v1` };
     await gateway.admin.setRoute('unguarded', { stable: { url: upstream }, candidate: dead, weight: 100, fallbackToStable: false });
-    const response = await request(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...question, model: 'unguarded' }), headers: { 'content-type': 'application/json' } });
+    const response = await request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ ...question, model: 'unguarded' }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(response.statusCode, 502);
     assert.equal(response.headers['x-gantry-variant'], 'candidate');
     await response.body.dump();
@@ -246,7 +280,11 @@ describe('gateway bad input', () => {
       assert.equal(response.statusCode, 401);
       await response.body.dump();
     }
-    const bad = await request(`${gateway.url}/admin/routes/chat`, { method: 'PUT', body: JSON.stringify({ stable: { url: 'not a url' } }), headers: { authorization: `Bearer ${gateway.token}`, 'content-type': 'application/json' } });
+    const bad = await request(`${gateway.url}/admin/routes/chat`, {
+      method: 'PUT',
+      body: JSON.stringify({ stable: { url: 'not a url' } }),
+      headers: { authorization: `Bearer ${gateway.token}`, 'content-type': 'application/json' },
+    });
     assert.equal(bad.statusCode, 400);
     assert.match(((await bad.body.json()) as { error: { message: string } }).error.message, /invalid route: stable\.url/);
   });

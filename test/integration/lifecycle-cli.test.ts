@@ -40,7 +40,12 @@ describe('operators and schedulers on the real stack', () => {
     name: 'it-lifecycle',
     qa: undefined,
     shadow: undefined,
-    canary: { steps: [{ weight: 20, duration: '1s', advance: 'schedule' }, { weight: 50, duration: '10m' }] },
+    canary: {
+      steps: [
+        { weight: 20, duration: '1s', advance: 'schedule' },
+        { weight: 50, duration: '10m' },
+      ],
+    },
   });
   spec.candidate = { ...spec.candidate, quantize: undefined };
 
@@ -53,7 +58,10 @@ describe('operators and schedulers on the real stack', () => {
     assert.equal(String(second.stderr).trim(), `gantry: route "lifecycle" already has a running rollout: ${id} (roll it back or wait for it to end)`);
     const list = await stack.cli(['rollout', 'list', '--json']);
     const rows = JSON.parse(String(list.stdout)) as { rolloutId: string; route: string; temporalStatus: string }[];
-    assert.deepEqual(rows.find((r) => r.rolloutId === id) && { route: 'lifecycle', temporalStatus: 'RUNNING' }, { route: 'lifecycle', temporalStatus: 'RUNNING' });
+    assert.deepEqual(rows.find((r) => r.rolloutId === id) && { route: 'lifecycle', temporalStatus: 'RUNNING' }, {
+      route: 'lifecycle',
+      temporalStatus: 'RUNNING',
+    });
   });
 
   it('answers pause, resume, advance and approve with exit codes that tell accepted from refused', async () => {
@@ -83,7 +91,9 @@ describe('operators and schedulers on the real stack', () => {
   it('refuses a malformed payload sent with the temporal CLI, leaving the rollout unharmed', async () => {
     const before = await statusOf(id);
     const address = `127.0.0.1:${stack.config.temporalPort}`;
-    const sent = await execa(toolPath('temporal'), ['workflow', 'signal', '--address', address, '-w', id, '--name', 'pause', '--input', '"please pause"'], { reject: false });
+    const sent = await execa(toolPath('temporal'), ['workflow', 'signal', '--address', address, '-w', id, '--name', 'pause', '--input', '"please pause"'], {
+      reject: false,
+    });
     assert.equal(sent.exitCode, 0, String(sent.stderr));
     const after = await until(id, (s) => s.commands.length > before.commands.length);
     const record = after.commands.at(-1);
@@ -91,7 +101,11 @@ describe('operators and schedulers on the real stack', () => {
     assert.equal(record?.message, 'pause: the payload must be a JSON object, got string');
     assert.equal(after.paused, null);
     assert.equal(after.outcome, null);
-    const rollbackWithoutReason = await execa(toolPath('temporal'), ['workflow', 'signal', '--address', address, '-w', id, '--name', 'rollback', '--input', '{"by": "mallory"}'], { reject: false });
+    const rollbackWithoutReason = await execa(
+      toolPath('temporal'),
+      ['workflow', 'signal', '--address', address, '-w', id, '--name', 'rollback', '--input', '{"by": "mallory"}'],
+      { reject: false },
+    );
     assert.equal(rollbackWithoutReason.exitCode, 0);
     const later = await until(id, (s) => s.commands.length > after.commands.length);
     assert.equal(later.commands.at(-1)?.message, 'rollback: a "reason" is required');
@@ -107,12 +121,18 @@ describe('operators and schedulers on the real stack', () => {
     const scheduleId = String(json(created.stdout).scheduleId);
     assert.ok(scheduleId.startsWith(`${id}.advance.`));
     const listed = await stack.cli(['schedule', 'list', '--rollout', id, '--json']);
-    assert.deepEqual((JSON.parse(String(listed.stdout)) as { scheduleId: string }[]).map((s) => s.scheduleId), [scheduleId]);
+    assert.deepEqual(
+      (JSON.parse(String(listed.stdout)) as { scheduleId: string }[]).map((s) => s.scheduleId),
+      [scheduleId],
+    );
     const moved = await until(id, (s) => s.step === 1 && s.weight === 50, 30_000);
     assert.equal(moved.weight, 50);
     // the next firing finds a step that only time may end, and is refused
     const refused = await until(id, (s) => s.commands.some((c) => c.by === `schedule:${scheduleId}` && !c.accepted), 30_000);
-    assert.match(refused.commands.find((c) => !c.accepted && c.by.startsWith('schedule:'))?.message ?? '', /a schedule may only end waits of steps with "advance: schedule"/);
+    assert.match(
+      refused.commands.find((c) => !c.accepted && c.by.startsWith('schedule:'))?.message ?? '',
+      /a schedule may only end waits of steps with "advance: schedule"/,
+    );
   });
 
   it("removes the rollout's schedules when it ends, and refuses commands after the end", async () => {

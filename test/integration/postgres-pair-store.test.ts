@@ -23,17 +23,36 @@ after(async () => {
 });
 
 const side: PairSide = { status: 200, latencyMs: 12, ttftMs: 3, answer: 'Paris', finishReason: 'stop', promptTokens: 9, completionTokens: 2 };
-const pair = (requestId: string, route: string, time = new Date().toISOString()): ShadowPair => ({ requestId, time, route, prompt: 'user: capital of France?', stable: side, candidate: { ...side, answer: 'Lyon' } });
+const pair = (requestId: string, route: string, time = new Date().toISOString()): ShadowPair => ({
+  requestId,
+  time,
+  route,
+  prompt: 'user: capital of France?',
+  stable: side,
+  candidate: { ...side, answer: 'Lyon' },
+});
 
 describe('PostgreSQL pair store', () => {
   it('lets two gateway replicas write to one table and each read the other’s pairs', async () => {
-    const [first, second] = await Promise.all([PostgresPairStore.open({ url: postgres.url, retentionDays: 30 }), PostgresPairStore.open({ url: postgres.url, retentionDays: 30 })]);
+    const [first, second] = await Promise.all([
+      PostgresPairStore.open({ url: postgres.url, retentionDays: 30 }),
+      PostgresPairStore.open({ url: postgres.url, retentionDays: 30 }),
+    ]);
     await first.append(pair('one', 'replicas', '2026-11-22T10:00:00.000Z'));
-    await Promise.all([second.append(pair('two', 'replicas', '2026-11-22T10:00:01.000Z')), second.append(pair('three', 'replicas', '2026-11-22T10:00:02.000Z'))]);
+    await Promise.all([
+      second.append(pair('two', 'replicas', '2026-11-22T10:00:01.000Z')),
+      second.append(pair('three', 'replicas', '2026-11-22T10:00:02.000Z')),
+    ]);
     const seenByFirst = await first.recent('replicas', 10);
-    assert.deepEqual(seenByFirst.map((p) => p.requestId), ['three', 'two', 'one']);
+    assert.deepEqual(
+      seenByFirst.map((p) => p.requestId),
+      ['three', 'two', 'one'],
+    );
     assert.deepEqual(seenByFirst[0], pair('three', 'replicas', '2026-11-22T10:00:02.000Z'), 'the pair comes back whole');
-    assert.deepEqual((await second.recent('replicas', 2)).map((p) => p.requestId), ['three', 'two']);
+    assert.deepEqual(
+      (await second.recent('replicas', 2)).map((p) => p.requestId),
+      ['three', 'two'],
+    );
     await Promise.all([first.close(), second.close()]);
   });
 
@@ -47,7 +66,10 @@ describe('PostgreSQL pair store', () => {
     const sweeper = await PostgresPairStore.open({ url: postgres.url, retentionDays: 30 });
     await sweeper.close(); // the sweep at open has run once close returns
     const rows = await client.query<{ request_id: string }>("SELECT request_id FROM gantry_shadow_pairs WHERE route = 'retention'");
-    assert.deepEqual(rows.rows.map((r) => r.request_id), ['fresh']);
+    assert.deepEqual(
+      rows.rows.map((r) => r.request_id),
+      ['fresh'],
+    );
     await client.end();
   });
 
@@ -56,7 +78,11 @@ describe('PostgreSQL pair store', () => {
     const gateway = await startGateway({ pairStore: store });
     try {
       await gateway.admin.setRoute('chat', { stable: { url: upstream.url }, candidate: { url: upstream.url }, shadowRate: 1 });
-      const response = await request(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }), headers: { 'content-type': 'application/json', 'x-request-id': 'pg-req-1' } });
+      const response = await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+        headers: { 'content-type': 'application/json', 'x-request-id': 'pg-req-1' },
+      });
       await response.body.dump();
       let pairs = await gateway.admin.recentPairs('chat', 1);
       for (let i = 0; i < 40 && pairs.length === 0; i++) {

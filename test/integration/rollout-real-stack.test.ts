@@ -38,12 +38,21 @@ async function waitForPhase(id: string, phase: RolloutStatus['phase'], timeoutMs
 }
 
 /** Starts a rollout with the real CLI, sends live traffic from the shadow phase on, returns the result. */
-async function rolloutWithTraffic(id: string, specFile: string, promptFile: string, trafficMs: number): Promise<{ result: RolloutResult; traffic: ReplayReport }> {
+async function rolloutWithTraffic(
+  id: string,
+  specFile: string,
+  promptFile: string,
+  trafficMs: number,
+): Promise<{ result: RolloutResult; traffic: ReplayReport }> {
   const start = await stack.cli(['rollout', 'start', specFile, '--id', id, '--json']);
   assert.equal(start.exitCode, 0, String(start.stderr));
   assert.equal((JSON.parse(String(start.stdout)) as { rolloutId: string }).rolloutId, id);
   await waitForPhase(id, 'Shadow');
-  const traffic = await replay(prompts(promptFile), { route: 'chat', rate: 2, durationMs: trafficMs, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl }, () => undefined);
+  const traffic = await replay(
+    prompts(promptFile),
+    { route: 'chat', rate: 2, durationMs: trafficMs, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl },
+    () => undefined,
+  );
   const result = (await stack.client.workflow.getHandle(id).result()) as RolloutResult;
   return { result, traffic };
 }
@@ -74,13 +83,25 @@ describe('a real rollout on the real stack', () => {
 
     // the old stable's server is stopped; the new stable's is running
     const servers = JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as { deploymentId: string; pid: number }[];
-    assert.deepEqual(servers.map((s) => s.deploymentId), ['it-promote-candidate']);
+    assert.deepEqual(
+      servers.map((s) => s.deploymentId),
+      ['it-promote-candidate'],
+    );
     assert.ok(isAlive(servers[0]?.pid as number));
 
     // each phase's activities are in the workflow history
     const history = await stack.client.workflow.getHandle('it-promote').fetchHistory();
     const activities = new Set((history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean));
-    for (const name of ['startModelServer', 'runQaSuite', 'stopModelServer', 'quantizeModel', 'createRoute', 'setCandidateTraffic', 'collectWindow', 'promoteCandidate']) {
+    for (const name of [
+      'startModelServer',
+      'runQaSuite',
+      'stopModelServer',
+      'quantizeModel',
+      'createRoute',
+      'setCandidateTraffic',
+      'collectWindow',
+      'promoteCandidate',
+    ]) {
       assert.ok(activities.has(name), `history lacks ${name}: ${[...activities].join(', ')}`);
     }
 

@@ -11,12 +11,26 @@ import { serverOptionsSchema } from '../../src/config/spec';
 describe('llama-quantize adapter', () => {
   it('parses per-tensor progress lines captured from llama-quantize', () => {
     // real lines, captured from quantizing Gemma 3 270M F16 → Q8_0
-    assert.deepEqual(parseQuantizeProgress('[   2/ 236] token_embd.weight                    - [   640, 262144,      1,      1], type =    f16, converting to q8_0 .. size =   320.00 MiB ->   170.00 MiB'), { tensor: 2, tensors: 236 });
-    assert.deepEqual(parseQuantizeProgress('[ 236/ 236]                    blk.17.ffn_up.weight - [  640,  2048,     1,     1], type =    f16'), { tensor: 236, tensors: 236 });
+    assert.deepEqual(
+      parseQuantizeProgress(
+        '[   2/ 236] token_embd.weight                    - [   640, 262144,      1,      1], type =    f16, converting to q8_0 .. size =   320.00 MiB ->   170.00 MiB',
+      ),
+      { tensor: 2, tensors: 236 },
+    );
+    assert.deepEqual(parseQuantizeProgress('[ 236/ 236]                    blk.17.ffn_up.weight - [  640,  2048,     1,     1], type =    f16'), {
+      tensor: 236,
+      tensors: 236,
+    });
     assert.equal(parseQuantizeProgress('llama_quantize: quantize time =  2820.90 ms'), undefined);
   });
   it('builds the command', () => {
-    assert.deepEqual(quantizeArgs({ binary: 'q', source: 'in.gguf', output: 'out.gguf', type: 'Q8_0', threads: 2 }), ['--allow-requantize', 'in.gguf', 'out.gguf', 'Q8_0', '2']);
+    assert.deepEqual(quantizeArgs({ binary: 'q', source: 'in.gguf', output: 'out.gguf', type: 'Q8_0', threads: 2 }), [
+      '--allow-requantize',
+      'in.gguf',
+      'out.gguf',
+      'Q8_0',
+      '2',
+    ]);
   });
 });
 
@@ -34,10 +48,16 @@ describe('GGUF checks', () => {
     assert.match(info.sha256, /^[0-9a-f]{64}$/);
   });
   it('names a missing file and a file that is not GGUF', async () => {
-    await assert.rejects(readGgufHeader(join(dir, 'nope.gguf')), (e: unknown) => e instanceof GgufError && e.kind === 'missing' && /model file not found/.test(e.message));
+    await assert.rejects(
+      readGgufHeader(join(dir, 'nope.gguf')),
+      (e: unknown) => e instanceof GgufError && e.kind === 'missing' && /model file not found/.test(e.message),
+    );
     const text = join(dir, 'model.gguf');
     writeFileSync(text, 'this is a text file pretending to be a model');
-    await assert.rejects(readGgufHeader(text), (e: unknown) => e instanceof GgufError && e.kind === 'invalid' && /is not a GGUF model \(bad magic "this"\)/.test(e.message));
+    await assert.rejects(
+      readGgufHeader(text),
+      (e: unknown) => e instanceof GgufError && e.kind === 'invalid' && /is not a GGUF model \(bad magic "this"\)/.test(e.message),
+    );
     const tiny = join(dir, 'tiny.gguf');
     writeFileSync(tiny, 'GGUF');
     await assert.rejects(readGgufHeader(tiny), /is not a GGUF model \(4 bytes\)/);
@@ -50,7 +70,13 @@ describe('model server commands', () => {
   it('llama-server serves metrics, the alias and the template', () => {
     const { args } = llamaServerCommand('/bin/llama-server', request);
     assert.deepEqual(args.slice(0, 7), ['-m', '/m.gguf', '--host', '127.0.0.1', '--port', '8081', '--metrics']);
-    for (const expected of [['-c', '4096'], ['-np', '4'], ['-t', '2'], ['--alias', 'chat'], ['--chat-template-file', '/t.jinja']]) {
+    for (const expected of [
+      ['-c', '4096'],
+      ['-np', '4'],
+      ['-t', '2'],
+      ['--alias', 'chat'],
+      ['--chat-template-file', '/t.jinja'],
+    ]) {
       const at = args.indexOf(expected[0] as string);
       assert.equal(args[at + 1], expected[1]);
     }

@@ -4,7 +4,9 @@ import { StreamMeter, usageIn } from '../../src/gateway/answer-meter';
 
 describe('answer meter', () => {
   it('reads the usage object at the end of a JSON answer', () => {
-    const body = Buffer.from(JSON.stringify({ choices: [{ message: { content: 'Paris' } }], usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 } }));
+    const body = Buffer.from(
+      JSON.stringify({ choices: [{ message: { content: 'Paris' } }], usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 } }),
+    );
     assert.deepEqual(usageIn(body), { promptTokens: 12, completionTokens: 3 });
     assert.deepEqual(usageIn(Buffer.from('{"choices":[]}')), { promptTokens: null, completionTokens: null });
   });

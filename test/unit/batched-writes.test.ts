@@ -30,7 +30,10 @@ describe('BatchedWrites', () => {
       sweep: async () => undefined,
     });
     const outcomes = await Promise.allSettled([writes.add('a'), writes.add('b')]);
-    assert.deepEqual(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'ok')), ['disk full', 'disk full']);
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'ok')),
+      ['disk full', 'disk full'],
+    );
     fail = false;
     await writes.add('c');
     assert.deepEqual(written, ['c']);

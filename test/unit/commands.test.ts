@@ -4,9 +4,28 @@ import { decideCommand, parseCommand, type Command } from '../../src/workflows/c
 import { initialStatus, type RolloutStatus, type WaitState } from '../../src/workflows/rollout-state';
 import { weeksLongSpec } from '../helpers/specs';
 
-const cmd = (name: Command['name'], extra: Partial<Command> = {}): Command => ({ name, by: 'ops', reason: 'r', requestId: null, force: false, source: 'operator', ...extra });
+const cmd = (name: Command['name'], extra: Partial<Command> = {}): Command => ({
+  name,
+  by: 'ops',
+  reason: 'r',
+  requestId: null,
+  force: false,
+  source: 'operator',
+  ...extra,
+});
 const wait = (over: Partial<WaitState> = {}): WaitState => ({
-  kind: 'soak', endsOn: 'time', startedAt: 0, durationMs: 1000, pausedMs: 0, gateTimeoutAt: null, onTimeout: null, windowStart: 0, lastAnalysisAt: 0, analysis: 'canary', minPairs: 0, ...over,
+  kind: 'soak',
+  endsOn: 'time',
+  startedAt: 0,
+  durationMs: 1000,
+  pausedMs: 0,
+  gateTimeoutAt: null,
+  onTimeout: null,
+  windowStart: 0,
+  lastAnalysisAt: 0,
+  analysis: 'canary',
+  minPairs: 0,
+  ...over,
 });
 const status = (over: Partial<RolloutStatus> = {}): RolloutStatus => ({ ...initialStatus('r1', weeksLongSpec(), 0), phase: 'Canary', ...over });
 
@@ -44,7 +63,13 @@ describe('decideCommand', () => {
     ['advance with no wait', status({ phase: 'Quantize' }), cmd('advance'), false, /in Quantize, not waiting/],
     ['advance a manual gate', status({ wait: wait({ kind: 'gate', endsOn: 'approve' }) }), cmd('advance'), false, /use approve/],
     ['schedule advancing a timed step', status({ wait: wait() }), cmd('advance', { source: 'schedule' }), false, /a schedule may only end/],
-    ['schedule advancing a schedule gate', status({ wait: wait({ kind: 'gate', endsOn: 'advance' }) }), cmd('advance', { source: 'schedule' }), true, /advanced/],
+    [
+      'schedule advancing a schedule gate',
+      status({ wait: wait({ kind: 'gate', endsOn: 'advance' }) }),
+      cmd('advance', { source: 'schedule' }),
+      true,
+      /advanced/,
+    ],
     ['advance while paused', status({ wait: wait(), paused: { since: 0, by: 'x', reason: '' } }), cmd('advance'), false, /paused: resume it first/],
     ['approve a gate', status({ wait: wait({ kind: 'gate', endsOn: 'approve' }) }), cmd('approve'), true, /approved by ops/],
     ['approve with nothing waiting', status({ wait: wait() }), cmd('approve'), false, /nothing is waiting for approval/],

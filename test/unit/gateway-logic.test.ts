@@ -26,9 +26,18 @@ describe('chooseVariant', () => {
   });
 
   it('sends everything to stable at weight 0 or without a candidate, everything to candidate at 100', () => {
-    assert.equal(chooseVariant({ candidate, weight: 0 }, 'k', () => 0), 'stable');
-    assert.equal(chooseVariant({ candidate: undefined, weight: 50 }, 'k', () => 0), 'stable');
-    assert.equal(chooseVariant({ candidate, weight: 100 }, 'k', () => 0.99), 'candidate');
+    assert.equal(
+      chooseVariant({ candidate, weight: 0 }, 'k', () => 0),
+      'stable',
+    );
+    assert.equal(
+      chooseVariant({ candidate: undefined, weight: 50 }, 'k', () => 0),
+      'stable',
+    );
+    assert.equal(
+      chooseVariant({ candidate, weight: 100 }, 'k', () => 0.99),
+      'candidate',
+    );
   });
 
   it('hashes the same on every replica', () => {
@@ -44,12 +53,23 @@ describe('answer extraction', () => {
   });
 
   it('joins an SSE stream of deltas and counts its content events as tokens', () => {
-    const body = ['data: {"choices":[{"delta":{"role":"assistant","content":""}}]}', 'data: {"choices":[{"delta":{"content":"Pa"}}]}', 'data: {"choices":[{"delta":{"content":"ris"},"finish_reason":"stop"}]}', 'data: [DONE]', ''].join('\n\n');
+    const body = [
+      'data: {"choices":[{"delta":{"role":"assistant","content":""}}]}',
+      'data: {"choices":[{"delta":{"content":"Pa"}}]}',
+      'data: {"choices":[{"delta":{"content":"ris"},"finish_reason":"stop"}]}',
+      'data: [DONE]',
+      '',
+    ].join('\n\n');
     assert.deepEqual(summariseAnswer(body, true), { text: 'Paris', finishReason: 'stop', promptTokens: null, completionTokens: 2 });
   });
 
   it("prefers a stream's usage object to counting", () => {
-    const body = ['data: {"choices":[{"delta":{"content":"Paris"},"finish_reason":"stop"}]}', 'data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}', 'data: [DONE]', ''].join('\n\n');
+    const body = [
+      'data: {"choices":[{"delta":{"content":"Paris"},"finish_reason":"stop"}]}',
+      'data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}',
+      'data: [DONE]',
+      '',
+    ].join('\n\n');
     assert.deepEqual(summariseAnswer(body, true), { text: 'Paris', finishReason: 'stop', promptTokens: 9, completionTokens: 3 });
   });
 
@@ -58,7 +78,15 @@ describe('answer extraction', () => {
   });
 
   it('records chat prompts with their roles', () => {
-    assert.equal(promptText({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] }), 'system: Be brief.\nuser: Hi');
+    assert.equal(
+      promptText({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+      }),
+      'system: Be brief.\nuser: Hi',
+    );
     assert.equal(promptText({ prompt: 'Once upon' }), 'Once upon');
   });
 

@@ -9,20 +9,33 @@ import { expiredPairFiles, latestFileOf, pairFileName, pairFiles } from '../../s
 import type { PairSide, ShadowPair } from '../../src/gateway/pair-store';
 
 const side: PairSide = { status: 200, latencyMs: 12, ttftMs: null, answer: 'Paris', finishReason: 'stop', promptTokens: 9, completionTokens: 2 };
-const pair = (requestId: string, time = '2026-11-22T10:00:00.000Z', route = 'chat'): ShadowPair => ({ requestId, time, route, prompt: 'user: capital of France?', stable: side, candidate: side });
+const pair = (requestId: string, time = '2026-11-22T10:00:00.000Z', route = 'chat'): ShadowPair => ({
+  requestId,
+  time,
+  route,
+  prompt: 'user: capital of France?',
+  stable: side,
+  candidate: side,
+});
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'gantry-pairs-'));
 
 describe('pair file names', () => {
   it('orders files by day then sequence, reads the older one-file-per-day name, and ignores strangers', () => {
     const files = pairFiles(['pairs-2026-11-22-010.jsonl', 'notes.txt', 'pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-22.jsonl']);
-    assert.deepEqual(files.map((f) => f.name), ['pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-22-010.jsonl']);
+    assert.deepEqual(
+      files.map((f) => f.name),
+      ['pairs-2026-11-21-000.jsonl', 'pairs-2026-11-22.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-22-010.jsonl'],
+    );
     assert.equal(latestFileOf(pairFiles(['pairs-2026-11-22.jsonl']), '2026-11-22'), undefined, 'never appended to');
   });
 
   it('expires whole days older than the retention', () => {
     const files = pairFiles([pairFileName('2026-11-01', 0), pairFileName('2026-11-14', 3), pairFileName('2026-11-15', 0)]);
     const expired = expiredPairFiles(files, new Date('2026-11-22T08:00:00Z'), 7);
-    assert.deepEqual(expired.map((f) => f.day), ['2026-11-01', '2026-11-14']);
+    assert.deepEqual(
+      expired.map((f) => f.day),
+      ['2026-11-01', '2026-11-14'],
+    );
   });
 });
 
@@ -33,7 +46,10 @@ describe('JsonlPairStore', () => {
     await Promise.all([store.append(pair('a')), store.append(pair('b'))]);
     const onDisk = readFileSync(join(dir, pairFileName('2026-11-22', 0)), 'utf8');
     assert.equal(onDisk.trim().split('\n').length, 2);
-    assert.deepEqual((await store.recent('chat', 10)).map((p) => p.requestId), ['b', 'a']);
+    assert.deepEqual(
+      (await store.recent('chat', 10)).map((p) => p.requestId),
+      ['b', 'a'],
+    );
     assert.deepEqual(await store.recent('other', 10), []);
     await store.close();
   });
@@ -45,7 +61,12 @@ describe('JsonlPairStore', () => {
     await Promise.all(Array.from({ length: 7 }, (_, i) => store.append(pair(`r0${i}`))));
     await store.append(pair('next-day', '2026-11-23T00:00:01.000Z'));
     await store.close();
-    assert.deepEqual(readdirSync(dir).sort(), ['pairs-2026-11-22-000.jsonl', 'pairs-2026-11-22-001.jsonl', 'pairs-2026-11-22-002.jsonl', 'pairs-2026-11-23-000.jsonl']);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'pairs-2026-11-22-000.jsonl',
+      'pairs-2026-11-22-001.jsonl',
+      'pairs-2026-11-22-002.jsonl',
+      'pairs-2026-11-23-000.jsonl',
+    ]);
     for (const name of readdirSync(dir)) assert.ok(readFileSync(join(dir, name)).length <= lineBytes * 3, `${name} within the limit`);
   });
 
@@ -66,7 +87,10 @@ describe('JsonlPairStore', () => {
     appendFileSync(file, JSON.stringify(pair('torn')).slice(0, 40));
     const store = new JsonlPairStore({ dir, maxFileBytes: 1_000_000, retentionDays: 30, flushIntervalMs: 10 });
     await store.append(pair('after'));
-    assert.deepEqual((await store.recent('chat', 10)).map((p) => p.requestId), ['after', 'whole']);
+    assert.deepEqual(
+      (await store.recent('chat', 10)).map((p) => p.requestId),
+      ['after', 'whole'],
+    );
     await store.close();
   });
 

@@ -26,7 +26,18 @@ before(async () => {
 });
 after(() => server.close());
 
-const payload: NotificationPayload = { rolloutId: 'r1', route: 'chat', event: 'rolled-back', level: 'CRITICAL', phase: 'RolledBack', step: 2, weight: 0, message: 'error rate 30%', link: 'http://ui/r1', at: '2026-11-22T10:00:00.000Z' };
+const payload: NotificationPayload = {
+  rolloutId: 'r1',
+  route: 'chat',
+  event: 'rolled-back',
+  level: 'CRITICAL',
+  phase: 'RolledBack',
+  step: 2,
+  weight: 0,
+  message: 'error rate 30%',
+  link: 'http://ui/r1',
+  at: '2026-11-22T10:00:00.000Z',
+};
 const { sendNotification } = createNotificationActivities({ timeoutMs: 2_000 });
 
 describe('webhook notifications', () => {

@@ -41,12 +41,26 @@ describe('judgeQa', () => {
     { id: 'b', prompt: 'p', expected: 'x', scorer: 'contains', weight: 3 },
   ];
   it('weights accuracy by case weight and passes the gate', () => {
-    const report = judgeQa(cases, [{ id: 'a', passed: false, latencyMs: 100 }, { id: 'b', passed: true, latencyMs: 200 }], { minAccuracy: 0.7, maxErrorRate: 0 });
+    const report = judgeQa(
+      cases,
+      [
+        { id: 'a', passed: false, latencyMs: 100 },
+        { id: 'b', passed: true, latencyMs: 200 },
+      ],
+      { minAccuracy: 0.7, maxErrorRate: 0 },
+    );
     assert.equal(report.accuracy, 0.75);
     assert.equal(report.passedGate, true);
   });
   it('fails the gate on errors and says which rule', () => {
-    const report = judgeQa(cases, [{ id: 'a', passed: false, latencyMs: 100, error: 'HTTP 500' }, { id: 'b', passed: true, latencyMs: 200 }], { minAccuracy: 0.5, maxErrorRate: 0 });
+    const report = judgeQa(
+      cases,
+      [
+        { id: 'a', passed: false, latencyMs: 100, error: 'HTTP 500' },
+        { id: 'b', passed: true, latencyMs: 200 },
+      ],
+      { minAccuracy: 0.5, maxErrorRate: 0 },
+    );
     assert.equal(report.passedGate, false);
     assert.match(report.summary, /error rate 50.0% \(max 0.0%\)/);
   });

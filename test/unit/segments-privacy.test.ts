@@ -29,7 +29,10 @@ describe('segment rules', () => {
     assert.match(result.error?.issues[0]?.message ?? '', /not a valid regular expression/);
   });
   it('matches the requested model name', () => {
-    assert.equal(inCanarySegment([segmentRuleSchema.parse({ kind: 'model', equals: 'chat-lite' })], { headers: {}, metadata: undefined, model: 'chat-lite' }), true);
+    assert.equal(
+      inCanarySegment([segmentRuleSchema.parse({ kind: 'model', equals: 'chat-lite' })], { headers: {}, metadata: undefined, model: 'chat-lite' }),
+      true,
+    );
   });
 });
 

@@ -24,7 +24,18 @@ const DAY = 24 * HOUR;
 /** No shadow, two canary steps of 2 days, analysed hourly. */
 function twoSteps(overrides: Partial<RolloutSpec> = {}): RolloutSpec {
   const spec = weeksLongSpec();
-  return { ...spec, qa: undefined, shadow: undefined, canary: { steps: [{ weight: 10, duration: 2 * DAY, advance: 'auto', onTimeout: 'hold' }, { weight: 50, duration: 2 * DAY, advance: 'auto', onTimeout: 'hold' }] }, ...overrides };
+  return {
+    ...spec,
+    qa: undefined,
+    shadow: undefined,
+    canary: {
+      steps: [
+        { weight: 10, duration: 2 * DAY, advance: 'auto', onTimeout: 'hold' },
+        { weight: 50, duration: 2 * DAY, advance: 'auto', onTimeout: 'hold' },
+      ],
+    },
+    ...overrides,
+  };
 }
 
 describe('pause and resume', () => {
@@ -50,10 +61,16 @@ describe('pause and resume', () => {
       assert.equal(moved.weight, 50);
       const result = await handle.result();
       assert.equal(result.outcome, 'Promoted');
-      assert.deepEqual(result.status.audit.map((a) => a.action), ['start', 'pause', 'resume']);
+      assert.deepEqual(
+        result.status.audit.map((a) => a.action),
+        ['start', 'pause', 'resume'],
+      );
       assert.deepEqual(
         world.notifications.filter((n) => n.event === 'paused' || n.event === 'resumed').map((n) => [n.event, n.level]),
-        [['paused', 'WARNING'], ['resumed', 'INFO']],
+        [
+          ['paused', 'WARNING'],
+          ['resumed', 'INFO'],
+        ],
       );
     });
   });
@@ -82,7 +99,14 @@ describe('pause and resume', () => {
 
 describe('gates', () => {
   const gated = (onTimeout: 'rollback' | 'hold'): RolloutSpec =>
-    twoSteps({ canary: { steps: [{ weight: 10, duration: DAY, advance: 'manual', gateTimeout: 4 * HOUR, onTimeout }, { weight: 100, duration: DAY, advance: 'auto', onTimeout: 'hold' }] } });
+    twoSteps({
+      canary: {
+        steps: [
+          { weight: 10, duration: DAY, advance: 'manual', gateTimeout: 4 * HOUR, onTimeout },
+          { weight: 100, duration: DAY, advance: 'auto', onTimeout: 'hold' },
+        ],
+      },
+    });
 
   it('rolls back when an approval gate times out with onTimeout: rollback', async () => {
     const world = newWorld();
@@ -140,14 +164,20 @@ describe('continue-as-new', () => {
   const fourWeeks = (): RolloutSpec => {
     const spec = weeksLongSpec();
     // 7-day shadow + 21 days of canary = 4 weeks, analysed hourly: 672 analyses
-    return { ...spec, canary: { steps: [1, 5, 25, 50, 100].map((weight, i) => ({ weight, duration: (i === 4 ? 1 : 5) * DAY, advance: 'auto' as const, onTimeout: 'hold' as const })) } };
+    return {
+      ...spec,
+      canary: {
+        steps: [1, 5, 25, 50, 100].map((weight, i) => ({ weight, duration: (i === 4 ? 1 : 5) * DAY, advance: 'auto' as const, onTimeout: 'hold' as const })),
+      },
+    };
   };
 
   async function eventsPerRun(workflowId: string, firstRunId: string): Promise<number[]> {
     const counts: number[] = [];
     let runId: string | undefined = firstRunId;
     while (runId) {
-      const history: { events?: { workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }[] | null } = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const history: { events?: { workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }[] | null } =
+        await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
       const events = history.events ?? [];
       counts.push(events.length);
       runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
@@ -164,7 +194,10 @@ describe('continue-as-new', () => {
       assert.equal(result.status.analyses, 28 * 24);
       const counts = await eventsPerRun(handle.workflowId, handle.firstExecutionRunId);
       assert.ok(counts.length >= 4, `runs: ${counts.join(', ')}`);
-      assert.ok(counts.every((c) => c < 2_000), `events per run: ${counts.join(', ')}`);
+      assert.ok(
+        counts.every((c) => c < 2_000),
+        `events per run: ${counts.join(', ')}`,
+      );
       assert.equal(result.status.runs, counts.length);
 
       // the same rollout continued only when Temporal suggests it (far fewer, longer runs) reaches the same verdicts
@@ -192,11 +225,17 @@ describe('continue-as-new', () => {
       assert.equal(during.paused?.by, 'ops');
       assert.equal(during.step, 0);
       assert.match(during.waitingFor ?? '', /then step 1 \(10%\) to end \(1d12h left\)/);
-      assert.deepEqual(during.audit.map((a) => a.action), ['start', 'pause']);
+      assert.deepEqual(
+        during.audit.map((a) => a.action),
+        ['start', 'pause'],
+      );
       await command(handle, resumeSignal, { by: 'ops' });
       const result = await handle.result();
       assert.equal(result.outcome, 'Promoted');
-      assert.deepEqual(result.status.audit.map((a) => a.action), ['start', 'pause', 'resume']);
+      assert.deepEqual(
+        result.status.audit.map((a) => a.action),
+        ['start', 'pause', 'resume'],
+      );
     });
   });
 });

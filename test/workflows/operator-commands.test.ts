@@ -55,13 +55,55 @@ const commands: CommandCase[] = [
 
 // expected: accepted?, then the outcome once the rollout is let go (paused ones are resumed first)
 const expected: Record<string, Record<string, [boolean, 'Promoted' | 'RolledBack', RegExp?]>> = {
-  QA: { rollback: [true, 'RolledBack'], pause: [true, 'Promoted'], resume: [false, 'Promoted', /not paused/], advance: [false, 'Promoted', /in QA, not waiting/], approve: [false, 'Promoted', /nothing is waiting for approval/] },
-  Quantize: { rollback: [true, 'RolledBack'], pause: [true, 'Promoted'], resume: [false, 'Promoted'], advance: [false, 'Promoted', /in Quantize, not waiting/], approve: [false, 'Promoted'] },
-  Deploy: { rollback: [true, 'RolledBack'], pause: [true, 'Promoted'], resume: [false, 'Promoted'], advance: [false, 'Promoted', /in Deploy, not waiting/], approve: [false, 'Promoted'] },
-  Shadow: { rollback: [true, 'RolledBack'], pause: [true, 'Promoted'], resume: [false, 'Promoted'], advance: [false, 'Promoted', /has 0 of the 500 pairs it requires: advance with force/], approve: [false, 'Promoted'] },
-  'Canary step': { rollback: [true, 'RolledBack'], pause: [true, 'Promoted'], resume: [false, 'Promoted'], advance: [true, 'Promoted', /advanced by ops/], approve: [false, 'Promoted'] },
-  'step approval gate': { rollback: [true, 'RolledBack'], pause: [true, 'Promoted'], resume: [false, 'Promoted'], advance: [false, 'Promoted', /waiting for approval .*: use approve/], approve: [true, 'Promoted', /approved by lead/] },
-  'promotion approval gate': { rollback: [true, 'RolledBack'], pause: [true, 'Promoted'], resume: [false, 'Promoted'], advance: [false, 'Promoted', /use approve/], approve: [true, 'Promoted'] },
+  QA: {
+    rollback: [true, 'RolledBack'],
+    pause: [true, 'Promoted'],
+    resume: [false, 'Promoted', /not paused/],
+    advance: [false, 'Promoted', /in QA, not waiting/],
+    approve: [false, 'Promoted', /nothing is waiting for approval/],
+  },
+  Quantize: {
+    rollback: [true, 'RolledBack'],
+    pause: [true, 'Promoted'],
+    resume: [false, 'Promoted'],
+    advance: [false, 'Promoted', /in Quantize, not waiting/],
+    approve: [false, 'Promoted'],
+  },
+  Deploy: {
+    rollback: [true, 'RolledBack'],
+    pause: [true, 'Promoted'],
+    resume: [false, 'Promoted'],
+    advance: [false, 'Promoted', /in Deploy, not waiting/],
+    approve: [false, 'Promoted'],
+  },
+  Shadow: {
+    rollback: [true, 'RolledBack'],
+    pause: [true, 'Promoted'],
+    resume: [false, 'Promoted'],
+    advance: [false, 'Promoted', /has 0 of the 500 pairs it requires: advance with force/],
+    approve: [false, 'Promoted'],
+  },
+  'Canary step': {
+    rollback: [true, 'RolledBack'],
+    pause: [true, 'Promoted'],
+    resume: [false, 'Promoted'],
+    advance: [true, 'Promoted', /advanced by ops/],
+    approve: [false, 'Promoted'],
+  },
+  'step approval gate': {
+    rollback: [true, 'RolledBack'],
+    pause: [true, 'Promoted'],
+    resume: [false, 'Promoted'],
+    advance: [false, 'Promoted', /waiting for approval .*: use approve/],
+    approve: [true, 'Promoted', /approved by lead/],
+  },
+  'promotion approval gate': {
+    rollback: [true, 'RolledBack'],
+    pause: [true, 'Promoted'],
+    resume: [false, 'Promoted'],
+    advance: [false, 'Promoted', /use approve/],
+    approve: [true, 'Promoted'],
+  },
 };
 
 describe('operator commands in every phase', () => {
@@ -74,12 +116,17 @@ describe('operator commands in every phase', () => {
         await withWorkers(env, world, async () => {
           const handle = await startRollout(env, phase.spec?.() ?? tableSpec());
           // A held phase is reached once its activity is actually running (not merely scheduled).
-          await waitForStatus(handle, (st) => phase.reached(st) && (!phase.hold || world.holding.has(phase.hold)), 30_000, phase.skip ? { env, by: phase.skip } : undefined);
+          await waitForStatus(
+            handle,
+            (st) => phase.reached(st) && (!phase.hold || world.holding.has(phase.hold)),
+            30_000,
+            phase.skip ? { env, by: phase.skip } : undefined,
+          );
           const record = await command(handle, cmd.signal, cmd.payload);
           assert.equal(record.accepted, accepted, record.message);
           if (message) assert.match(record.message, message);
           if (cmd.name === 'pause' && accepted) {
-            const paused = (await handle.query(statusQuery));
+            const paused = await handle.query(statusQuery);
             assert.equal(paused.paused?.by, 'ops');
             assert.match(paused.waitingFor ?? '', /^resume \(paused by ops\)/);
             world.hold.clear();

@@ -10,7 +10,9 @@ import { workflowBundle } from '../helpers/workflow-env';
 import { REPO_ROOT } from '../../src/config/toolchain';
 
 const dir = join(REPO_ROOT, 'test/workflows/histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('replaying recorded rollouts against the current workflow code', () => {
   it('has the histories to replay', () => {

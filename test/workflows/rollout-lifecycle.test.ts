@@ -38,7 +38,8 @@ describe('rolloutWorkflow', () => {
     assert.ok(Date.now() - started < 60_000, 'the 18-day rollout should finish in well under a minute');
     // every phase ran, in order
     const phases = result.status.timeline.map((t) => t.phase);
-    for (const phase of ['QA', 'Quantize', 'Deploy', 'Shadow', 'Canary', 'Evaluation', 'Promoting', 'Promoted']) assert.ok(phases.includes(phase as never), `missing ${phase}`);
+    for (const phase of ['QA', 'Quantize', 'Deploy', 'Shadow', 'Canary', 'Evaluation', 'Promoting', 'Promoted'])
+      assert.ok(phases.includes(phase as never), `missing ${phase}`);
     // the route now serves the candidate as stable, with no candidate left
     const route = world.routes.get('chat');
     const id = result.status.rolloutId;
@@ -100,7 +101,10 @@ describe('rolloutWorkflow', () => {
   it("rolls back at the next check when the gateway's circuit breaker has cut the candidate off", async () => {
     const healthy = healthyTraffic();
     const world = newWorld({
-      traffic: (route, index) => ({ ...healthy(route, index), ...((route?.weight ?? 0) >= 25 ? { breakerOpen: "circuit breaker open: 10 of the candidate's last 20 requests failed (limit 50%)" } : {}) }),
+      traffic: (route, index) => ({
+        ...healthy(route, index),
+        ...((route?.weight ?? 0) >= 25 ? { breakerOpen: "circuit breaker open: 10 of the candidate's last 20 requests failed (limit 50%)" } : {}),
+      }),
     });
     const result = await run(world);
     assert.equal(result.outcome, 'RolledBack');
@@ -146,7 +150,10 @@ describe('rolloutWorkflow', () => {
     assert.equal(result.status.step, 2);
     assert.deepEqual(
       result.status.audit.map((a) => [a.by, a.action]),
-      [['test', 'start'], ['alice', 'rollback']],
+      [
+        ['test', 'start'],
+        ['alice', 'rollback'],
+      ],
     );
     assert.equal(world.routes.get('chat')?.weight, 0);
     assert.ok(world.stopped.includes(`${workflowId}-candidate`));
@@ -178,7 +185,10 @@ describe('rolloutWorkflow', () => {
     const world = newWorld({ metricsDown: true });
     const spec = weeksLongSpec({ shadow: undefined, canary: { steps: [{ weight: 10, duration: '6h' }] } });
     const result = await run(world, spec);
-    assert.equal(result.status.recentVerdicts.every((v) => v.verdict === 'Error'), true);
+    assert.equal(
+      result.status.recentVerdicts.every((v) => v.verdict === 'Error'),
+      true,
+    );
     assert.equal(result.status.consecutiveFailures, 0);
     assert.equal(result.outcome, 'RolledBack');
     assert.match(result.reason, /^evaluation: 0 candidate samples/);

@@ -42,7 +42,10 @@ export function registerDevCommands(program: Command): void {
         processes.length === 0
           ? 'the dev stack is not running (start it with `gantry dev up`)'
           : processes
-              .map((p) => `${p.name.padEnd(13)} pid ${String(p.pid).padEnd(8)} port ${String(p.port ?? '-').padEnd(6)} ${p.healthy ? 'healthy' : 'UNHEALTHY'}  ${p.detail}`)
+              .map(
+                (p) =>
+                  `${p.name.padEnd(13)} pid ${String(p.pid).padEnd(8)} port ${String(p.port ?? '-').padEnd(6)} ${p.healthy ? 'healthy' : 'UNHEALTHY'}  ${p.detail}`,
+              )
               .join('\n'),
       );
       if (processes.length === 0 || processes.some((p) => !p.healthy)) process.exitCode = ExitCode.UNAVAILABLE;

@@ -115,13 +115,21 @@ export function registerRolloutCommands(program: Command): void {
     out.result({ rolloutId: id, ...record }, () => `${record.accepted ? 'accepted' : 'refused'}: ${record.message}`);
     if (!record.accepted) process.exitCode = ExitCode.REFUSED;
   };
-  const operatorCommand = (name: string, description: string, signal: SignalDefinition<[CommandMeta & { force?: boolean }]>, extra?: (cmd: Command) => Command) => {
+  const operatorCommand = (
+    name: string,
+    description: string,
+    signal: SignalDefinition<[CommandMeta & { force?: boolean }]>,
+    extra?: (cmd: Command) => Command,
+  ) => {
     let cmd = rollout
       .command(`${name} <id>`)
       .description(description)
       .option('--by <who>', 'who asks, for the audit log', defaultUser())
       .option('--json', 'print as JSON');
-    cmd = name === 'rollback' ? cmd.requiredOption('--reason <text>', 'why, for the audit log and notifications') : cmd.option('--reason <text>', 'why, for the audit log');
+    cmd =
+      name === 'rollback'
+        ? cmd.requiredOption('--reason <text>', 'why, for the audit log and notifications')
+        : cmd.option('--reason <text>', 'why, for the audit log');
     if (extra) cmd = extra(cmd);
     cmd.action(async (id: string, options: { by: string; reason?: string; force?: boolean; json?: boolean }) => {
       const out = output(Boolean(options.json));
@@ -134,7 +142,9 @@ export function registerRolloutCommands(program: Command): void {
   operatorCommand('rollback', 'roll a running rollout back now: candidate weight 0, teardown, ends RolledBack', rollbackSignal);
   operatorCommand('pause', 'pause: traffic and step timers freeze; analysis goes on and a breach still rolls back', pauseSignal);
   operatorCommand('resume', 'resume a paused rollout: the current wait continues with its remaining time', resumeSignal);
-  operatorCommand('advance', 'end the current wait (a step, or the shadow phase) now', advanceSignal, (cmd) => cmd.option('--force', 'advance even if the latest analysis failed or the shadow lacks its pairs'));
+  operatorCommand('advance', 'end the current wait (a step, or the shadow phase) now', advanceSignal, (cmd) =>
+    cmd.option('--force', 'advance even if the latest analysis failed or the shadow lacks its pairs'),
+  );
   operatorCommand('approve', 'release a manual gate: a step with `advance: manual`, or promotion when approval is required', approveSignal);
 
   rollout

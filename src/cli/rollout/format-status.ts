@@ -29,11 +29,19 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
   ];
   if (status.waitingFor) lines.push(`waiting   for ${status.waitingFor}`);
   if (status.reason) lines.push(`reason    ${status.reason}`);
-  if (status.qa) lines.push(`QA        ${status.qa.passed}/${status.qa.cases} passed, accuracy ${pct(status.qa.accuracy)}, p95 ${msText(status.qa.p95Ms ?? undefined)} → ${status.qa.passedGate ? 'pass' : 'FAIL'}`);
-  if (status.artifact) lines.push(`artifact  ${status.artifact.path} (${(status.artifact.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${status.artifact.sha256.slice(0, 16)}…)`);
+  if (status.qa)
+    lines.push(
+      `QA        ${status.qa.passed}/${status.qa.cases} passed, accuracy ${pct(status.qa.accuracy)}, p95 ${msText(status.qa.p95Ms ?? undefined)} → ${status.qa.passedGate ? 'pass' : 'FAIL'}`,
+    );
+  if (status.artifact)
+    lines.push(`artifact  ${status.artifact.path} (${(status.artifact.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${status.artifact.sha256.slice(0, 16)}…)`);
   if (status.candidate) lines.push(`candidate ${status.candidate.endpoint} on host ${status.candidate.host}`);
   if (status.shadowTotals.shadow.requests > 0) {
-    lines.push('shadow    ' + variantLine('stable', status.shadowTotals.stable), '          ' + variantLine('mirrored', status.shadowTotals.shadow), `          ${status.shadowTotals.pairs} pairs recorded, ${status.shadowTotals.shadowDropped} mirrors dropped`);
+    lines.push(
+      'shadow    ' + variantLine('stable', status.shadowTotals.stable),
+      '          ' + variantLine('mirrored', status.shadowTotals.shadow),
+      `          ${status.shadowTotals.pairs} pairs recorded, ${status.shadowTotals.shadowDropped} mirrors dropped`,
+    );
   }
   if (status.canaryTotals.candidate.requests + status.canaryTotals.stable.requests > 0) {
     lines.push('canary    ' + variantLine('stable', status.canaryTotals.stable), '          ' + variantLine('candidate', status.canaryTotals.candidate));

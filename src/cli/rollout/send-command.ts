@@ -10,7 +10,14 @@ import { describeRollout, readRollout } from './rollout-handle';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function sendCommand<T extends object>(client: Client, id: string, name: string, signal: SignalDefinition<[T]>, payload: T, timeoutMs = 15_000): Promise<CommandRecord> {
+export async function sendCommand<T extends object>(
+  client: Client,
+  id: string,
+  name: string,
+  signal: SignalDefinition<[T]>,
+  payload: T,
+  timeoutMs = 15_000,
+): Promise<CommandRecord> {
   const { handle, running } = await describeRollout(client, id);
   if (!running) {
     const view = await readRollout(client, id);
@@ -24,7 +31,11 @@ export async function sendCommand<T extends object>(client: Client, id: string, 
     const status = await handle.query(statusQuery);
     const record = status.commands.find((c) => c.requestId === requestId);
     if (record) return record;
-    if (Date.now() > deadline) throw new GantryError('TEMPORAL_UNAVAILABLE', `rollout ${id} has not acted on the ${name} command after ${timeoutMs / 1000}s: is the orchestrator worker running?`);
+    if (Date.now() > deadline)
+      throw new GantryError(
+        'TEMPORAL_UNAVAILABLE',
+        `rollout ${id} has not acted on the ${name} command after ${timeoutMs / 1000}s: is the orchestrator worker running?`,
+      );
     await sleep(100);
   }
 }

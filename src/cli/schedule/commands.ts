@@ -20,7 +20,7 @@ export interface ScheduleRow {
 }
 
 export function registerScheduleCommands(program: Command): void {
-  const schedule = program.command('schedule').description("advance rollouts on a calendar (steps with `advance: schedule`)");
+  const schedule = program.command('schedule').description('advance rollouts on a calendar (steps with `advance: schedule`)');
 
   schedule
     .command('advance <rolloutId>')
@@ -55,13 +55,16 @@ export function registerScheduleCommands(program: Command): void {
           throw new GantryError('INVALID_SPEC', `the schedule was refused: ${(error as Error).message.split('\n')[0]}`);
         }
         const next = (await client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes[0];
-        out.result({ scheduleId, rolloutId, nextRun: next?.toISOString() ?? null }, () => `created schedule ${scheduleId}; next advance ${next?.toISOString() ?? 'not planned'}`);
+        out.result(
+          { scheduleId, rolloutId, nextRun: next?.toISOString() ?? null },
+          () => `created schedule ${scheduleId}; next advance ${next?.toISOString() ?? 'not planned'}`,
+        );
       });
     });
 
   schedule
     .command('list')
-    .description("schedules that advance rollouts")
+    .description('schedules that advance rollouts')
     .option('--rollout <id>', 'only this rollout')
     .option('--json', 'print as JSON')
     .action(async (options: { rollout?: string; json?: boolean }) => {
@@ -72,10 +75,22 @@ export function registerScheduleCommands(program: Command): void {
           const rolloutId = (summary.memo as { rolloutId?: string } | undefined)?.rolloutId;
           if (!rolloutId || (options.rollout && rolloutId !== options.rollout)) continue;
           const spec = summary.spec;
-          const text = spec?.calendars?.length ? 'calendar' : spec?.intervals?.length ? `every ${spec.intervals.map((i) => String(i.every)).join(', ')}` : 'cron';
-          rows.push({ scheduleId: summary.scheduleId, rolloutId, spec: text, nextRun: summary.info?.nextActionTimes?.[0]?.toISOString() ?? null, paused: summary.state.paused });
+          const text = spec?.calendars?.length
+            ? 'calendar'
+            : spec?.intervals?.length
+              ? `every ${spec.intervals.map((i) => String(i.every)).join(', ')}`
+              : 'cron';
+          rows.push({
+            scheduleId: summary.scheduleId,
+            rolloutId,
+            spec: text,
+            nextRun: summary.info?.nextActionTimes?.[0]?.toISOString() ?? null,
+            paused: summary.state.paused,
+          });
         }
-        out.result(rows, () => (rows.length ? rows.map((r) => `${r.scheduleId.padEnd(50)} ${r.spec.padEnd(14)} next ${r.nextRun ?? '-'}`).join('\n') : 'no schedules'));
+        out.result(rows, () =>
+          rows.length ? rows.map((r) => `${r.scheduleId.padEnd(50)} ${r.spec.padEnd(14)} next ${r.nextRun ?? '-'}`).join('\n') : 'no schedules',
+        );
       });
     });
 

@@ -26,7 +26,11 @@ export function parsePrompts(text: string, source: string): PromptLine[] {
         throw new GantryError('INVALID_SPEC', `${source}:${index + 1}: not valid JSON`);
       }
       const parsed = promptLine.safeParse(raw);
-      if (!parsed.success) throw new GantryError('INVALID_SPEC', `${source}:${index + 1}: ${parsed.error.issues[0]?.path.join('.') || 'line'}: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new GantryError(
+          'INVALID_SPEC',
+          `${source}:${index + 1}: ${parsed.error.issues[0]?.path.join('.') || 'line'}: ${parsed.error.issues[0]?.message}`,
+        );
       return parsed.data;
     });
   if (prompts.length === 0) throw new GantryError('INVALID_SPEC', `${source}: no prompts`);
@@ -116,37 +120,42 @@ export function registerTrafficCommands(program: Command): void {
     .option('--route <model>', 'the route (model name) to ask for', 'chat')
     .option('--max-in-flight <n>', 'requests in flight at most; beyond, a request is skipped and counted', '8')
     .option('--max-tokens <n>', 'max_tokens per request', '24')
-    .option('--gateway <url>', 'gateway base URL (default: the dev stack\'s)')
+    .option('--gateway <url>', "gateway base URL (default: the dev stack's)")
     .option('--json', 'print the final report as JSON')
-    .action(async (file: string, options: { rate: string; duration: string; route: string; maxInFlight: string; maxTokens: string; gateway?: string; json?: boolean }) => {
-      const out = output(Boolean(options.json));
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        throw new GantryError('INVALID_SPEC', `${file}: cannot read the prompts file`);
-      }
-      const rate = Number(options.rate);
-      if (!(rate > 0)) throw new GantryError('INVALID_SPEC', `--rate must be a positive number, got "${options.rate}"`);
-      let durationMs: number;
-      try {
-        durationMs = parseDuration(options.duration);
-      } catch (error) {
-        throw new GantryError('INVALID_SPEC', `--duration: ${(error as Error).message}`);
-      }
-      const report = await replay(
-        parsePrompts(text, file),
-        {
-          route: options.route,
-          rate,
-          durationMs,
-          maxInFlight: Math.max(1, Number(options.maxInFlight) || 8),
-          maxTokens: Math.max(1, Number(options.maxTokens) || 24),
-          baseUrl: options.gateway ?? gatewayUrl(stackConfigFromEnv()),
-        },
-        (progress) => out.line(`  ${summary(progress)}`),
-      );
-      out.result(report, () => summary(report));
-      if (report.ok === 0) process.exitCode = 1;
-    });
+    .action(
+      async (
+        file: string,
+        options: { rate: string; duration: string; route: string; maxInFlight: string; maxTokens: string; gateway?: string; json?: boolean },
+      ) => {
+        const out = output(Boolean(options.json));
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch {
+          throw new GantryError('INVALID_SPEC', `${file}: cannot read the prompts file`);
+        }
+        const rate = Number(options.rate);
+        if (!(rate > 0)) throw new GantryError('INVALID_SPEC', `--rate must be a positive number, got "${options.rate}"`);
+        let durationMs: number;
+        try {
+          durationMs = parseDuration(options.duration);
+        } catch (error) {
+          throw new GantryError('INVALID_SPEC', `--duration: ${(error as Error).message}`);
+        }
+        const report = await replay(
+          parsePrompts(text, file),
+          {
+            route: options.route,
+            rate,
+            durationMs,
+            maxInFlight: Math.max(1, Number(options.maxInFlight) || 8),
+            maxTokens: Math.max(1, Number(options.maxTokens) || 24),
+            baseUrl: options.gateway ?? gatewayUrl(stackConfigFromEnv()),
+          },
+          (progress) => out.line(`  ${summary(progress)}`),
+        );
+        out.result(report, () => summary(report));
+        if (report.ok === 0) process.exitCode = 1;
+      },
+    );
 }
