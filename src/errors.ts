@@ -17,6 +17,7 @@ export const FailureType = {
   ROLLOUT_EXISTS: 'ROLLOUT_EXISTS',
   REFUSED: 'REFUSED',
   TOOL_MISSING: 'TOOL_MISSING',
+  STABLE_UNAVAILABLE: 'STABLE_UNAVAILABLE',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { ServerSupervisor } from '../../src/hosts/server-supervisor';
-import { llamaServerCommand } from '../../src/adapters/model-server-engine';
+import { launchCommandFor } from '../../src/adapters/model-server-engine';
+import { engineBinaries } from '../../src/hosts/engine-binaries';
 import { serverOptionsSchema } from '../../src/config/spec';
-import { toolPath } from '../../src/config/toolchain';
 import { startGatewayProcess } from '../../test/helpers/gateway-process';
 import { chatTemplate, gemmaQ4 } from '../../test/helpers/real-models';
 import { median, round } from '../stats';
@@ -51,21 +51,11 @@ async function streamOnce(baseUrl: string, model: string): Promise<StreamTiming>
 }
 
 export async function measureLlamaThroughput(options: OverheadOptions & { requests: number }): Promise<Record<string, unknown>> {
-  const supervisor = new ServerSupervisor(mkdtempSync(join(tmpdir(), 'gantry-bench-host-')));
+  const supervisor = new ServerSupervisor(mkdtempSync(join(tmpdir(), 'gantry-bench-host-')), launchCommandFor(engineBinaries, '127.0.0.1'));
   const serverOptions = serverOptionsSchema.parse({ contextSize: 1024, threads: 2, parallel: 1, chatTemplateFile: chatTemplate });
   const server = await supervisor.start(
     'bench-llama',
-    gemmaQ4(),
-    'llama.cpp',
-    (port) =>
-      llamaServerCommand(toolPath('llamaServer'), {
-        engine: 'llama.cpp',
-        modelPath: gemmaQ4(),
-        port,
-        host: '127.0.0.1',
-        servedName: 'chat',
-        options: serverOptions,
-      }),
+    { engine: 'llama.cpp', modelPath: gemmaQ4(), servedName: 'chat', options: serverOptions },
     60_000,
     () => undefined,
   );

@@ -1,5 +1,5 @@
 // Activity types for workflows (imported as types only) and factories for workers.
-export { createModelHostActivities, type ModelHostActivities, type ModelArtifact, type Deployment } from './model-host';
+export { createModelHostActivities, type ModelHostActivities, type ModelArtifact, type Deployment, type DeploymentCheck } from './model-host';
 export { createQaActivities, defaultQaDeps, type QaActivities } from './qa';
 export { createTrafficActivities, type TrafficActivities } from './traffic';
 export { createMetricActivities, type MetricActivities } from './metrics';

@@ -1,11 +1,11 @@
 // Metric stores behind one narrow interface, chosen by a factory over a discriminated union.
 import { z } from 'zod';
-import type { WindowStats } from '../analysis/stats';
+import { measurementsOfWindow, type Measurement } from '../analysis/measurements';
 import { GatewayAdminClient } from '../gateway/admin-client';
 
 export interface MetricProvider {
-  /** Per-variant statistics of a route over [fromMs, toMs). Throws when the store cannot answer. */
-  windowStats(route: string, fromMs: number, toMs: number): Promise<WindowStats>;
+  /** Named measurements of a route over [fromMs, toMs). Throws when the store cannot answer at all. */
+  measure(route: string, fromMs: number, toMs: number): Promise<Measurement[]>;
 }
 
 export const metricProviderConfigSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('gateway'), url: z.url(), token: z.string().min(1) })]);
@@ -14,8 +14,9 @@ export type MetricProviderConfig = z.output<typeof metricProviderConfigSchema>;
 export function createMetricProvider(config: MetricProviderConfig): MetricProvider {
   switch (config.kind) {
     case 'gateway': {
+      // The gateway keeps exact per-second counts and latency histograms per route and variant.
       const client = new GatewayAdminClient(config.url, config.token);
-      return { windowStats: (route, fromMs, toMs) => client.windowStats(route, fromMs, toMs) };
+      return { measure: async (route, fromMs, toMs) => measurementsOfWindow(await client.windowStats(route, fromMs, toMs)) };
     }
   }
 }

@@ -1,12 +1,12 @@
-// Metric activity: one window of per-variant statistics for the analysis loop.
+// Metric activity: one window of named measurements for the analysis loop.
 import type { MetricProvider } from './metric-provider';
-import type { WindowStats } from '../analysis/stats';
+import type { Measurement } from '../analysis/measurements';
 
 export function createMetricActivities(deps: { provider: MetricProvider }) {
-  async function collectWindow(input: { route: string; fromMs: number; toMs: number }): Promise<WindowStats> {
-    return deps.provider.windowStats(input.route, input.fromMs, input.toMs);
+  async function collectMeasurements(input: { route: string; fromMs: number; toMs: number }): Promise<Measurement[]> {
+    return deps.provider.measure(input.route, input.fromMs, input.toMs);
   }
-  return { collectWindow };
+  return { collectMeasurements };
 }
 
 export type MetricActivities = ReturnType<typeof createMetricActivities>;

@@ -4,11 +4,11 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { basename, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { FailureType } from '../errors';
+import { FailureType, GantryError } from '../errors';
 import { GgufError, inspectGguf } from '../adapters/gguf-file';
 import { runQuantize } from '../adapters/llama-quantize';
-import { llamaServerCommand, vllmCommand, type Engine, type LaunchCommand } from '../adapters/model-server-engine';
-import { ServerStartError, isHealthy, type ServerSupervisor } from '../hosts/server-supervisor';
+import type { Engine } from '../adapters/model-server-engine';
+import { ServerStartError, baseUrlOf, isHealthy, type ServerRecord, type ServerSupervisor } from '../hosts/server-supervisor';
 import type { ServerOptions } from '../config/spec';
 
 export interface ModelArtifact {
@@ -42,18 +42,38 @@ export interface Deployment {
   modelPath: string;
 }
 
+/** What the stable check learns of a deployment: serving, restarted from its record, or gone. */
+export type DeploymentCheck = { state: 'healthy' | 'restored'; deployment: Deployment; detail: string } | { state: 'missing'; detail: string };
+
 export interface ModelHostDeps {
   hostName: string;
   supervisor: ServerSupervisor;
   artifactsDir: string;
-  /** resolved lazily, so a host without vLLM only fails when a vLLM deployment is asked for */
-  binaries: { llamaQuantize: () => string; llamaServer: () => string; vllm: () => string };
+  /** resolved lazily, so a host without llama-quantize only fails when a quantization is asked for */
+  binaries: { llamaQuantize: () => string };
 }
+
+const POLL_MS = 500;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function modelFailure(error: unknown): never {
   if (error instanceof GgufError) {
     throw ApplicationFailure.nonRetryable(error.message, error.kind === 'missing' ? FailureType.MODEL_NOT_FOUND : FailureType.INVALID_MODEL);
   }
+  throw error;
+}
+
+function deploymentOf(hostName: string, record: ServerRecord): Deployment {
+  return { host: hostName, deploymentId: record.deploymentId, endpoint: record.endpoint, pid: record.pid, modelPath: record.modelPath };
+}
+
+/** Maps a failed start to its failure type: a port taken in a race is retried, the rest are not. */
+function startFailure(error: unknown, cancelled: boolean): never {
+  if (error instanceof ServerStartError && error.kind !== 'port') {
+    throw ApplicationFailure.nonRetryable(error.message, error.kind === 'unhealthy' ? FailureType.SERVER_NOT_HEALTHY : FailureType.SERVER_START_FAILED);
+  }
+  if (cancelled) throw new CancelledFailure('start cancelled');
+  if (error instanceof GantryError && error.type === FailureType.TOOL_MISSING) throw ApplicationFailure.nonRetryable(error.message, FailureType.TOOL_MISSING);
   throw error;
 }
 
@@ -94,31 +114,53 @@ export function createModelHostActivities(deps: ModelHostDeps) {
     return { path: output, sha256: info.sha256, sizeBytes: info.sizeBytes, ggufVersion: info.version, quantType: input.type };
   }
 
+  /** Heartbeats while a server comes up; cancellation reaches the wait here. */
+  function heartbeatTick(): (elapsedMs: number) => void {
+    const ctx = Context.current();
+    return (elapsedMs) => {
+      ctx.heartbeat({ waitingForHealthMs: elapsedMs });
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('start cancelled');
+    };
+  }
+
   async function startModelServer(input: StartServerInput): Promise<Deployment> {
     const existing = deps.supervisor.get(input.deploymentId);
     // A retried activity finds the server its first attempt started.
-    if (existing && (await isHealthy(existing.endpoint.replace(/\/v1$/, '')))) {
-      return { host: deps.hostName, deploymentId: existing.deploymentId, endpoint: existing.endpoint, pid: existing.pid, modelPath: existing.modelPath };
-    }
+    if (existing && deps.supervisor.isRunning(existing) && (await isHealthy(baseUrlOf(existing)))) return deploymentOf(deps.hostName, existing);
     await inspectGguf(input.modelPath).catch(modelFailure);
-    const file = input.engine === 'vllm' ? binary(deps.binaries.vllm) : binary(deps.binaries.llamaServer);
-    const build = (port: number): LaunchCommand => {
-      const request = { engine: input.engine, modelPath: input.modelPath, port, host: '127.0.0.1', servedName: input.servedName, options: input.options };
-      return input.engine === 'vllm' ? vllmCommand(file, request) : llamaServerCommand(file, request);
-    };
-    const ctx = Context.current();
+    const launch = { engine: input.engine, modelPath: input.modelPath, servedName: input.servedName, options: input.options };
     try {
-      const record = await deps.supervisor.start(input.deploymentId, input.modelPath, input.engine, build, input.readyTimeoutMs, (elapsedMs) => {
-        ctx.heartbeat({ waitingForHealthMs: elapsedMs });
-        if (ctx.cancellationSignal.aborted) throw new CancelledFailure('start cancelled');
-      });
-      return { host: deps.hostName, deploymentId: record.deploymentId, endpoint: record.endpoint, pid: record.pid, modelPath: record.modelPath };
+      return deploymentOf(deps.hostName, await deps.supervisor.start(input.deploymentId, launch, input.readyTimeoutMs, heartbeatTick()));
     } catch (error) {
-      if (error instanceof ServerStartError && error.kind !== 'port') {
-        throw ApplicationFailure.nonRetryable(error.message, error.kind === 'unhealthy' ? FailureType.SERVER_NOT_HEALTHY : FailureType.SERVER_START_FAILED);
+      startFailure(error, Context.current().cancellationSignal.aborted);
+    }
+  }
+
+  /**
+   * Is this deployment serving? A live server is given readyTimeout to answer /health; one that is
+   * not running (or never answers) is restarted from its record. No record, or a restart that
+   * fails, is `missing`: the caller decides what replaces it.
+   */
+  async function ensureDeployment(input: { deploymentId: string; readyTimeoutMs: number }): Promise<DeploymentCheck> {
+    const record = deps.supervisor.get(input.deploymentId);
+    if (!record) return { state: 'missing', detail: `host ${deps.hostName} has no record of deployment ${input.deploymentId}` };
+    const tick = heartbeatTick();
+    if (deps.supervisor.isRunning(record)) {
+      const started = Date.now();
+      while (Date.now() - started < input.readyTimeoutMs) {
+        if (await isHealthy(baseUrlOf(record)))
+          return { state: 'healthy', deployment: deploymentOf(deps.hostName, record), detail: `serving at ${record.endpoint}` };
+        tick(Date.now() - started);
+        await sleep(POLL_MS);
       }
-      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('start cancelled');
-      throw error; // a port taken in a race: retried
+    }
+    try {
+      if (record.launch) await inspectGguf(record.launch.modelPath);
+      const restarted = await deps.supervisor.restart(input.deploymentId, input.readyTimeoutMs, tick);
+      return { state: 'restored', deployment: deploymentOf(deps.hostName, restarted), detail: `restarted at ${restarted.endpoint}` };
+    } catch (error) {
+      if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('check cancelled');
+      return { state: 'missing', detail: `could not be restarted: ${(error as Error).message}` };
     }
   }
 
@@ -126,7 +168,30 @@ export function createModelHostActivities(deps: ModelHostDeps) {
     return { stopped: await deps.supervisor.stop(input.deploymentId) };
   }
 
-  return { inspectModel, quantizeModel, startModelServer, stopModelServer };
+  return { inspectModel, quantizeModel, startModelServer, ensureDeployment, stopModelServer };
 }
 
 export type ModelHostActivities = ReturnType<typeof createModelHostActivities>;
+
+/**
+ * At agent start: deployments recorded as serving but not running (stopped by `gantry dev down`,
+ * crashed, a reboot) are started again, on their recorded ports, so the routes that point at them
+ * answer again. Returns what it restored and what it could not.
+ */
+export async function restoreDeployments(
+  supervisor: ServerSupervisor,
+  records: readonly ServerRecord[],
+  readyTimeoutMs: number,
+): Promise<{ restored: string[]; failed: string[] }> {
+  const restored: string[] = [];
+  const failed: string[] = [];
+  for (const record of records) {
+    try {
+      await supervisor.restart(record.deploymentId, readyTimeoutMs, () => undefined);
+      restored.push(record.deploymentId);
+    } catch (error) {
+      failed.push(`${record.deploymentId}: ${(error as Error).message}`);
+    }
+  }
+  return { restored, failed };
+}

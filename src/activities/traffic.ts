@@ -1,12 +1,44 @@
-// Traffic activities: the workflow's only way to move users, through the gateway admin API.
-// Each call sets the whole route at once, so the gateway never serves a half-applied change.
+// Traffic activities: the workflow's only way to move users, through the gateway admin API. The
+// workflow speaks of deployments, weights and rates; this file turns them into the gateway's
+// routes. Each call sets the whole route at once, so the gateway never serves a half-applied change.
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, GantryError } from '../errors';
 import type { GatewayAdminClient } from '../gateway/admin-client';
-import type { RouteConfig, RouteOptions, Upstream } from '../gateway/route-config';
+import type { UpstreamHealthState } from '../gateway/upstream-health';
+import type { RouteConfig, Upstream } from '../gateway/route-config';
+import type { TrafficOptions } from '../config/traffic-options';
+import type { UpstreamProbe } from '../analysis/baseline-health';
+import type { Deployment } from './model-host';
 
 export interface TrafficDeps {
   gateway: GatewayAdminClient;
+}
+
+/** One side of a route, as the workflow needs to know it. */
+export interface RouteSide {
+  endpoint: string;
+  /** the host agent's deployment serving it; null for an external endpoint */
+  deployment: { host: string; deploymentId: string } | null;
+  label: string | null;
+}
+
+export interface RouteSummary {
+  route: string;
+  stable: RouteSide;
+  candidate: RouteSide | null;
+  rolloutId: string | null;
+  weight: number;
+  shadowRate: number;
+}
+
+/** What a route's stable should be: a deployment on a host agent, or an external endpoint. */
+export type StableTarget = { deployment: Deployment; label: string } | { endpoint: string; apiKey?: string; label: string };
+
+export interface RouteHealth {
+  /** set when the gateway's circuit breaker has cut the candidate off: the reason */
+  breakerOpen: string | null;
+  stable: UpstreamProbe;
+  candidate: UpstreamProbe | null;
 }
 
 /** Permanent gateway faults (a refused token or route) must not be retried for ever. */
@@ -15,6 +47,34 @@ function asActivityError(error: unknown): never {
     throw ApplicationFailure.nonRetryable(error.message, error.type);
   }
   throw error;
+}
+
+export function upstreamOf(deployment: Pick<Deployment, 'endpoint' | 'host' | 'deploymentId'>, label: string): Upstream {
+  return { url: deployment.endpoint, deployment: { host: deployment.host, id: deployment.deploymentId }, label };
+}
+
+function upstreamOfStable(stable: StableTarget): Upstream {
+  if ('deployment' in stable) return upstreamOf(stable.deployment, stable.label);
+  return { url: stable.endpoint, apiKey: stable.apiKey, label: stable.label };
+}
+
+function sideOf(upstream: Upstream): RouteSide {
+  return {
+    endpoint: upstream.url,
+    deployment: upstream.deployment ? { host: upstream.deployment.host, deploymentId: upstream.deployment.id } : null,
+    label: upstream.label ?? null,
+  };
+}
+
+export function summarise(route: string, config: RouteConfig): RouteSummary {
+  return {
+    route,
+    stable: sideOf(config.stable),
+    candidate: config.candidate ? sideOf(config.candidate) : null,
+    rolloutId: config.rolloutId ?? null,
+    weight: config.weight,
+    shadowRate: config.shadowRate,
+  };
 }
 
 export function createTrafficActivities(deps: TrafficDeps) {
@@ -26,60 +86,71 @@ export function createTrafficActivities(deps: TrafficDeps) {
     return config;
   }
 
-  async function getRoute(input: { route: string }): Promise<RouteConfig | null> {
-    return (await gateway.getRoute(input.route).catch(asActivityError)) ?? null;
+  async function set(route: string, config: Parameters<GatewayAdminClient['setRoute']>[1]): Promise<RouteSummary> {
+    return summarise(route, await gateway.setRoute(route, config).catch(asActivityError));
   }
 
-  async function createRoute(input: { route: string; stable: Upstream }): Promise<RouteConfig> {
-    return gateway.setRoute(input.route, { stable: input.stable, weight: 0, shadowRate: 0 }).catch(asActivityError);
+  async function getRoute(input: { route: string }): Promise<RouteSummary | null> {
+    const config = await gateway.getRoute(input.route).catch(asActivityError);
+    return config ? summarise(input.route, config) : null;
+  }
+
+  async function createRoute(input: { route: string; stable: StableTarget }): Promise<RouteSummary> {
+    return set(input.route, { stable: upstreamOfStable(input.stable), weight: 0, shadowRate: 0 });
+  }
+
+  /** Re-points the route's stable (a restarted or replaced server), leaving the rest as it is. */
+  async function setStable(input: { route: string; stable: StableTarget }): Promise<RouteSummary> {
+    const current = await requireRoute(input.route);
+    return set(input.route, { ...current, stable: upstreamOfStable(input.stable) });
   }
 
   async function setCandidateTraffic(input: {
     route: string;
     rolloutId: string;
-    candidate: Upstream;
+    candidate: Deployment;
     weight: number;
     shadowRate: number;
-    options?: RouteOptions;
-  }): Promise<RouteConfig> {
+    options?: TrafficOptions;
+  }): Promise<RouteSummary> {
     const current = await requireRoute(input.route);
     // One rollout per route: a route whose candidate belongs to another rollout is not taken over.
     if (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId) {
       throw ApplicationFailure.nonRetryable(`route "${input.route}" is in use by rollout ${current.rolloutId}`, FailureType.REFUSED);
     }
-    return gateway
-      .setRoute(input.route, {
-        ...current,
-        ...input.options,
-        candidate: input.candidate,
-        weight: input.weight,
-        shadowRate: input.shadowRate,
-        rolloutId: input.rolloutId,
-      })
-      .catch(asActivityError);
+    const candidate = upstreamOf(input.candidate, `${input.rolloutId} candidate`);
+    return set(input.route, { ...current, ...input.options, candidate, weight: input.weight, shadowRate: input.shadowRate, rolloutId: input.rolloutId });
   }
 
   /**
    * Weight 0, no mirroring and no candidate, in one change: the first step of every rollback.
    * Only this rollout's candidate is detached; a route another rollout owns is left alone.
    */
-  async function detachCandidate(input: { route: string; rolloutId: string }): Promise<RouteConfig | null> {
+  async function detachCandidate(input: { route: string; rolloutId: string }): Promise<RouteSummary | null> {
     const current = await gateway.getRoute(input.route).catch(asActivityError);
-    if (!current || (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId)) return current ?? null;
+    if (!current || (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId)) return current ? summarise(input.route, current) : null;
     const { candidate: _dropped, rolloutId: _owner, ...rest } = current;
-    return gateway.setRoute(input.route, { ...rest, weight: 0, shadowRate: 0 }).catch(asActivityError);
+    return set(input.route, { ...rest, weight: 0, shadowRate: 0 });
   }
 
-  /** The candidate becomes the stable; returns the upstream it replaced, for teardown. */
-  async function promoteCandidate(input: { route: string }): Promise<{ previousStable: Upstream }> {
+  /** The candidate becomes the stable; returns the deployment it replaced, for teardown. */
+  async function promoteCandidate(input: { route: string }): Promise<{ previousStable: { deployment?: { host: string; id: string } } }> {
     const current = await requireRoute(input.route);
     if (!current.candidate) throw ApplicationFailure.nonRetryable(`route "${input.route}" has no candidate to promote`, FailureType.GATEWAY_REJECTED);
     const { rolloutId: _owner, candidate, ...rest } = current;
     await gateway.setRoute(input.route, { ...rest, stable: candidate, weight: 0, shadowRate: 0 }).catch(asActivityError);
-    return { previousStable: current.stable };
+    return { previousStable: { deployment: current.stable.deployment } };
   }
 
-  return { getRoute, createRoute, setCandidateTraffic, detachCandidate, promoteCandidate };
+  /** The breaker and the gateway's health probes of the route's upstreams; `probeNow` probes before answering. */
+  async function routeHealth(input: { route: string; probeNow?: boolean }): Promise<RouteHealth> {
+    const health = await gateway.routeHealth(input.route, input.probeNow ?? false).catch(asActivityError);
+    if (!health) throw ApplicationFailure.nonRetryable(`route "${input.route}" does not exist on the gateway`, FailureType.GATEWAY_REJECTED);
+    const probe = (state: UpstreamHealthState): UpstreamProbe => ({ healthy: state.healthy, detail: state.detail });
+    return { breakerOpen: health.breakerOpen, stable: probe(health.stable), candidate: health.candidate ? probe(health.candidate) : null };
+  }
+
+  return { getRoute, createRoute, setStable, setCandidateTraffic, detachCandidate, promoteCandidate, routeHealth };
 }
 
 export type TrafficActivities = ReturnType<typeof createTrafficActivities>;

@@ -61,3 +61,24 @@ export function vllmCommand(binary: string, request: LaunchRequest): LaunchComma
 }
 
 export const HEALTH_PATH = '/health';
+
+/** What a deployment serves and how: everything needed to start it again later. */
+export interface ServerLaunch {
+  engine: Engine;
+  modelPath: string;
+  servedName: string;
+  options: ServerOptions;
+}
+
+export interface EngineBinaries {
+  llamaServer: () => string;
+  vllm: () => string;
+}
+
+/** The command that serves `launch` on `port`, for either engine. */
+export function launchCommandFor(binaries: EngineBinaries, host: string): (launch: ServerLaunch, port: number) => LaunchCommand {
+  return (launch, port) => {
+    const request: LaunchRequest = { ...launch, port, host };
+    return launch.engine === 'vllm' ? vllmCommand(binaries.vllm(), request) : llamaServerCommand(binaries.llamaServer(), request);
+  };
+}

@@ -1,7 +1,8 @@
 // The verdict of one analysis interval: is the candidate breaching a rollback rule right now?
-// Argo's rule applies: a measurement that could not be taken is Error (decided by the caller),
-// too few samples is Inconclusive, and only a measured breach is Fail.
+// Argo's rule applies: a measurement that could not be taken is Error (decided by the caller), a
+// sick baseline is Error too, too few samples is Inconclusive, and only a measured breach is Fail.
 import type { RollbackRules } from '../config/spec';
+import type { BaselineHealth } from './baseline-health';
 import { check, failedChecks, ms, pct, type Check } from './checks';
 import { errorRate, p95, type VariantStats } from './stats';
 
@@ -13,24 +14,32 @@ export interface IntervalVerdict {
   summary: string;
   candidateRequests: number;
   baselineRequests: number;
+  /** false when the stable was too sick to compare with; absent where it was not judged */
+  baselineHealthy?: boolean;
 }
 
-export function judgeInterval(baseline: VariantStats, candidate: VariantStats, rules: RollbackRules): IntervalVerdict {
-  const counts = { candidateRequests: candidate.requests, baselineRequests: baseline.requests };
-  if (candidate.requests < rules.minRequests) {
-    return {
-      verdict: 'Inconclusive',
-      checks: [],
-      summary: `${candidate.requests} candidate requests < ${rules.minRequests} needed to judge`,
-      ...counts,
-    };
+/**
+ * Judges the candidate against the stable. With `baseline` given and unhealthy, no comparison with
+ * the stable is made: the window is an Error, unless the candidate breaches an absolute rule on
+ * its own, which is a Fail whatever the stable does.
+ */
+export function judgeInterval(stable: VariantStats, candidate: VariantStats, rules: RollbackRules, baseline?: BaselineHealth): IntervalVerdict {
+  const counts = { candidateRequests: candidate.requests, baselineRequests: stable.requests, ...(baseline ? { baselineHealthy: baseline.healthy } : {}) };
+  const sickBaseline = baseline !== undefined && !baseline.healthy;
+  const enough = candidate.requests >= rules.minRequests;
+  const checks: Check[] = enough ? [...absoluteChecks(candidate, rules), ...(sickBaseline ? [] : relativeChecks(stable, candidate, rules))] : [];
+  const failed = failedChecks(checks);
+  if (failed.length > 0) return { verdict: 'Fail', checks, summary: failed.map((c) => c.detail).join('; '), ...counts };
+  if (sickBaseline) return { verdict: 'Error', checks, summary: `baseline unhealthy: ${baseline.reason}; the candidate is not compared with it`, ...counts };
+  if (!enough) {
+    return { verdict: 'Inconclusive', checks, summary: `${candidate.requests} candidate requests < ${rules.minRequests} needed to judge`, ...counts };
   }
-  const candErr = errorRate(candidate) as number;
-  const candP95 = p95(candidate);
-  const baseErr = baseline.requests >= rules.minRequests ? errorRate(baseline) : undefined;
-  const baseP95 = baseline.requests >= rules.minRequests ? p95(baseline) : undefined;
-  const checks: Check[] = [];
+  return { verdict: 'Pass', checks, summary: `${candidate.requests} candidate requests, all checks pass`, ...counts };
+}
 
+function absoluteChecks(candidate: VariantStats, rules: RollbackRules): Check[] {
+  const checks: Check[] = [];
+  const candErr = errorRate(candidate) as number;
   if (rules.maxErrorRate !== undefined) {
     const limit = rules.maxErrorRate;
     checks.push(
@@ -43,7 +52,28 @@ export function judgeInterval(baseline: VariantStats, candidate: VariantStats, r
       ),
     );
   }
-  if (rules.maxErrorRateRatio !== undefined && baseErr !== undefined) {
+  if (rules.maxP95Ms !== undefined) {
+    const limit = rules.maxP95Ms;
+    checks.push(
+      check(
+        'p95 latency',
+        p95(candidate),
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate p95 ${ms(v)} (max ${ms(limit)})`,
+      ),
+    );
+  }
+  return checks;
+}
+
+/** Comparisons with the stable, when it has enough requests of its own to be compared with. */
+function relativeChecks(stable: VariantStats, candidate: VariantStats, rules: RollbackRules): Check[] {
+  if (stable.requests < rules.minRequests) return [];
+  const checks: Check[] = [];
+  const candErr = errorRate(candidate) as number;
+  const baseErr = errorRate(stable) as number;
+  if (rules.maxErrorRateRatio !== undefined) {
     const ratio = rules.maxErrorRateRatio;
     const limit = Math.max(baseErr * ratio, rules.errorRateRatioFloor);
     checks.push(
@@ -56,34 +86,18 @@ export function judgeInterval(baseline: VariantStats, candidate: VariantStats, r
       ),
     );
   }
-  if (rules.maxP95Ms !== undefined) {
-    const limit = rules.maxP95Ms;
-    checks.push(
-      check(
-        'p95 latency',
-        candP95,
-        limit,
-        (v) => v <= limit,
-        (v) => `candidate p95 ${ms(v)} (max ${ms(limit)})`,
-      ),
-    );
-  }
+  const baseP95 = p95(stable);
   if (rules.maxP95Ratio !== undefined && baseP95 !== undefined) {
     const limit = baseP95 * rules.maxP95Ratio;
     checks.push(
       check(
         'p95 latency vs stable',
-        candP95,
+        p95(candidate),
         limit,
         (v) => v <= limit,
         (v) => `candidate p95 ${ms(v)} vs stable ${ms(baseP95)} (max ${rules.maxP95Ratio}×)`,
       ),
     );
   }
-
-  const failed = failedChecks(checks);
-  if (failed.length > 0) {
-    return { verdict: 'Fail', checks, summary: failed.map((c) => c.detail).join('; '), ...counts };
-  }
-  return { verdict: 'Pass', checks, summary: `${candidate.requests} candidate requests, all checks pass`, ...counts };
+  return checks;
 }

@@ -8,8 +8,8 @@ export interface VariantStats {
   latency: Histogram;
 }
 
-/** Statistics of one route over [fromMs, toMs): live stable and candidate traffic, and mirrored requests. */
-export interface WindowStats {
+/** Traffic of one route over [fromMs, toMs): live stable and candidate traffic, and mirrored requests. */
+export interface TrafficWindow {
   fromMs: number;
   toMs: number;
   stable: VariantStats;
@@ -20,15 +20,13 @@ export interface WindowStats {
   pairs: number;
   /** mirrors dropped because the candidate was too slow to keep up */
   shadowDropped: number;
-  /** set when the gateway's circuit breaker has cut the candidate off: the reason */
-  breakerOpen?: string | null;
 }
 
 export function emptyVariantStats(): VariantStats {
   return { requests: 0, errors: 0, latency: emptyHistogram() };
 }
 
-export function emptyWindow(fromMs: number, toMs: number): WindowStats {
+export function emptyWindow(fromMs: number, toMs: number): TrafficWindow {
   return {
     fromMs,
     toMs,
@@ -44,7 +42,7 @@ export function mergeVariant(a: VariantStats, b: VariantStats): VariantStats {
   return { requests: a.requests + b.requests, errors: a.errors + b.errors, latency: mergeHistogram(a.latency, b.latency) };
 }
 
-export function mergeWindows(a: WindowStats, b: WindowStats): WindowStats {
+export function mergeWindows(a: TrafficWindow, b: TrafficWindow): TrafficWindow {
   return {
     fromMs: Math.min(a.fromMs, b.fromMs),
     toMs: Math.max(a.toMs, b.toMs),
@@ -53,7 +51,6 @@ export function mergeWindows(a: WindowStats, b: WindowStats): WindowStats {
     shadow: mergeVariant(a.shadow, b.shadow),
     pairs: a.pairs + b.pairs,
     shadowDropped: a.shadowDropped + b.shadowDropped,
-    breakerOpen: b.breakerOpen ?? a.breakerOpen ?? null,
   };
 }
 

@@ -5,15 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { rolloutSpecSchema, type RolloutSpec } from './spec';
 import { GantryError } from '../errors';
-
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  return path.length === 0
-    ? '(root)'
-    : path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
-        .join('.')
-        .replace(/\.\[/g, '[');
-}
+import { describeIssues } from './spec-errors';
 
 export function parseSpec(text: string, source: string): RolloutSpec {
   let raw: unknown;
@@ -23,12 +15,7 @@ export function parseSpec(text: string, source: string): RolloutSpec {
     throw new GantryError('INVALID_SPEC', `${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
   const result = rolloutSpecSchema.safeParse(raw);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const where = first ? formatIssuePath(first.path) : '(root)';
-    const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-    throw new GantryError('INVALID_SPEC', `${source}: ${where}: ${first?.message ?? 'invalid'}${more}`);
-  }
+  if (!result.success) throw new GantryError('INVALID_SPEC', `${source}: ${describeIssues(rolloutSpecSchema, result.error.issues)}`);
   return result.data;
 }
 

@@ -2,7 +2,7 @@
 // workflow as a typed, fully-defaulted object with durations in milliseconds.
 import { z } from 'zod';
 import { parseDuration } from './duration';
-import { routeOptionsSchema } from '../gateway/route-config';
+import { trafficOptionsSchema } from './traffic-options';
 
 const duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;
@@ -150,10 +150,22 @@ export const promoteRulesSchema = z
   .strict()
   .prefault({});
 
+/** When the stable is too sick to be compared with: its windows are Error, never Pass. */
+export const baselineRulesSchema = z
+  .object({
+    maxErrorRate: fraction.default(0.2),
+    minRequests: z.number().int().positive().default(5),
+  })
+  .strict()
+  .prefault({});
+
 export const analysisSchema = z
   .object({
     interval: duration.default(60_000),
     failureLimit: z.number().int().positive().default(1),
+    /** consecutive Error windows (metrics unavailable, baseline unhealthy) after which the rollout pauses and alerts */
+    consecutiveErrorLimit: z.number().int().positive().default(4),
+    baseline: baselineRulesSchema,
     rollback: rollbackRulesSchema,
     promote: promoteRulesSchema,
   })
@@ -182,7 +194,7 @@ export const rolloutSpecSchema = z
     promotion: promotionSchema,
     notifications: notificationsSchema,
     /** route settings applied while this rollout's candidate is on the route */
-    gateway: routeOptionsSchema.optional(),
+    gateway: trafficOptionsSchema.optional(),
   })
   .strict();
 

@@ -73,6 +73,15 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
       return ctx.breakers.state(request.params.route, route) ?? closedBreaker();
     });
 
+    // The breaker and the health checks of the route's upstreams; ?probe=1 probes before answering.
+    admin.get('/admin/routes/:route/health', async (request: FastifyRequest<{ Params: { route: string }; Querystring: { probe?: string } }>, reply) => {
+      const route = ctx.routes.get(request.params.route);
+      if (!route) return reply.code(404).send(openAiError(`no route "${request.params.route}"`, 'not_found_error', 'route_not_found'));
+      const health = await ctx.health.forRoute(route, request.query.probe === '1' || request.query.probe === 'true');
+      const breaker = ctx.breakers.state(request.params.route, route);
+      return { breakerOpen: breaker?.open ? breaker.reason : null, stable: health.stable, candidate: health.candidate };
+    });
+
     admin.get('/admin/routes/:route/pairs', async (request: FastifyRequest<{ Params: { route: string }; Querystring: { limit?: string } }>) => {
       const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), 1000);
       return ctx.pairs.recent(request.params.route, limit);

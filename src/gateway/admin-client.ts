@@ -1,10 +1,17 @@
 // Client of the gateway admin API, used by the traffic and metric activities and by the CLI.
 import { request } from 'undici';
 import type { RouteConfig, RouteConfigInput } from './route-config';
-import type { WindowStats } from '../analysis/stats';
+import type { WindowStats } from './window-stats';
 import type { ShadowPair } from './pair-store';
 import type { BreakerState } from './circuit-breaker';
 import { GantryError } from '../errors';
+import type { UpstreamHealthState } from './upstream-health';
+
+export interface RouteHealthReport {
+  breakerOpen: string | null;
+  stable: UpstreamHealthState;
+  candidate: UpstreamHealthState | null;
+}
 
 export class GatewayAdminClient {
   constructor(
@@ -59,6 +66,12 @@ export class GatewayAdminClient {
   /** The route's circuit breaker, or undefined when there is no such route. */
   async breaker(route: string): Promise<BreakerState | undefined> {
     const { status, data } = await this.call<BreakerState>('GET', `/admin/routes/${encodeURIComponent(route)}/breaker`);
+    return status === 404 ? undefined : data;
+  }
+
+  /** The route's breaker and upstream health checks, or undefined when there is no such route. */
+  async routeHealth(route: string, probeNow = false): Promise<RouteHealthReport | undefined> {
+    const { status, data } = await this.call<RouteHealthReport>('GET', `/admin/routes/${encodeURIComponent(route)}/health${probeNow ? '?probe=1' : ''}`);
     return status === 404 ? undefined : data;
   }
 

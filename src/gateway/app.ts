@@ -1,5 +1,5 @@
 // Builds the gateway: data plane, admin API, health, readiness and Prometheus metrics.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { registerDataPlane, type RawJsonBody } from './data-plane';
 import { registerAdminApi } from './admin-api';
@@ -44,7 +44,15 @@ export function buildGateway(ctx: GatewayContext, options: GatewayOptions): Fast
   });
 
   app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async () => ({ ready: true, routes: ctx.routes.names().length }));
+  // Ready when every route's stable is known to answer; `?route=` asks about one route.
+  app.get('/readyz', async (request: FastifyRequest<{ Querystring: { route?: string } }>, reply) => {
+    const all = ctx.health.readiness();
+    const wanted = request.query.route;
+    if (wanted !== undefined && !(wanted in all)) return reply.code(404).send(openAiError(`no route "${wanted}"`, 'not_found_error', 'route_not_found'));
+    const routes = wanted === undefined ? all : { [wanted]: all[wanted] as (typeof all)[string] };
+    const ready = Object.values(routes).every((r) => r.stable === true);
+    return reply.code(ready ? 200 : 503).send({ ready, routes });
+  });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();

@@ -1,14 +1,7 @@
 // Protects users between two analyses: when the candidate's errors over its last N live requests
 // cross a critical share, the breaker opens and all live traffic goes to stable at once. It stays
 // open for that candidate until the route is set again (a new candidate, or a rollback).
-export interface BreakerPolicy {
-  /** how many of the candidate's latest requests are judged */
-  window: number;
-  /** open when errors / window reaches this share */
-  maxErrorRate: number;
-  /** never open on fewer requests than this */
-  minRequests: number;
-}
+import type { BreakerPolicy } from '../config/traffic-options';
 
 export interface BreakerState {
   open: boolean;
@@ -17,8 +10,6 @@ export interface BreakerState {
   /** the candidate's latest outcomes, true = error (oldest first) */
   recent: boolean[];
 }
-
-export const DEFAULT_BREAKER: BreakerPolicy = { window: 20, maxErrorRate: 0.5, minRequests: 5 };
 
 export function closedBreaker(): BreakerState {
   return { open: false, openedAt: null, reason: null, recent: [] };

@@ -8,6 +8,7 @@ import { GatewayMetrics } from './metrics';
 import { UpstreamClient } from './upstream-client';
 import { ShadowMirror } from './shadow-mirror';
 import { BreakerBoard } from './breaker-board';
+import { UpstreamHealthBoard, type HealthCheckOptions } from './upstream-health';
 
 export interface GatewayContext {
   routes: RouteTable;
@@ -17,6 +18,7 @@ export interface GatewayContext {
   upstreams: UpstreamClient;
   shadow: ShadowMirror;
   breakers: BreakerBoard;
+  health: UpstreamHealthBoard;
   adminToken: string;
 }
 
@@ -30,7 +32,11 @@ export interface GatewayContextOptions {
   /** where shadow pairs go (see openPairStore) */
   pairs: PairStore;
   onBreakerOpen?: (route: string, reason: string) => void;
+  /** active health checks of the routes' upstreams (started by the process, see main.ts) */
+  healthCheck?: HealthCheckOptions;
 }
+
+export const DEFAULT_HEALTH_CHECK: HealthCheckOptions = { intervalMs: 5_000, timeoutMs: 2_000, fall: 3 };
 
 export function createGatewayContext(options: GatewayContextOptions): GatewayContext {
   const routes = new RouteTable(join(options.dataDir, 'routes.json'));
@@ -44,14 +50,17 @@ export function createGatewayContext(options: GatewayContextOptions): GatewayCon
     stats.recordBreakerOpen(route, reason);
     options.onBreakerOpen?.(route, reason);
   });
+  const health = new UpstreamHealthBoard(routes, options.healthCheck ?? DEFAULT_HEALTH_CHECK);
+  metrics.observeUpstreamHealth(() => health.readiness());
   for (const [name, route] of Object.entries(routes.all())) {
     metrics.weight.set({ route: name }, route.weight);
     metrics.shadowRate.set({ route: name }, route.shadowRate);
   }
-  return { routes, stats, pairs, metrics, upstreams, shadow, breakers, adminToken: options.adminToken };
+  return { routes, stats, pairs, metrics, upstreams, shadow, breakers, health, adminToken: options.adminToken };
 }
 
 export async function closeGatewayContext(ctx: GatewayContext): Promise<void> {
+  await ctx.health.stop();
   await ctx.pairs.close();
   await ctx.upstreams.close();
 }

@@ -22,6 +22,10 @@ export const gatewayConfigSchema = z.object({
     .positive()
     .default(64 * 1024 * 1024),
   GANTRY_PAIR_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** active health checks of every route's upstreams: how often, how long to wait, failures in a row before one is down */
+  GANTRY_GATEWAY_HEALTH_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  GANTRY_GATEWAY_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  GANTRY_GATEWAY_HEALTH_FALL: z.coerce.number().int().positive().default(3),
   GANTRY_GATEWAY_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -25,7 +25,13 @@ async function main(): Promise<void> {
     shadowMaxInFlight: config.GANTRY_GATEWAY_SHADOW_MAX_IN_FLIGHT,
     shadowMaxQueued: config.GANTRY_GATEWAY_SHADOW_MAX_QUEUED,
     onBreakerOpen: (route, reason) => logger.warn({ route }, reason),
+    healthCheck: {
+      intervalMs: config.GANTRY_GATEWAY_HEALTH_INTERVAL_MS,
+      timeoutMs: config.GANTRY_GATEWAY_HEALTH_TIMEOUT_MS,
+      fall: config.GANTRY_GATEWAY_HEALTH_FALL,
+    },
   });
+  ctx.health.start();
   const app = buildGateway(ctx, { bodyLimitBytes: config.GANTRY_GATEWAY_BODY_LIMIT_BYTES, logger });
   const shutdown = async (): Promise<void> => {
     await app.close();

@@ -77,6 +77,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private upstreamHealth: () => Record<string, { stable: boolean | null; candidate: boolean | null }> = () => ({});
+  readonly upstreamHealthy = new Gauge({
+    name: 'gantry_gateway_upstream_healthy',
+    help: "1 when the gateway's last health checks found the route's upstream answering, 0 when not (absent before the first check)",
+    labelNames: ['route', 'variant'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.upstreamHealthy.reset();
+      for (const [route, health] of Object.entries(this.upstreamHealth())) {
+        if (health.stable !== null) this.upstreamHealthy.set({ route, variant: 'stable' }, health.stable ? 1 : 0);
+        if (health.candidate !== null) this.upstreamHealthy.set({ route, variant: 'candidate' }, health.candidate ? 1 : 0);
+      }
+    },
+  });
   readonly breakerOpen = new Gauge({
     name: 'gantry_gateway_circuit_breaker_open',
     help: "1 while the route's circuit breaker keeps live traffic off the candidate",
@@ -92,6 +106,11 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gantry_gateway_' });
+  }
+
+  /** Where the upstream-health gauge reads its figures when scraped. */
+  observeUpstreamHealth(read: () => Record<string, { stable: boolean | null; candidate: boolean | null }>): void {
+    this.upstreamHealth = read;
   }
 
   /** Where the shadow-mirror gauge reads its figures when scraped. */

@@ -1,7 +1,7 @@
 // A route is what clients ask for by model name. It says where stable and candidate answers come
 // from, how live traffic is split, and how much of it is mirrored. The admin API sets it whole.
 import { z } from 'zod';
-import { segmentRuleSchema } from './segments';
+import { breakerPolicySchema, pairPromptSchema, segmentRuleSchema } from '../config/traffic-options';
 
 export const upstreamSchema = z
   .object({
@@ -31,38 +31,16 @@ export const routeConfigSchema = z
     /** the canary takes only requests matching one of these (none: any request) */
     segments: z.array(segmentRuleSchema).default([]),
     /** what shadow pairs keep of the prompt */
-    pairPrompt: z.enum(['full', 'redacted', 'hash']).default('full'),
+    pairPrompt: pairPromptSchema.default('full'),
     /** a live candidate request that fails (5xx, unreachable, timeout) is answered by stable instead */
     fallbackToStable: z.boolean().default(true),
     /** opens when the candidate fails too often between two analyses; live traffic then goes to stable */
-    breaker: z
-      .object({
-        window: z.number().int().min(1).max(10_000).default(20),
-        maxErrorRate: z.number().gt(0).max(1).default(0.5),
-        minRequests: z.number().int().min(1).default(5),
-      })
-      .strict()
-      .prefault({}),
+    breaker: breakerPolicySchema.prefault({}),
   })
   .strict()
   .refine((r) => r.candidate !== undefined || (r.weight === 0 && r.shadowRate === 0), {
     message: 'weight and shadowRate must be 0 when there is no candidate',
   });
-
-/** The route settings a rollout spec may give (under `gateway:`), applied with the candidate. */
-export const routeOptionsSchema = z
-  .object({
-    stickyHeader: z.string().optional(),
-    segments: z.array(segmentRuleSchema).optional(),
-    pairPrompt: z.enum(['full', 'redacted', 'hash']).optional(),
-    fallbackToStable: z.boolean().optional(),
-    breaker: z
-      .object({ window: z.number().int().min(1).max(10_000), maxErrorRate: z.number().gt(0).max(1), minRequests: z.number().int().min(1) })
-      .strict()
-      .optional(),
-  })
-  .strict();
-export type RouteOptions = z.output<typeof routeOptionsSchema>;
 
 export type Upstream = z.output<typeof upstreamSchema>;
 export type RouteConfig = z.output<typeof routeConfigSchema>;

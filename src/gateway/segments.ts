@@ -1,8 +1,10 @@
 // Segment rules restrict the canary to matching requests (e.g. greetings and casual chat only):
 // a request that matches no rule always goes to stable. No rules: every request may be canaried.
-import { z } from 'zod';
+import type { SegmentRule } from '../config/traffic-options';
 
-// Each pattern is compiled once, when its route is set, not on every request it is tested against.
+export { segmentRuleSchema, type SegmentRule } from '../config/traffic-options';
+
+// Each pattern is compiled once, when it is first met, not on every request it is tested against.
 const compiled = new Map<string, RegExp>();
 
 function regexFor(pattern: string): RegExp {
@@ -13,24 +15,6 @@ function regexFor(pattern: string): RegExp {
   }
   return regex;
 }
-
-function compiles(pattern: string): boolean {
-  try {
-    regexFor(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}
-// A pattern that does not compile is refused when the route is set, never met on a live request.
-const pattern = z.string().refine(compiles, 'not a valid regular expression').optional();
-
-export const segmentRuleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('header'), name: z.string().min(1), equals: z.string().optional(), matches: pattern }).strict(),
-  z.object({ kind: z.literal('metadata'), field: z.string().min(1), equals: z.string().optional(), matches: pattern }).strict(),
-  z.object({ kind: z.literal('model'), equals: z.string().optional(), matches: pattern }).strict(),
-]);
-export type SegmentRule = z.output<typeof segmentRuleSchema>;
 
 export interface SegmentRequest {
   headers: Record<string, string | string[] | undefined>;

@@ -1,7 +1,12 @@
 // Per-second statistics per route, kept for a retention period, summed over any [from, to) window.
 // This is what the embedded metric provider reads: exact non-overlapping windows for each analysis.
 import { record } from '../analysis/histogram';
-import { emptyWindow, type VariantStats, type WindowStats, mergeWindows } from '../analysis/stats';
+import { emptyWindow, mergeWindows, type TrafficWindow, type VariantStats } from '../analysis/stats';
+
+/** A route's traffic over a window, and the breaker's reason when it opened in that window. */
+export interface WindowStats extends TrafficWindow {
+  breakerOpen?: string | null;
+}
 
 export type StatsSeries = 'stable' | 'candidate' | 'shadow';
 
@@ -58,10 +63,14 @@ export class WindowStatsStore {
 
   window(route: string, fromMs: number, toMs: number): WindowStats {
     let total = emptyWindow(fromMs, toMs);
+    let breakerOpen: string | null = null;
     for (const [second, bucket] of this.buckets.get(route) ?? []) {
       const start = second * 1000;
-      if (start >= fromMs && start < toMs) total = mergeWindows(total, bucket);
+      if (start >= fromMs && start < toMs) {
+        total = mergeWindows(total, bucket);
+        breakerOpen = bucket.breakerOpen ?? breakerOpen;
+      }
     }
-    return { ...total, fromMs, toMs };
+    return { ...total, fromMs, toMs, breakerOpen };
   }
 }

@@ -1,13 +1,15 @@
-// The model servers one host agent started. Servers run detached with their logs in files, and
-// their records are saved, so an agent restart re-adopts running servers instead of orphaning them.
+// The model servers one host agent serves. Servers run detached with their logs in files, and a
+// record of each deployment — what it serves, how, on which port — is kept until the deployment is
+// stopped on purpose. So an agent restart re-adopts servers that still run, and restarts those
+// that do not (after `gantry dev down`, a crash, a reboot) on their recorded port, which the
+// gateway's routes still point at.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { freePort } from './free-port';
+import { freePort, isPortInUse } from './free-port';
 import { isAlive, stopProcess } from './process-control';
-import type { LaunchCommand } from '../adapters/model-server-engine';
-import { HEALTH_PATH } from '../adapters/model-server-engine';
+import { HEALTH_PATH, type LaunchCommand, type ServerLaunch } from '../adapters/model-server-engine';
 
 export interface ServerRecord {
   deploymentId: string;
@@ -20,6 +22,8 @@ export interface ServerRecord {
   engine: string;
   logFile: string;
   startedAt: string;
+  /** how to start it again; absent in records written before restarts were possible */
+  launch?: ServerLaunch;
 }
 
 export class ServerStartError extends Error {
@@ -43,38 +47,56 @@ export async function isHealthy(baseUrl: string): Promise<boolean> {
   }
 }
 
+export const baseUrlOf = (record: Pick<ServerRecord, 'endpoint'>): string => record.endpoint.replace(/\/v1$/, '');
+
 export function lastLines(file: string, count: number): string {
   if (!existsSync(file)) return '';
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-count).join(' | ');
 }
 
+export type CommandBuilder = (launch: ServerLaunch, port: number) => LaunchCommand;
+
 export class ServerSupervisor {
   private readonly servers = new Map<string, ServerRecord>();
   private readonly registryFile: string;
+  /** starts and stops of one deployment, one at a time (the agent's restore and a stable check can meet) */
+  private readonly busy = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly dataDir: string,
+    private readonly commandFor: CommandBuilder,
     private readonly bindHost = '127.0.0.1',
   ) {
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
     this.registryFile = join(dataDir, 'servers.json');
   }
 
-  /** Re-adopts the servers a previous run of this agent started and that are still alive. */
-  readopt(): ServerRecord[] {
-    if (!existsSync(this.registryFile)) return [];
+  /** Loads the records a previous run of this agent kept: the running ones are adopted as they are. */
+  readopt(): { running: ServerRecord[]; stopped: ServerRecord[] } {
+    if (!existsSync(this.registryFile)) return { running: [], stopped: [] };
     const saved = JSON.parse(readFileSync(this.registryFile, 'utf8')) as ServerRecord[];
-    for (const record of saved) if (isAlive(record.pid)) this.servers.set(record.deploymentId, record);
-    this.save();
-    return [...this.servers.values()];
+    for (const record of saved) this.servers.set(record.deploymentId, record);
+    return { running: saved.filter((r) => isAlive(r.pid)), stopped: saved.filter((r) => !isAlive(r.pid)) };
   }
 
   get(deploymentId: string): ServerRecord | undefined {
     return this.servers.get(deploymentId);
   }
 
-  list(): ServerRecord[] {
-    return [...this.servers.values()];
+  isRunning(record: ServerRecord): boolean {
+    return isAlive(record.pid);
+  }
+
+  private locked<T>(deploymentId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.busy.get(deploymentId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.busy.set(deploymentId, next);
+    void next
+      .finally(() => {
+        if (this.busy.get(deploymentId) === next) this.busy.delete(deploymentId);
+      })
+      .catch(() => undefined);
+    return next;
   }
 
   private save(): void {
@@ -87,34 +109,42 @@ export class ServerSupervisor {
    * Starts a server and waits for /health to answer 200. `tick` is called on every poll (the
    * activity heartbeats there, which is also where cancellation reaches us).
    */
-  async start(
+  start(deploymentId: string, launch: ServerLaunch, readyTimeoutMs: number, tick: (elapsedMs: number) => void, port?: number): Promise<ServerRecord> {
+    return this.locked(deploymentId, () => this.launch(deploymentId, launch, readyTimeoutMs, tick, port));
+  }
+
+  private async launch(
     deploymentId: string,
-    modelPath: string,
-    engine: string,
-    buildCommand: (port: number) => LaunchCommand,
+    launch: ServerLaunch,
     readyTimeoutMs: number,
     tick: (elapsedMs: number) => void,
+    port?: number,
   ): Promise<ServerRecord> {
-    const port = await freePort(this.bindHost);
-    const command = buildCommand(port);
+    const chosen = port ?? (await freePort(this.bindHost));
+    const command = this.commandFor(launch, chosen);
     const logFile = join(this.dataDir, 'logs', `${deploymentId}.log`);
     const logFd = openSync(logFile, 'a');
     const child = spawn(command.file, command.args, { detached: true, stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
     child.unref();
-    const baseUrl = `http://${this.bindHost}:${port}`;
+    const baseUrl = `http://${this.bindHost}:${chosen}`;
     const record: ServerRecord = {
       deploymentId,
       pid: child.pid ?? -1,
-      port,
+      port: chosen,
       host: this.bindHost,
       endpoint: `${baseUrl}/v1`,
-      modelPath,
-      engine,
+      modelPath: launch.modelPath,
+      engine: launch.engine,
       logFile,
       startedAt: new Date().toISOString(),
+      launch,
     };
+    // Recorded at once: an agent that dies while the server starts finds it again when it comes back.
+    const previous = this.servers.get(deploymentId);
+    this.servers.set(deploymentId, record);
+    this.save();
     const started = Date.now();
     try {
       for (;;) {
@@ -123,32 +153,59 @@ export class ServerSupervisor {
         if (child.exitCode !== null || child.signalCode !== null || !isAlive(record.pid)) {
           const tail = lastLines(logFile, 6);
           const kind = /address already in use|couldn't bind|bind/i.test(tail) ? 'port' : 'exited';
-          throw new ServerStartError(kind, `${engine} server exited before it was healthy: ${tail}`);
+          throw new ServerStartError(kind, `${launch.engine} server exited before it was healthy: ${tail}`);
         }
         if (await isHealthy(baseUrl)) break;
         const elapsed = Date.now() - started;
         if (elapsed > readyTimeoutMs) {
-          throw new ServerStartError('unhealthy', `${engine} server not healthy after ${Math.round(elapsed / 1000)}s: ${lastLines(logFile, 6)}`);
+          throw new ServerStartError('unhealthy', `${launch.engine} server not healthy after ${Math.round(elapsed / 1000)}s: ${lastLines(logFile, 6)}`);
         }
         tick(elapsed);
         await sleep(500);
       }
     } catch (error) {
       await stopProcess(record.pid, 5_000);
+      // A failed restart keeps the deployment's record, so it can be tried again.
+      if (previous) this.servers.set(deploymentId, previous);
+      else this.servers.delete(deploymentId);
+      this.save();
       throw error;
     }
-    this.servers.set(deploymentId, record);
-    this.save();
     return record;
   }
 
-  async stop(deploymentId: string): Promise<boolean> {
-    const record = this.servers.get(deploymentId);
-    if (!record) return false;
-    await stopProcess(record.pid);
-    this.servers.delete(deploymentId);
-    this.save();
-    return true;
+  /**
+   * Starts a recorded deployment that is not running, on its recorded port when that is free (the
+   * routes point there), else on a new one. Throws when there is no record to start it from.
+   */
+  restart(deploymentId: string, readyTimeoutMs: number, tick: (elapsedMs: number) => void): Promise<ServerRecord> {
+    return this.locked(deploymentId, async () => {
+      const record = this.servers.get(deploymentId);
+      if (!record?.launch) throw new ServerStartError('exited', `no launch record for deployment ${deploymentId}`);
+      // Another caller may have restarted it while this one waited its turn.
+      if (isAlive(record.pid) && (await isHealthy(baseUrlOf(record)))) return record;
+      if (isAlive(record.pid)) await stopProcess(record.pid, 5_000);
+      if (await isPortInUse(record.port, this.bindHost)) return this.launch(deploymentId, record.launch, readyTimeoutMs, tick);
+      try {
+        return await this.launch(deploymentId, record.launch, readyTimeoutMs, tick, record.port);
+      } catch (error) {
+        // Taken between the look and the bind: any free port will do, the stable check re-points the route.
+        if (error instanceof ServerStartError && error.kind === 'port') return this.launch(deploymentId, record.launch, readyTimeoutMs, tick);
+        throw error;
+      }
+    });
+  }
+
+  /** Stops a deployment on purpose: its process and its record. */
+  stop(deploymentId: string): Promise<boolean> {
+    return this.locked(deploymentId, async () => {
+      const record = this.servers.get(deploymentId);
+      if (!record) return false;
+      await stopProcess(record.pid);
+      this.servers.delete(deploymentId);
+      this.save();
+      return true;
+    });
   }
 
   async stopAll(): Promise<void> {

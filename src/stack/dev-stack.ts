@@ -1,35 +1,45 @@
 // The embedded stack: Temporal dev server (SQLite under the state folder, Web UI), gateway,
-// orchestrator worker and one host agent. `up` starts what is missing and waits for each to be
-// healthy; on any failure it stops what it started. `down` stops exactly what `up` recorded, and
-// the model servers the host agent started.
+// orchestrator worker and one host agent. `up` starts what is missing — a process already running
+// and healthy is left alone — and waits for each to be healthy; on any failure it stops what it
+// started. `down` stops the stack's processes, found by recorded pid or, when that is stale, by
+// what they are, and the model servers the host agent serves. Their records stay: the host agent
+// starts them again on the next `up`, so routes find their stable where they left it.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { Client } from '@temporalio/client';
-import { REPO_ROOT, toolPath } from '../config/toolchain';
+import { toolPath } from '../config/toolchain';
 import { GantryError } from '../errors';
 import { isAlive, stopProcess } from '../hosts/process-control';
 import { isPortInUse } from '../hosts/free-port';
 import type { ServerRecord } from '../hosts/server-supervisor';
 import { connectClient, taskQueuePollers } from '../temporal/client';
-import { temporalEnvSchema, type TemporalEnv } from '../temporal/connection-config';
+import { temporalEnvFor } from '../temporal/stack-connection';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../workflows/messages';
 import { spawnDetached, waitUntilHealthy, type ProcessRecord } from './managed-process';
 import { adminToken, adminTokenFile, gatewayUrl, temporalAddress, temporalUi, type StackConfig } from './stack-config';
+import { pidListeningOn, pidsMatching } from './find-processes';
+import { nodeEntry } from './entry-points';
+import { GatewayAdminClient } from '../gateway/admin-client';
 
-const TSX = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
+export { temporalEnvFor } from '../temporal/stack-connection';
+
 const stackFile = (config: StackConfig): string => join(config.stateDir, 'stack.json');
-const hostDataDir = (config: StackConfig): string => join(config.stateDir, 'hosts', config.hostName);
+export const hostDataDir = (config: StackConfig): string => join(config.stateDir, 'hosts', config.hostName);
 
-export interface ProcessHealth extends ProcessRecord {
+export type ComponentName = 'temporal' | 'gateway' | 'orchestrator' | 'host-agent';
+const COMPONENTS: readonly ComponentName[] = ['temporal', 'gateway', 'orchestrator', 'host-agent'];
+
+export interface ProcessHealth {
+  name: ComponentName;
+  pid: number | null;
+  port: number | null;
+  logFile: string | null;
+  startedAt: string | null;
   alive: boolean;
   healthy: boolean;
   detail: string;
-}
-
-export function temporalEnvFor(config: StackConfig): TemporalEnv {
-  return temporalEnvSchema.parse({ ...process.env, TEMPORAL_ADDRESS: temporalAddress(config), GANTRY_TEMPORAL_UI: temporalUi(config) });
 }
 
 function readStack(config: StackConfig): ProcessRecord[] {
@@ -37,7 +47,8 @@ function readStack(config: StackConfig): ProcessRecord[] {
 }
 
 function writeStack(config: StackConfig, records: ProcessRecord[]): void {
-  writeFileSync(stackFile(config), JSON.stringify(records, null, 2));
+  const ordered = COMPONENTS.map((name) => records.find((r) => r.name === name)).filter((r): r is ProcessRecord => r !== undefined);
+  writeFileSync(stackFile(config), JSON.stringify(ordered, null, 2));
 }
 
 async function httpOk(url: string): Promise<boolean> {
@@ -60,29 +71,98 @@ async function workerPolling(client: Client | undefined, queue: string, kind: 'w
   return pollers.some((identity) => identity.startsWith(`${pid}@`));
 }
 
+const portOf = (config: StackConfig, name: ComponentName): number | null =>
+  name === 'temporal' ? config.temporalPort : name === 'gateway' ? config.gatewayPort : null;
+
+/** Whether a process is this stack's `name`, judged by what it runs and how it was started. */
+function isComponent(config: StackConfig, name: ComponentName, args: string[], env: () => Record<string, string>): boolean {
+  const joined = args.join(' ');
+  const ourTemporal = (): boolean => (env().TEMPORAL_ADDRESS ?? '127.0.0.1:7233') === temporalAddress(config);
+  switch (name) {
+    case 'temporal':
+      return joined.includes('start-dev') && joined.includes(join(config.stateDir, 'temporal.sqlite'));
+    case 'gateway':
+      return joined.includes('gateway/main');
+    case 'orchestrator':
+      return joined.includes('workers/orchestrator') && ourTemporal();
+    case 'host-agent': {
+      if (!joined.includes('workers/host-agent')) return false;
+      const e = env();
+      return e.GANTRY_HOST_DATA_DIR !== undefined
+        ? e.GANTRY_HOST_DATA_DIR === hostDataDir(config)
+        : (e.GANTRY_HOST_NAME ?? 'local') === config.hostName && ourTemporal();
+    }
+  }
+}
+
+/** The running process of a component: its recorded pid if alive, else one found by port or command line. */
+function findComponent(config: StackConfig, name: ComponentName, recorded: ProcessRecord | undefined): number | undefined {
+  if (recorded && isAlive(recorded.pid)) return recorded.pid;
+  // A server is whatever of ours listens on its port; a worker is found by command line and environment.
+  const port = portOf(config, name);
+  if (port !== null) {
+    const listener = pidListeningOn(port);
+    return listener !== undefined && isComponent(config, name, readArgs(listener), () => ({})) ? listener : undefined;
+  }
+  return pidsMatching((args, env) => isComponent(config, name, args, env))[0];
+}
+
+function readArgs(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+interface Health {
+  healthy: boolean;
+  detail: string;
+}
+
+async function componentHealth(config: StackConfig, name: ComponentName, pid: number, client: Client | undefined): Promise<Health> {
+  switch (name) {
+    case 'temporal':
+      return client ? { healthy: true, detail: `Web UI ${temporalUi(config)}` } : { healthy: false, detail: 'not answering' };
+    case 'gateway':
+      return (await httpOk(`${gatewayUrl(config)}/healthz`).catch(() => false))
+        ? { healthy: true, detail: gatewayUrl(config) }
+        : { healthy: false, detail: 'not answering /healthz' };
+    case 'orchestrator':
+      return (await workerPolling(client, CONTROL_TASK_QUEUE, 'workflow', pid).catch(() => false))
+        ? { healthy: true, detail: 'polling gantry' }
+        : { healthy: false, detail: 'not polling' };
+    case 'host-agent':
+      return (await workerPolling(client, hostTaskQueue(config.hostName), 'activity', pid).catch(() => false))
+        ? { healthy: true, detail: `polling ${hostTaskQueue(config.hostName)}` }
+        : { healthy: false, detail: 'not polling' };
+  }
+}
+
+const HEALTH_TIMEOUT_MS: Record<ComponentName, number> = { temporal: 60_000, gateway: 30_000, orchestrator: 60_000, 'host-agent': 60_000 };
+
 export async function devUp(config: StackConfig, progress: (line: string) => void): Promise<ProcessRecord[]> {
   mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
-  const running = readStack(config).filter((r) => isAlive(r.pid));
-  if (running.length === 4) {
-    progress('the dev stack is already running');
-    return running;
+  const recorded = new Map(readStack(config).map((r) => [r.name as ComponentName, r]));
+  const running = new Map<ComponentName, number>();
+  for (const name of COMPONENTS) {
+    const pid = findComponent(config, name, recorded.get(name));
+    if (pid !== undefined) running.set(name, pid);
   }
-  if (running.length > 0) {
-    throw new GantryError('REFUSED', `the dev stack is partly running (${running.map((r) => r.name).join(', ')}): run \`gantry dev down\` first`);
-  }
-  // Refuse before starting anything when a port is taken: nothing half-started.
-  const ports: [string, number][] = [
-    ['Temporal', config.temporalPort],
-    ['Temporal Web UI', config.temporalUiPort],
-    ['Temporal HTTP API', config.temporalHttpPort],
-    ['Temporal metrics', config.temporalMetricsPort],
-    ['gateway', config.gatewayPort],
+  // Refuse before starting anything when a port the stack needs is taken by something else.
+  const ports: [string, number, ComponentName][] = [
+    ['Temporal', config.temporalPort, 'temporal'],
+    ['Temporal Web UI', config.temporalUiPort, 'temporal'],
+    ['Temporal HTTP API', config.temporalHttpPort, 'temporal'],
+    ['Temporal metrics', config.temporalMetricsPort, 'temporal'],
+    ['gateway', config.gatewayPort, 'gateway'],
   ];
-  for (const [name, port] of ports) {
-    if (await isPortInUse(port)) throw new GantryError('PORT_IN_USE', `port ${port} (${name}) is already in use: free it or set its GANTRY_*_PORT variable`);
+  for (const [what, port, owner] of ports) {
+    if (!running.has(owner) && (await isPortInUse(port))) {
+      throw new GantryError('PORT_IN_USE', `port ${port} (${what}) is already in use: free it or set its GANTRY_*_PORT variable`);
+    }
   }
   const token = ensureAdminToken(config);
-  const started: ProcessRecord[] = [];
   const logs = (name: string): string => join(config.stateDir, 'logs', `${name}.log`);
   const temporalEnv = temporalEnvFor(config);
   const childEnv: NodeJS.ProcessEnv = {
@@ -96,73 +176,85 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
     GANTRY_HOST_NAME: config.hostName,
     GANTRY_HOST_DATA_DIR: hostDataDir(config),
   };
-  const node = (name: string, script: string, port: number | null): ProcessRecord =>
-    spawnDetached(name, process.execPath, ['--import', TSX, join(REPO_ROOT, script)], childEnv, logs(name), port);
+  const spawners: Record<ComponentName, () => ProcessRecord> = {
+    temporal: () =>
+      spawnDetached(
+        'temporal',
+        toolPath('temporal'),
+        [
+          'server',
+          'start-dev',
+          '--db-filename',
+          join(config.stateDir, 'temporal.sqlite'),
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(config.temporalPort),
+          '--ui-port',
+          String(config.temporalUiPort),
+          '--http-port',
+          String(config.temporalHttpPort),
+          '--metrics-port',
+          String(config.temporalMetricsPort),
+          '--log-level',
+          'warn',
+        ],
+        process.env,
+        logs('temporal'),
+        config.temporalPort,
+      ),
+    gateway: () => spawnDetached('gateway', process.execPath, nodeEntry('gateway'), childEnv, logs('gateway'), config.gatewayPort),
+    orchestrator: () => spawnDetached('orchestrator', process.execPath, nodeEntry('orchestrator'), childEnv, logs('orchestrator'), null),
+    'host-agent': () => spawnDetached('host-agent', process.execPath, nodeEntry('host-agent'), childEnv, logs('host-agent'), null),
+  };
+  const describe: Record<ComponentName, string> = {
+    temporal: `Temporal dev server on :${config.temporalPort} (Web UI :${config.temporalUiPort})`,
+    gateway: `gateway on :${config.gatewayPort}`,
+    orchestrator: 'orchestrator worker (task queue gantry)',
+    'host-agent': `host agent "${config.hostName}" (task queue ${hostTaskQueue(config.hostName)})`,
+  };
+
+  const started: ProcessRecord[] = [];
+  const kept: ProcessRecord[] = [];
   let client: Client | undefined;
+  const connect = async (): Promise<boolean> => {
+    client ??= await connectClient(temporalEnv);
+    return true;
+  };
   try {
-    progress(`starting Temporal dev server on :${config.temporalPort} (Web UI :${config.temporalUiPort})`);
-    const temporal = spawnDetached(
-      'temporal',
-      toolPath('temporal'),
-      [
-        'server',
-        'start-dev',
-        '--db-filename',
-        join(config.stateDir, 'temporal.sqlite'),
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(config.temporalPort),
-        '--ui-port',
-        String(config.temporalUiPort),
-        '--http-port',
-        String(config.temporalHttpPort),
-        '--metrics-port',
-        String(config.temporalMetricsPort),
-        '--log-level',
-        'warn',
-      ],
-      process.env,
-      logs('temporal'),
-      config.temporalPort,
-    );
-    started.push(temporal);
-    await waitUntilHealthy(
-      temporal,
-      async () => {
-        client = await connectClient(temporalEnv);
-        return true;
-      },
-      60_000,
-    );
-
-    progress(`starting gateway on :${config.gatewayPort}`);
-    const gateway = node('gateway', 'src/gateway/main.ts', config.gatewayPort);
-    started.push(gateway);
-    await waitUntilHealthy(gateway, () => httpOk(`${gatewayUrl(config)}/healthz`), 30_000);
-
-    progress('starting orchestrator worker (task queue gantry)');
-    const orchestrator = node('orchestrator', 'src/workers/orchestrator.ts', null);
-    started.push(orchestrator);
-    await waitUntilHealthy(orchestrator, () => workerPolling(client, CONTROL_TASK_QUEUE, 'workflow', orchestrator.pid), 60_000);
-
-    progress(`starting host agent "${config.hostName}" (task queue ${hostTaskQueue(config.hostName)})`);
-    const host = node('host-agent', 'src/workers/host-agent.ts', null);
-    started.push(host);
-    await waitUntilHealthy(host, () => workerPolling(client, hostTaskQueue(config.hostName), 'activity', host.pid), 60_000);
+    for (const name of COMPONENTS) {
+      const pid = running.get(name);
+      if (pid !== undefined) {
+        const record = recorded.get(name);
+        const adopted: ProcessRecord =
+          record && record.pid === pid ? record : { name, pid, port: portOf(config, name), logFile: logs(name), startedAt: new Date().toISOString() };
+        if (name === 'temporal') await waitUntilHealthy(adopted, connect, HEALTH_TIMEOUT_MS.temporal);
+        else await waitUntilHealthy(adopted, async () => (await componentHealth(config, name, pid, client)).healthy, HEALTH_TIMEOUT_MS[name]);
+        progress(`${describe[name]}: already running (pid ${pid})`);
+        kept.push(adopted);
+        continue;
+      }
+      progress(`starting ${describe[name]}`);
+      const record = spawners[name]();
+      started.push(record);
+      if (name === 'temporal') await waitUntilHealthy(record, connect, HEALTH_TIMEOUT_MS.temporal);
+      else await waitUntilHealthy(record, async () => (await componentHealth(config, name, record.pid, client)).healthy, HEALTH_TIMEOUT_MS[name]);
+    }
   } catch (error) {
     for (const record of started.reverse()) await stopProcess(record.pid);
     throw error;
   } finally {
     await client?.connection.close();
   }
-  writeStack(config, started);
-  return started;
+  const all = [...kept, ...started];
+  writeStack(config, all);
+  return all;
 }
 
 export async function devDown(config: StackConfig, progress: (line: string) => void): Promise<string[]> {
   const stopped: string[] = [];
-  // Model servers first: they were started for rollouts through this stack's host agent.
+  // Model servers first: they serve rollouts through this stack's host agent. Their records stay,
+  // so the host agent starts them again on the next `dev up`.
   const serversFile = join(hostDataDir(config), 'servers.json');
   if (existsSync(serversFile)) {
     for (const server of JSON.parse(readFileSync(serversFile, 'utf8')) as ServerRecord[]) {
@@ -172,44 +264,52 @@ export async function devDown(config: StackConfig, progress: (line: string) => v
         stopped.push(server.deploymentId);
       }
     }
-    rmSync(serversFile);
   }
-  for (const record of readStack(config).reverse()) {
-    if (isAlive(record.pid)) {
-      progress(`stopping ${record.name} (pid ${record.pid})`);
-      await stopProcess(record.pid);
-      stopped.push(record.name);
-    }
+  const recorded = new Map(readStack(config).map((r) => [r.name as ComponentName, r]));
+  for (const name of [...COMPONENTS].reverse()) {
+    const pid = findComponent(config, name, recorded.get(name));
+    if (pid === undefined) continue;
+    progress(`stopping ${name} (pid ${pid})`);
+    await stopProcess(pid);
+    stopped.push(name);
   }
-  rmSync(stackFile(config), { force: true });
+  writeStack(config, []);
   return stopped;
 }
 
+/** Routes whose stable the gateway's health checks find down (empty when the gateway cannot be asked). */
+export async function routeWarnings(config: StackConfig): Promise<string[]> {
+  const token = adminToken(config);
+  if (!token) return [];
+  const gateway = new GatewayAdminClient(gatewayUrl(config), token, 3_000);
+  try {
+    const warnings: string[] = [];
+    for (const route of Object.keys(await gateway.listRoutes())) {
+      const health = await gateway.routeHealth(route);
+      if (health?.stable.healthy === false) warnings.push(`route ${route}: its stable ${health.stable.url} is DOWN (${health.stable.detail})`);
+      if (health?.candidate?.healthy === false) warnings.push(`route ${route}: its candidate ${health.candidate.url} is DOWN (${health.candidate.detail})`);
+    }
+    return warnings;
+  } catch {
+    return [];
+  }
+}
+
+/** Every component, running or not, with its health; a missing one is reported as down. */
 export async function devStatus(config: StackConfig): Promise<ProcessHealth[]> {
-  const records = readStack(config);
+  const recorded = new Map(readStack(config).map((r) => [r.name as ComponentName, r]));
   let client: Client | undefined;
   try {
     client = await connectClient(temporalEnvFor(config)).catch(() => undefined);
-    const health = async (record: ProcessRecord): Promise<{ healthy: boolean; detail: string }> => {
-      if (!isAlive(record.pid)) return { healthy: false, detail: 'not running' };
-      switch (record.name) {
-        case 'temporal':
-          return client ? { healthy: true, detail: `Web UI ${temporalUi(config)}` } : { healthy: false, detail: 'not answering' };
-        case 'gateway':
-          return (await httpOk(`${gatewayUrl(config)}/healthz`).catch(() => false))
-            ? { healthy: true, detail: gatewayUrl(config) }
-            : { healthy: false, detail: 'not answering /healthz' };
-        case 'orchestrator':
-          return (await workerPolling(client, CONTROL_TASK_QUEUE, 'workflow', record.pid).catch(() => false))
-            ? { healthy: true, detail: 'polling gantry' }
-            : { healthy: false, detail: 'not polling' };
-        default:
-          return (await workerPolling(client, hostTaskQueue(config.hostName), 'activity', record.pid).catch(() => false))
-            ? { healthy: true, detail: `polling ${hostTaskQueue(config.hostName)}` }
-            : { healthy: false, detail: 'not polling' };
-      }
-    };
-    return await Promise.all(records.map(async (record) => ({ ...record, alive: isAlive(record.pid), ...(await health(record)) })));
+    return await Promise.all(
+      COMPONENTS.map(async (name): Promise<ProcessHealth> => {
+        const record = recorded.get(name);
+        const pid = findComponent(config, name, record);
+        const base = { name, port: portOf(config, name), logFile: record?.logFile ?? null, startedAt: record?.startedAt ?? null };
+        if (pid === undefined) return { ...base, pid: null, alive: false, healthy: false, detail: 'not running' };
+        return { ...base, pid, alive: true, ...(await componentHealth(config, name, pid, client)) };
+      }),
+    );
   } finally {
     await client?.connection.close();
   }

@@ -3,13 +3,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { REPO_ROOT } from '../config/toolchain';
+import { DEFAULT_STATE_DIR } from '../config/package-root';
 import { parseEnv } from '../config/parse-env';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
 export const stackEnvSchema = z.object({
-  GANTRY_STATE_DIR: z.string().default(join(REPO_ROOT, '.gantry')),
+  GANTRY_STATE_DIR: z.string().default(DEFAULT_STATE_DIR),
   GANTRY_TEMPORAL_PORT: port.default(7233),
   GANTRY_TEMPORAL_UI_PORT: port.default(8233),
   GANTRY_TEMPORAL_HTTP_PORT: port.default(7243),

@@ -9,21 +9,22 @@ import { hostAgentConfigSchema } from './host-agent-config';
 import { connectionOptions } from '../temporal/connection-config';
 import { pinoSdkLogger } from '../temporal/sdk-logger';
 import { createModelHostActivities } from '../activities';
+import { restoreDeployments } from '../activities/model-host';
+import { launchCommandFor } from '../adapters/model-server-engine';
+import { engineBinaries } from '../hosts/engine-binaries';
 import { ServerSupervisor } from '../hosts/server-supervisor';
 import { toolPath } from '../config/toolchain';
 import { hostTaskQueue } from '../workflows/messages';
 
+const RESTORE_READY_TIMEOUT_MS = 120_000;
+
 export function hostActivitiesFor(hostName: string, dataDir: string) {
-  const supervisor = new ServerSupervisor(dataDir);
+  const supervisor = new ServerSupervisor(dataDir, launchCommandFor(engineBinaries, '127.0.0.1'));
   const activities = createModelHostActivities({
     hostName,
     supervisor,
     artifactsDir: join(dataDir, 'artifacts'),
-    binaries: {
-      llamaQuantize: () => toolPath('llamaQuantize'),
-      llamaServer: () => toolPath('llamaServer'),
-      vllm: () => process.env.GANTRY_VLLM ?? 'vllm',
-    },
+    binaries: { llamaQuantize: () => toolPath('llamaQuantize') },
   });
   return { supervisor, activities };
 }
@@ -34,11 +35,19 @@ async function main(): Promise<void> {
   const dataDir = config.GANTRY_HOST_DATA_DIR ?? join('.gantry', 'hosts', config.GANTRY_HOST_NAME);
   Runtime.install({ logger: pinoSdkLogger(logger) });
   const { supervisor, activities } = hostActivitiesFor(config.GANTRY_HOST_NAME, dataDir);
-  const adopted = supervisor.readopt();
-  if (adopted.length) logger.info({ servers: adopted.map((s) => s.deploymentId) }, 're-adopted running model servers');
+  const { running, stopped } = supervisor.readopt();
+  if (running.length) logger.info({ servers: running.map((s) => s.deploymentId) }, 're-adopted running model servers');
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: hostTaskQueue(config.GANTRY_HOST_NAME), activities });
   logger.info({ taskQueue: hostTaskQueue(config.GANTRY_HOST_NAME) }, 'host agent ready');
+  // Deployments recorded as serving but not running come back while the agent already takes work.
+  if (stopped.length) {
+    logger.info({ servers: stopped.map((s) => s.deploymentId) }, 'restarting recorded model servers that are not running');
+    void restoreDeployments(supervisor, stopped, RESTORE_READY_TIMEOUT_MS).then(({ restored, failed }) => {
+      if (restored.length) logger.info({ servers: restored }, 'restarted recorded model servers');
+      if (failed.length) logger.warn({ failed }, 'recorded model servers that could not be restarted');
+    });
+  }
   // Model servers outlive the agent on purpose: a restarted agent re-adopts them.
   await worker.run();
   await connection.close();

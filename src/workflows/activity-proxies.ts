@@ -2,6 +2,7 @@
 // for their cancellation to finish so a rollback never races a half-started server.
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { ControlPlaneActivities, ModelHostActivities } from '../activities';
+import type { TrafficWindow } from '../analysis/stats';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from './messages';
 import { FailureType } from '../errors';
 
@@ -24,6 +25,19 @@ export const cleanupTraffic = proxyActivities<ControlPlaneActivities>({
 
 /** A metric read that fails becomes an Error verdict for that interval, never a rollback. */
 export const metrics = proxyActivities<ControlPlaneActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '30s',
+  retry: { ...retry, maximumAttempts: 3 },
+});
+
+/**
+ * The first release's metric activity, kept by name only so that its histories replay: it returned
+ * the gateway's window statistics, breaker included. Live runs call collectMeasurements.
+ */
+export interface LegacyMetricActivities {
+  collectWindow(input: { route: string; fromMs: number; toMs: number }): Promise<TrafficWindow & { breakerOpen?: string | null }>;
+}
+export const legacyMetrics = proxyActivities<LegacyMetricActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '30s',
   retry: { ...retry, maximumAttempts: 3 },
@@ -52,6 +66,20 @@ export function hostActivities(host: string, readyTimeoutMs = 120_000): ModelHos
     startToCloseTimeout: readyTimeoutMs + 10 * 60_000,
     heartbeatTimeout: '60s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: 3 },
+  });
+}
+
+/**
+ * Checking a deployment (the stable check): bounded from scheduling on, so a host agent that is not
+ * running fails the rollout with a reason instead of holding it for ever.
+ */
+export function hostCheck(host: string, readyTimeoutMs: number): ModelHostActivities {
+  return proxyActivities<ModelHostActivities>({
+    taskQueue: hostTaskQueue(host),
+    scheduleToCloseTimeout: readyTimeoutMs * 2 + 3 * 60_000,
+    startToCloseTimeout: readyTimeoutMs * 2 + 60_000,
+    heartbeatTimeout: '60s',
     retry: { ...retry, maximumAttempts: 3 },
   });
 }

@@ -1,6 +1,7 @@
 // Operator commands: payload checks and the decision to accept or refuse, given the rollout's
 // state. Pure, so every phase × command case is table-tested without a server.
-import type { RolloutStatus } from './rollout-state';
+import { phaseOf, type ReadonlyRolloutState } from './state/rollout-state';
+import { waitingFor } from './state/status-view';
 
 export type CommandName = 'rollback' | 'pause' | 'resume' | 'advance' | 'approve';
 
@@ -13,17 +14,24 @@ export interface Command {
   source: 'operator' | 'schedule';
 }
 
-export type Parsed = { ok: true; command: Command } | { ok: false; requestId: string | null; message: string };
+export type Parsed = { ok: true; command: Command } | { ok: false; requestId: string | null; by: string; message: string };
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
 /** Signals can come from any client: check the payload's shape instead of trusting it. */
 export function parseCommand(name: CommandName, payload: unknown): Parsed {
   if (payload !== undefined && payload !== null && (typeof payload !== 'object' || Array.isArray(payload))) {
-    return { ok: false, requestId: null, message: `${name}: the payload must be a JSON object, got ${Array.isArray(payload) ? 'an array' : typeof payload}` };
+    return {
+      ok: false,
+      requestId: null,
+      by: 'unknown',
+      message: `${name}: the payload must be a JSON object, got ${Array.isArray(payload) ? 'an array' : typeof payload}`,
+    };
   }
   const raw = (payload ?? {}) as Record<string, unknown>;
   const requestId = str(raw.requestId) ?? null;
+  // A refused command is still audited under the sender it names, when it names one.
+  const by = str(raw.by) ?? 'unknown';
   for (const [field, type] of [
     ['by', 'string'],
     ['reason', 'string'],
@@ -31,17 +39,17 @@ export function parseCommand(name: CommandName, payload: unknown): Parsed {
     ['force', 'boolean'],
     ['source', 'string'],
   ] as const) {
-    if (raw[field] !== undefined && typeof raw[field] !== type) return { ok: false, requestId, message: `${name}: "${field}" must be a ${type}` };
+    if (raw[field] !== undefined && typeof raw[field] !== type) return { ok: false, requestId, by, message: `${name}: "${field}" must be a ${type}` };
   }
   if (raw.source !== undefined && raw.source !== 'operator' && raw.source !== 'schedule') {
-    return { ok: false, requestId, message: `${name}: "source" must be "operator" or "schedule"` };
+    return { ok: false, requestId, by, message: `${name}: "source" must be "operator" or "schedule"` };
   }
-  if (name === 'rollback' && !str(raw.reason)) return { ok: false, requestId, message: 'rollback: a "reason" is required' };
+  if (name === 'rollback' && !str(raw.reason)) return { ok: false, requestId, by, message: 'rollback: a "reason" is required' };
   return {
     ok: true,
     command: {
       name,
-      by: str(raw.by) ?? 'unknown',
+      by,
       reason: str(raw.reason) ?? '',
       requestId,
       force: raw.force === true,
@@ -58,11 +66,18 @@ export interface Decision {
 const refuse = (message: string): Decision => ({ accepted: false, message });
 const accept = (message: string): Decision => ({ accepted: true, message });
 
-export function decideCommand(status: RolloutStatus, command: Command): Decision {
-  if (status.outcome !== null) return refuse(`the rollout has ended (${status.outcome})`);
-  if (status.phase === 'RollingBack') return refuse('the rollout is already rolling back');
-  if (status.phase === 'Promoting') return refuse('the rollout is being promoted');
-  const wait = status.wait;
+export function decideCommand(state: ReadonlyRolloutState, command: Command, now: number): Decision {
+  if (state.result !== null) return refuse(`the rollout has ended (${state.result.outcome})`);
+  if (state.closing === 'RollingBack') return refuse('the rollout is already rolling back');
+  if (state.closing === 'Promoting') return refuse('the rollout is being promoted');
+  const wait = state.wait;
+  const status = {
+    paused: state.paused,
+    waitingFor: waitingFor(state, now),
+    phase: phaseOf(state),
+    lastVerdict: state.analysis.last,
+    pairs: state.totals.shadow.pairs,
+  };
   switch (command.name) {
     case 'rollback':
       return accept(`rollback requested by ${command.by}: ${command.reason}`);
@@ -81,7 +96,7 @@ export function decideCommand(status: RolloutStatus, command: Command): Decision
       if (last?.verdict === 'Fail' && !command.force) {
         return refuse(`the latest analysis failed (${last.summary}): advance with force to override`);
       }
-      const pairs = status.shadowTotals.pairs;
+      const pairs = status.pairs;
       if (wait.kind === 'shadow' && pairs < wait.minPairs && !command.force) {
         return refuse(`the shadow phase has ${pairs} of the ${wait.minPairs} pairs it requires: advance with force to skip the minimum`);
       }

@@ -2,8 +2,10 @@
 // All run in non-cancellable scopes with cleanup retry policies: they must complete.
 import type { RolloutContext } from './rollout-context';
 import { cleanupTraffic, hostCleanup } from './activity-proxies';
-import { note, type Outcome, type RolloutStatus } from './rollout-state';
-import { enter } from './pipeline';
+import { notify } from './notify';
+import type { Outcome, RolloutState } from './state/rollout-state';
+import type { RolloutStatus } from './state/status-view';
+import { log } from '@temporalio/workflow';
 
 export interface RolloutResult {
   outcome: Outcome;
@@ -11,40 +13,45 @@ export interface RolloutResult {
   status: RolloutStatus;
 }
 
+function closing(ctx: RolloutContext, kind: 'Promoting' | 'RollingBack', message: string): void {
+  ctx.rollout.close(kind, message);
+  log.info(message, { rolloutId: ctx.rollout.state.rolloutId, phase: kind });
+  void notify(ctx, 'phase', 'INFO', message);
+}
+
 export async function promote(ctx: RolloutContext): Promise<void> {
-  const { spec, status } = ctx;
-  enter(ctx, 'Promoting', 'promote: the candidate becomes the stable');
+  const { spec, rollout } = ctx;
+  closing(ctx, 'Promoting', 'promote: the candidate becomes the stable');
   const { previousStable } = await cleanupTraffic.promoteCandidate({ route: spec.route });
-  status.weight = 0;
-  status.shadowRate = 0;
+  rollout.trafficSet(0, 0);
   if (previousStable.deployment) {
     await hostCleanup(previousStable.deployment.host).stopModelServer({ deploymentId: previousStable.deployment.id });
-    note(status, Date.now(), `stopped the previous stable server ${previousStable.deployment.id}`);
+    rollout.note(`stopped the previous stable server ${previousStable.deployment.id}`);
   }
 }
 
 export async function rollback(ctx: RolloutContext, reason: string): Promise<void> {
-  ctx.status.reason = reason;
-  enter(ctx, 'RollingBack', `roll back: ${reason}`);
+  closing(ctx, 'RollingBack', `roll back: ${reason}`);
   await teardownCandidate(ctx, 'RollingBack');
 }
 
 /**
  * Candidate weight to 0 first, then its server: users leave the candidate before it goes away.
- * Keyed by the deployment id, not the start result, so a start cut short by a rollback is stopped too.
+ * Keyed by the deployment id and host recorded when the deployment began, so a start cut short by a
+ * rollback is stopped too.
  */
 export async function teardownCandidate(ctx: RolloutContext, why: string): Promise<void> {
-  const { spec, status } = ctx;
-  if (status.candidateDeploymentId === null) return;
-  await cleanupTraffic.detachCandidate({ route: spec.route, rolloutId: status.rolloutId });
-  status.weight = 0;
-  status.shadowRate = 0;
-  await hostCleanup(spec.candidate.host).stopModelServer({ deploymentId: status.candidateDeploymentId });
-  note(status, Date.now(), `${why}: candidate detached and stopped`);
+  const { spec, rollout } = ctx;
+  const candidate: RolloutState['candidate'] | null = rollout.state.candidate;
+  if (candidate === null) return;
+  await cleanupTraffic.detachCandidate({ route: spec.route, rolloutId: rollout.state.rolloutId });
+  rollout.trafficSet(0, 0);
+  await hostCleanup(candidate.host).stopModelServer({ deploymentId: candidate.deploymentId });
+  rollout.note(`${why}: candidate detached and stopped`);
 }
 
 /** A rollout's schedules end with it. */
 export async function removeSchedules(ctx: RolloutContext): Promise<void> {
-  const { deleted } = await cleanupTraffic.deleteRolloutSchedules({ rolloutId: ctx.status.rolloutId });
-  if (deleted.length) note(ctx.status, Date.now(), `deleted schedules ${deleted.join(', ')}`);
+  const { deleted } = await cleanupTraffic.deleteRolloutSchedules({ rolloutId: ctx.rollout.state.rolloutId });
+  if (deleted.length) ctx.rollout.note(`deleted schedules ${deleted.join(', ')}`);
 }

@@ -1,9 +1,13 @@
-// Signals and queries of rolloutWorkflow. Exported so the CLI sends exactly these; documented in
-// the README so operators can send them from any Temporal client. Every command carries who sent
-// it and may carry a requestId: the outcome (accepted or refused, and why) is recorded in the
-// status under that id, which is how the CLI learns whether its command took effect.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { RolloutStatus } from './rollout-state';
+// Signals, updates and the query of rolloutWorkflow. Exported so the CLI sends exactly these;
+// documented in the README so operators can send them from any Temporal client.
+//
+// Every operator command exists twice under the same name: as an Update (the caller learns at once
+// whether it was accepted; a refused one is rejected by the validator and leaves no trace in the
+// history) and as a Signal, for clients that can only signal (a Schedule, `temporal workflow
+// signal`). A signal's outcome is recorded in the status under its requestId.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CommandRecord } from './state/rollout-state';
+import type { RolloutStatus } from './state/status-view';
 
 export interface CommandMeta {
   by?: string;
@@ -33,9 +37,17 @@ export const advanceSignal = defineSignal<[AdvanceRequest]>('advance');
 /** `approve` {"by"?, "reason"?, "requestId"?}: release a manual gate (a step or promotion). */
 export const approveSignal = defineSignal<[CommandMeta]>('approve');
 
-/** `status`: the rollout's live state: phase, step, weights, waits, verdicts, audit log. */
+/** The same commands as Updates: the accepted command's record comes back, a refusal as an error. */
+export const rollbackUpdate = defineUpdate<CommandRecord, [RollbackRequest]>('rollback');
+export const pauseUpdate = defineUpdate<CommandRecord, [CommandMeta]>('pause');
+export const resumeUpdate = defineUpdate<CommandRecord, [CommandMeta]>('resume');
+export const advanceUpdate = defineUpdate<CommandRecord, [AdvanceRequest]>('advance');
+export const approveUpdate = defineUpdate<CommandRecord, [CommandMeta]>('approve');
+
+/** `status`: the rollout's live state: phase, step, weights, waits, verdicts, warnings, audit log. */
 export const statusQuery = defineQuery<RolloutStatus>('status');
 
 export const ROLLOUT_WORKFLOW_TYPE = 'rolloutWorkflow';
+export const SCHEDULED_ADVANCE_WORKFLOW_TYPE = 'scheduledAdvanceWorkflow';
 export const CONTROL_TASK_QUEUE = 'gantry';
 export const hostTaskQueue = (host: string): string => `gantry-host.${host}`;

@@ -1,7 +1,9 @@
-// What every part of a running rollout shares: its input, spec, live status, and the control state
-// that signal handlers change and waits react to.
+// What every part of a running rollout shares: its input and spec, the state's owner, and the
+// control state that command handlers set and waits react to.
 import type { RolloutSpec } from '../config/spec';
-import type { RolloutStatus } from './rollout-state';
+import type { RolloutState } from './state/rollout-state';
+import type { LegacyRolloutStatus } from './state/legacy-status';
+import type { StateOwner } from './state/state-owner';
 
 export interface RolloutInput {
   rolloutId: string;
@@ -10,12 +12,13 @@ export interface RolloutInput {
   startedBy: string;
   /** the Web UI page of this rollout, for notifications */
   link?: string;
-  /** a previous run's state, when this run continues it as new */
-  resume?: RolloutStatus;
+  /** a previous run's state, when this run continues it as new (a first-release run's status is migrated) */
+  resume?: RolloutState | LegacyRolloutStatus;
   /** continue as new once a run's history reaches this many events (Temporal's suggestion also counts) */
   historyLimit?: number;
 }
 
+/** Per run, not carried across continue-as-new: what accepted commands ask of the pipeline. */
 export interface Control {
   /** bumped by every accepted command, so waits wake and look again */
   version: number;
@@ -26,7 +29,7 @@ export interface Control {
 export interface RolloutContext {
   input: RolloutInput;
   spec: RolloutSpec;
-  status: RolloutStatus;
+  rollout: StateOwner;
   control: Control;
 }
 

@@ -1,16 +1,19 @@
-// rolloutWorkflow: one rollout, QA gate → quantize → deploy → shadow → canary steps → evaluation →
-// promote, or rollback on any breach, failure or operator request; steerable in every phase by
-// signals (rollback, pause, resume, advance, approve). Deterministic: time comes from the workflow
-// clock, every effect is an activity.
+// rolloutWorkflow: one rollout, stable check → QA gate → quantize → deploy → shadow → canary steps →
+// evaluation → promote, or rollback on any breach, failure or operator request; steerable in every
+// phase by updates and signals (rollback, pause, resume, advance, approve). Deterministic: time comes
+// from the workflow clock, every effect is an activity.
 import { ApplicationFailure, CancellationScope, ContinueAsNew, isCancellation, log, setHandler, upsertMemo } from '@temporalio/workflow';
-import { advanceSignal, approveSignal, pauseSignal, resumeSignal, rollbackSignal, statusQuery } from './messages';
-import { decideCommand, parseCommand, type Command, type CommandName } from './commands';
-import { initialStatus, note, recordCommand, type Outcome, type RolloutStatus } from './rollout-state';
+import { statusQuery } from './messages';
+import type { Command } from './commands';
+import { installCommandHandlers } from './command-handlers';
 import type { RolloutContext, RolloutInput } from './rollout-context';
-import { runPipeline, type Decision } from './pipeline';
+import { initialRolloutState, type Outcome } from './state/rollout-state';
+import { migrateState } from './state/legacy-status';
+import { StateOwner } from './state/state-owner';
+import { statusView } from './state/status-view';
+import { runPipeline } from './pipeline';
 import { promote, removeSchedules, rollback, teardownCandidate, type RolloutResult } from './finish';
 import { describeFailure } from './failures';
-import { refreshWaitingFor } from './waits';
 import { notify } from './notify';
 
 export type { RolloutInput } from './rollout-context';
@@ -18,108 +21,66 @@ export type { RolloutResult } from './finish';
 
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const { spec, rolloutId } = input;
-  const status: RolloutStatus = input.resume ?? initialStatus(rolloutId, spec, Date.now());
-  const ctx: RolloutContext = { input: { ...input, resume: undefined }, spec, status, control: { version: 0, exit: null } };
+  const state = input.resume
+    ? migrateState(input.resume, spec.candidate.host)
+    : initialRolloutState(rolloutId, spec.route, spec.canary.steps.length, Date.now());
+  const rollout = new StateOwner(state, () => Date.now());
+  const ctx: RolloutContext = { input: { ...input, resume: undefined }, spec, rollout, control: { version: 0, exit: null } };
   if (!input.resume) {
-    status.audit.push({ at: Date.now(), by: input.startedBy, action: 'start', reason: `rollout of ${spec.candidate.model} on route ${spec.route}` });
+    rollout.audit({ by: input.startedBy, action: 'start', reason: `rollout of ${spec.candidate.model} on route ${spec.route}` });
     upsertMemo({ route: spec.route, outcome: null });
     void notify(ctx, 'started', 'INFO', `rollout started by ${input.startedBy}: ${spec.candidate.model} on route ${spec.route}`);
   }
-  setHandler(statusQuery, () => refreshWaitingFor(status, Date.now()));
+  setHandler(statusQuery, () => statusView(rollout.state, Date.now()));
 
   const pipeline = new CancellationScope();
   let operatorRollback: Command | undefined;
-  const apply: Record<CommandName, (command: Command) => void> = {
-    rollback: (command) => {
-      operatorRollback = command;
-      pipeline.cancel();
-    },
-    pause: (command) => {
-      status.paused = { since: Date.now(), by: command.by, reason: command.reason };
-      void notify(ctx, 'paused', 'WARNING', `paused by ${command.by}${command.reason ? `: ${command.reason}` : ''}`);
-    },
-    resume: (command) => {
-      if (status.wait && status.paused) status.wait.pausedMs += Date.now() - Math.max(status.paused.since, status.wait.startedAt);
-      status.paused = null;
-      void notify(ctx, 'resumed', 'INFO', `resumed by ${command.by}`);
-    },
-    advance: (command) => {
-      ctx.control.exit = command.force ? 'forced' : 'advanced';
-    },
-    approve: () => {
-      ctx.control.exit = 'approved';
-    },
-  };
-  const handle =
-    (name: CommandName) =>
-    (payload: unknown): void => {
-      const parsed = parseCommand(name, payload);
-      const at = Date.now();
-      if (!parsed.ok) {
-        recordCommand(status, { requestId: parsed.requestId, command: name, by: 'unknown', at, accepted: false, message: parsed.message });
-        log.warn('malformed command refused', { rolloutId, command: name, message: parsed.message });
-        return;
-      }
-      const { command } = parsed;
-      const decision = decideCommand(status, command);
-      recordCommand(status, { requestId: command.requestId, command: name, by: command.by, at, accepted: decision.accepted, message: decision.message });
-      if (!decision.accepted) return;
-      status.audit.push({ at, by: command.by, action: name, reason: command.reason || decision.message });
-      note(status, at, decision.message);
-      apply[name](command);
-      ctx.control.version += 1;
-    };
-  setHandler(rollbackSignal, handle('rollback'));
-  setHandler(pauseSignal, handle('pause'));
-  setHandler(resumeSignal, handle('resume'));
-  setHandler(advanceSignal, handle('advance'));
-  setHandler(approveSignal, handle('approve'));
+  installCommandHandlers(ctx, (command) => {
+    operatorRollback = command;
+    pipeline.cancel();
+  });
 
-  let decision: Decision;
+  let decision;
   try {
     decision = await pipeline.run(() => runPipeline(ctx));
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;
     // The operator's rollback wins whatever the cancelled pipeline threw on its way out.
     if (operatorRollback) {
-      const by = operatorRollback.by;
-      const reason = operatorRollback.reason;
-      return finish(ctx, 'RolledBack', () => rollback(ctx, `operator rollback by ${by}: ${reason}`));
+      const { by, reason } = operatorRollback;
+      return finish(ctx, 'RolledBack', `operator rollback by ${by}: ${reason}`, () => rollback(ctx, `operator rollback by ${by}: ${reason}`));
     }
     if (isCancellation(error)) {
-      await finish(ctx, 'Cancelled', () => teardownCandidate(ctx, 'Cancelled'), 'the workflow was cancelled');
+      await finish(ctx, 'Cancelled', 'the workflow was cancelled', () => teardownCandidate(ctx, 'Cancelled'));
       throw error;
     }
     const { message, type } = describeFailure(error);
     log.error('rollout pipeline failed', { rolloutId, type, message });
-    status.failureType = type;
-    await finish(ctx, 'Failed', () => teardownCandidate(ctx, 'Failed'), message);
-    throw ApplicationFailure.create({ message, type: type ?? 'PIPELINE_FAILED', nonRetryable: true, details: [status] });
+    const result = await finish(ctx, 'Failed', message, () => teardownCandidate(ctx, 'Failed'), type);
+    throw ApplicationFailure.create({ message, type: type ?? 'PIPELINE_FAILED', nonRetryable: true, details: [result.status] });
   }
-  if (decision.promote) return finish(ctx, 'Promoted', () => promote(ctx));
+  if (decision.promote) return finish(ctx, 'Promoted', decision.reason, () => promote(ctx));
   const reason = decision.reason;
-  return finish(ctx, 'RolledBack', () => rollback(ctx, reason));
+  return finish(ctx, 'RolledBack', reason, () => rollback(ctx, reason));
 }
 
 const LEVEL: Record<Outcome, 'INFO' | 'WARNING' | 'CRITICAL'> = { Promoted: 'INFO', RolledBack: 'CRITICAL', Failed: 'CRITICAL', Cancelled: 'WARNING' };
 const EVENT = { Promoted: 'promoted', RolledBack: 'rolled-back', Failed: 'failed', Cancelled: 'failed' } as const;
 
-async function finish(ctx: RolloutContext, outcome: Outcome, cleanup: () => Promise<void>, reason?: string): Promise<RolloutResult> {
-  const { status } = ctx;
-  if (reason !== undefined) status.reason = reason;
-  status.wait = null;
-  status.paused = null;
+async function finish(
+  ctx: RolloutContext,
+  outcome: Outcome,
+  reason: string,
+  cleanup: () => Promise<void>,
+  failureType: string | null = null,
+): Promise<RolloutResult> {
   await CancellationScope.nonCancellable(async () => {
     await cleanup();
     await removeSchedules(ctx);
   });
-  status.phase = outcome;
-  status.outcome = outcome;
-  status.stage = 'done';
-  refreshWaitingFor(status, Date.now());
-  note(status, Date.now(), `${outcome}: ${status.reason ?? ''}`);
+  ctx.rollout.finish(outcome, reason, failureType);
   upsertMemo({ route: ctx.spec.route, outcome });
   // The last word is awaited (its retries are bounded) so it is not abandoned when the workflow closes.
-  await notify(ctx, EVENT[outcome], LEVEL[outcome], `${outcome}: ${status.reason ?? ''}`);
-  return { outcome, reason: status.reason ?? '', status };
+  await notify(ctx, EVENT[outcome], LEVEL[outcome], `${outcome}: ${reason}`);
+  return { outcome, reason, status: statusView(ctx.rollout.state, Date.now()) };
 }

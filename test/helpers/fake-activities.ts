@@ -2,7 +2,9 @@
 // an in-memory gateway and scripted traffic statistics, so workflow tests exercise every path fast.
 import type { ControlPlaneActivities, ModelHostActivities, Deployment } from '../../src/activities';
 import { routeConfigSchema, type RouteConfig, type Upstream } from '../../src/gateway/route-config';
-import { emptyWindow, type WindowStats } from '../../src/analysis/stats';
+import { summarise, upstreamOf, type StableTarget } from '../../src/activities/traffic';
+import { emptyWindow, type VariantStats } from '../../src/analysis/stats';
+import { measurementsOfWindow } from '../../src/analysis/measurements';
 import { record } from '../../src/analysis/histogram';
 import type { QaReport } from '../../src/analysis/qa-gate';
 import type { RouteConfigInput } from '../../src/gateway/route-config';
@@ -25,6 +27,12 @@ export interface FakeWorld {
     route: RouteConfig | undefined,
     windowIndex: number,
   ) => { stable: TrafficShape; candidate: TrafficShape; shadow: TrafficShape; pairs: number; breakerOpen?: string };
+  /** what the gateway's health probe says of the route's stable; healthy unless set */
+  stableProbe: () => { healthy: boolean | null; detail: string };
+  /** deployments the host agent has no record of any more (what ensureDeployment reports missing) */
+  lostDeployments: Set<string>;
+  /** deployments that ensureDeployment finds stopped and restarts */
+  stoppedDeployments: Set<string>;
   qaAccuracy: number;
   failQuantize?: { message: string; type: string };
   metricsDown: boolean;
@@ -73,6 +81,9 @@ export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     servers: new Map(),
     stopped: [],
     traffic: healthyTraffic(),
+    stableProbe: () => ({ healthy: true, detail: 'answered in 3ms' }),
+    lostDeployments: new Set(),
+    stoppedDeployments: new Set(),
     qaAccuracy: 1,
     metricsDown: false,
     windows: 0,
@@ -84,7 +95,7 @@ export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
   };
 }
 
-function variant(shape: TrafficShape): WindowStats['stable'] {
+function variant(shape: TrafficShape): VariantStats {
   const stats = { requests: shape.requests, errors: shape.errors, latency: { counts: {}, total: 0, sumMs: 0 } };
   for (let i = 0; i < shape.requests - shape.errors; i++) record(stats.latency, shape.latencyMs);
   return stats;
@@ -121,27 +132,40 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
       };
     },
     async getRoute({ route }) {
-      return world.routes.get(route) ?? null;
+      const current = world.routes.get(route);
+      return current ? summarise(route, current) : null;
     },
     async createRoute({ route, stable }) {
-      return set(route, { stable });
+      return summarise(route, set(route, { stable: upstreamOfStable(stable) }));
+    },
+    async setStable({ route, stable }) {
+      world.calls.push(`set stable ${route}`);
+      const current = world.routes.get(route);
+      if (!current) return applicationFailure(`route "${route}" does not exist`, 'GATEWAY_REJECTED');
+      return summarise(route, set(route, { ...current, stable: upstreamOfStable(stable) }));
     },
     async setCandidateTraffic({ route, rolloutId, candidate, weight, shadowRate, options }) {
       const current = world.routes.get(route);
       if (!current) return applicationFailure(`route "${route}" does not exist`, 'GATEWAY_REJECTED');
-      return set(route, { ...current, ...options, candidate, weight, shadowRate, rolloutId });
+      return summarise(route, set(route, { ...current, ...options, candidate: upstreamOf(candidate, 'candidate'), weight, shadowRate, rolloutId }));
     },
     async detachCandidate({ route, rolloutId }) {
       const current = world.routes.get(route);
-      if (!current || (current.rolloutId && current.rolloutId !== rolloutId)) return current ?? null;
+      if (!current || (current.rolloutId && current.rolloutId !== rolloutId)) return current ? summarise(route, current) : null;
       const { candidate: _c, rolloutId: _r, ...rest } = current;
-      return set(route, { ...rest, weight: 0, shadowRate: 0 });
+      return summarise(route, set(route, { ...rest, weight: 0, shadowRate: 0 }));
+    },
+    async routeHealth({ route }) {
+      const current = world.routes.get(route);
+      if (!current) return applicationFailure(`route "${route}" does not exist`, 'GATEWAY_REJECTED');
+      const shape = world.traffic(current, world.windows);
+      return { breakerOpen: shape.breakerOpen ?? null, stable: world.stableProbe(), candidate: current.candidate ? { healthy: true, detail: 'ok' } : null };
     },
     async promoteCandidate({ route }) {
       const current = world.routes.get(route) as RouteConfig;
       const { candidate, rolloutId: _r, ...rest } = current;
       set(route, { ...rest, stable: candidate as Upstream, weight: 0, shadowRate: 0 });
-      return { previousStable: current.stable };
+      return { previousStable: { deployment: current.stable.deployment } };
     },
     async sendNotification({ payload }) {
       world.notifications.push({ event: payload.event, level: payload.level, message: payload.message });
@@ -151,19 +175,22 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
       world.schedulesDeleted.push(rolloutId);
       return { deleted: [] };
     },
-    async collectWindow({ route, fromMs, toMs }) {
+    async collectMeasurements({ route, fromMs, toMs }) {
       if (world.metricsDown) throw new Error('metric store unreachable');
       const shape = world.traffic(world.routes.get(route), world.windows++);
-      return {
+      return measurementsOfWindow({
         ...emptyWindow(fromMs, toMs),
         stable: variant(shape.stable),
         candidate: variant(shape.candidate),
         shadow: variant(shape.shadow),
         pairs: shape.pairs,
-        breakerOpen: shape.breakerOpen ?? null,
-      };
+      });
     },
   };
+}
+
+function upstreamOfStable(stable: StableTarget): Upstream {
+  return 'deployment' in stable ? upstreamOf(stable.deployment, stable.label) : { url: stable.endpoint, apiKey: stable.apiKey, label: stable.label };
 }
 
 export function fakeHost(world: FakeWorld, host = 'local'): ModelHostActivities {
@@ -183,6 +210,18 @@ export function fakeHost(world: FakeWorld, host = 'local'): ModelHostActivities 
       const deployment = { host, deploymentId, endpoint: `http://127.0.0.1:${9000 + world.servers.size}/v1`, pid: 1000 + world.servers.size, modelPath };
       world.servers.set(deploymentId, deployment);
       return deployment;
+    },
+    async ensureDeployment({ deploymentId }) {
+      world.calls.push(`ensure ${deploymentId}`);
+      const deployment = world.servers.get(deploymentId);
+      if (!deployment || world.lostDeployments.has(deploymentId))
+        return { state: 'missing', detail: `host ${host} has no record of deployment ${deploymentId}` };
+      if (world.stoppedDeployments.delete(deploymentId)) {
+        const restarted = { ...deployment, endpoint: `http://127.0.0.1:${9500 + world.servers.size}/v1`, pid: deployment.pid + 1 };
+        world.servers.set(deploymentId, restarted);
+        return { state: 'restored', deployment: restarted, detail: `restarted at ${restarted.endpoint}` };
+      }
+      return { state: 'healthy', deployment, detail: `serving at ${deployment.endpoint}` };
     },
     async stopModelServer({ deploymentId }) {
       world.calls.push(`stop ${deploymentId}`);

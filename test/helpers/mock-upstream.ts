@@ -54,6 +54,11 @@ export async function startMockUpstream(initial: MockUpstreamBehaviour = {}): Pr
     response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(MOCK_ANSWER) }).end(MOCK_ANSWER);
   };
   const server: Server = createServer((request, response) => {
+    // The gateway's health checks ask for the model list; they are not requests to the model.
+    if (request.method === 'GET' && request.url === '/v1/models') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'mock', object: 'model' }] }));
+      return;
+    }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {

@@ -7,7 +7,8 @@ import type { SignalDefinition } from '@temporalio/workflow';
 import { rolloutWorkflow } from '../../src/workflows';
 import { CONTROL_TASK_QUEUE, statusQuery } from '../../src/workflows/messages';
 import type { RolloutSpec } from '../../src/config/spec';
-import type { CommandRecord, RolloutStatus } from '../../src/workflows/rollout-state';
+import type { CommandRecord } from '../../src/workflows/state/rollout-state';
+import type { RolloutStatus } from '../../src/workflows/state/status-view';
 import type { RolloutInput } from '../../src/workflows/rollout-context';
 
 let counter = 0;

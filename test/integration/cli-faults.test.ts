@@ -106,7 +106,18 @@ describe('CLI faults', () => {
       assert.equal(result.exitCode, ExitCode.REFUSED);
       assert.match(oneLine(result.stderr), new RegExp(`port ${config.gatewayPort} \\(gateway\\) is already in use`));
       const status = await runCli(envFor(config), ['dev', 'status', '--json']);
-      assert.deepEqual(JSON.parse(String(status.stdout)), []);
+      const report = JSON.parse(String(status.stdout)) as { processes: { name: string; alive: boolean }[] };
+      assert.deepEqual(
+        report.processes.map((p) => [p.name, p.alive]),
+        [
+          ['temporal', false],
+          ['gateway', false],
+          ['orchestrator', false],
+          ['host-agent', false],
+        ],
+        'nothing was started',
+      );
+      assert.equal(status.exitCode, ExitCode.UNAVAILABLE);
     } finally {
       blocker.close();
     }
@@ -115,7 +126,11 @@ describe('CLI faults', () => {
   it('reports the running stack as healthy, with pids and ports', async () => {
     const result = await stack.cli(['dev', 'status', '--json']);
     assert.equal(result.exitCode, 0);
-    const processes = JSON.parse(String(result.stdout)) as { name: string; healthy: boolean; port: number | null }[];
+    const { processes, warnings } = JSON.parse(String(result.stdout)) as {
+      processes: { name: string; healthy: boolean; port: number | null }[];
+      warnings: string[];
+    };
+    assert.deepEqual(warnings, []);
     assert.deepEqual(
       processes.map((p) => [p.name, p.healthy]),
       [

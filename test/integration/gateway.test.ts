@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { ServerSupervisor } from '../../src/hosts/server-supervisor';
-import { llamaServerCommand } from '../../src/adapters/model-server-engine';
+import { launchCommandFor } from '../../src/adapters/model-server-engine';
+import { engineBinaries } from '../../src/hosts/engine-binaries';
 import { serverOptionsSchema } from '../../src/config/spec';
-import { toolPath } from '../../src/config/toolchain';
 import { freePort } from '../../src/hosts/free-port';
 import { RouteTable } from '../../src/gateway/route-table';
 import { startGateway, type GatewayHarness } from '../helpers/gateway-harness';
@@ -23,16 +23,9 @@ let client: OpenAI;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 before(async () => {
-  supervisor = new ServerSupervisor(mkdtempSync(join(tmpdir(), 'gantry-host-')));
+  supervisor = new ServerSupervisor(mkdtempSync(join(tmpdir(), 'gantry-host-')), launchCommandFor(engineBinaries, '127.0.0.1'));
   const options = serverOptionsSchema.parse({ contextSize: 1024, threads: 1, parallel: 2, chatTemplateFile: chatTemplate });
-  const server = await supervisor.start(
-    'gw-upstream',
-    gemmaQ4(),
-    'llama.cpp',
-    (port) => llamaServerCommand(toolPath('llamaServer'), { engine: 'llama.cpp', modelPath: gemmaQ4(), port, host: '127.0.0.1', servedName: 'chat', options }),
-    60_000,
-    () => undefined,
-  );
+  const server = await supervisor.start('gw-upstream', { engine: 'llama.cpp', modelPath: gemmaQ4(), servedName: 'chat', options }, 60_000, () => undefined);
   upstream = server.endpoint;
   gateway = await startGateway();
   await gateway.admin.setRoute('chat', { stable: { url: upstream, label: 'stable' } });

@@ -9,7 +9,7 @@ import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { statusQuery } from '../../src/workflows/messages';
 import { toolPath } from '../../src/config/toolchain';
-import type { RolloutStatus } from '../../src/workflows/rollout-state';
+import type { RolloutStatus } from '../../src/workflows/state/status-view';
 
 let stack: RealStack;
 before(async () => {

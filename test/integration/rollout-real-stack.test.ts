@@ -6,17 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRealStack, type RealStack } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
-import { statusQuery } from '../../src/workflows/messages';
-import type { RolloutStatus } from '../../src/workflows/rollout-state';
-import type { RolloutResult } from '../../src/workflows/rollout';
-import { parsePrompts, replay, type ReplayReport } from '../../src/cli/traffic/replay';
+import type { RolloutStatus } from '../../src/workflows/state/status-view';
+import { rolloutWithTraffic as rolloutOn, waitForPhase as waitForPhaseOn } from '../helpers/real-rollout-driver';
 import { isAlive } from '../../src/hosts/process-control';
-import { REPO_ROOT } from '../../src/config/toolchain';
 import { ExitCode } from '../../src/cli/exit-codes';
 
 let stack: RealStack;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const prompts = (file: string) => parsePrompts(readFileSync(join(REPO_ROOT, 'configs/prompts', file), 'utf8'), file);
 
 before(async () => {
   stack = await startRealStack();
@@ -25,37 +20,9 @@ after(async () => {
   await stack?.stop();
 });
 
-async function waitForPhase(id: string, phase: RolloutStatus['phase'], timeoutMs = 120_000): Promise<RolloutStatus> {
-  const handle = stack.client.workflow.getHandle(id);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await handle.query(statusQuery);
-    if (status.phase === phase) return status;
-    if (status.outcome) throw new Error(`rollout ended ${status.outcome} before ${phase}: ${status.reason}`);
-    if (Date.now() > deadline) throw new Error(`rollout still in ${status.phase}, not ${phase}`);
-    await sleep(250);
-  }
-}
-
-/** Starts a rollout with the real CLI, sends live traffic from the shadow phase on, returns the result. */
-async function rolloutWithTraffic(
-  id: string,
-  specFile: string,
-  promptFile: string,
-  trafficMs: number,
-): Promise<{ result: RolloutResult; traffic: ReplayReport }> {
-  const start = await stack.cli(['rollout', 'start', specFile, '--id', id, '--json']);
-  assert.equal(start.exitCode, 0, String(start.stderr));
-  assert.equal((JSON.parse(String(start.stdout)) as { rolloutId: string }).rolloutId, id);
-  await waitForPhase(id, 'Shadow');
-  const traffic = await replay(
-    prompts(promptFile),
-    { route: 'chat', rate: 2, durationMs: trafficMs, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl },
-    () => undefined,
-  );
-  const result = (await stack.client.workflow.getHandle(id).result()) as RolloutResult;
-  return { result, traffic };
-}
+const waitForPhase = (id: string, phase: RolloutStatus['phase']): Promise<RolloutStatus> => waitForPhaseOn(stack.client, id, phase);
+const rolloutWithTraffic = (id: string, specFile: string, promptFile: string, trafficMs: number) =>
+  rolloutOn(stack, stack.client, id, specFile, promptFile, trafficMs);
 
 describe('a real rollout on the real stack', () => {
   it('promotes a Q8_0 candidate quantized from the real model, with every phase in its history', async () => {

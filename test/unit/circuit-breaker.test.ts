@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closedBreaker, recordOutcome, DEFAULT_BREAKER } from '../../src/gateway/circuit-breaker';
+import { closedBreaker, recordOutcome } from '../../src/gateway/circuit-breaker';
+import { breakerPolicySchema } from '../../src/config/traffic-options';
+
+const DEFAULT_BREAKER = breakerPolicySchema.parse({});
 
 describe('circuit breaker', () => {
   const at = new Date('2026-11-22T10:00:00Z');

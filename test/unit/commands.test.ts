@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideCommand, parseCommand, type Command } from '../../src/workflows/commands';
-import { initialStatus, type RolloutStatus, type WaitState } from '../../src/workflows/rollout-state';
-import { weeksLongSpec } from '../helpers/specs';
+import { initialRolloutState, type RolloutState, type WaitState } from '../../src/workflows/state/rollout-state';
 
 const cmd = (name: Command['name'], extra: Partial<Command> = {}): Command => ({
   name,
@@ -27,7 +26,7 @@ const wait = (over: Partial<WaitState> = {}): WaitState => ({
   minPairs: 0,
   ...over,
 });
-const status = (over: Partial<RolloutStatus> = {}): RolloutStatus => ({ ...initialStatus('r1', weeksLongSpec(), 0), phase: 'Canary', ...over });
+const status = (over: Partial<RolloutState> = {}): RolloutState => ({ ...initialRolloutState('r1', 'chat', 5, 0), stage: 'canary', ...over });
 
 describe('parseCommand', () => {
   it('accepts an object with optional fields and defaults', () => {
@@ -51,16 +50,22 @@ describe('parseCommand', () => {
   }
   it('requires a reason for rollback and keeps the requestId of a bad payload', () => {
     const parsed = parseCommand('rollback', { requestId: 'q1' });
-    assert.deepEqual(parsed, { ok: false, requestId: 'q1', message: 'rollback: a "reason" is required' });
+    assert.deepEqual(parsed, { ok: false, requestId: 'q1', by: 'unknown', message: 'rollback: a "reason" is required' });
+  });
+  it('keeps the sender a malformed command names, for the audit', () => {
+    const parsed = parseCommand('rollback', { by: 'alice', requestId: 'q2' });
+    assert.deepEqual(parsed, { ok: false, requestId: 'q2', by: 'alice', message: 'rollback: a "reason" is required' });
+    const typo = parseCommand('advance', { by: 'bob', force: 'yes' });
+    assert.equal(typo.ok === false && typo.by, 'bob');
   });
 });
 
 describe('decideCommand', () => {
-  const table: [string, RolloutStatus, Command, boolean, RegExp][] = [
-    ['anything after the end', status({ outcome: 'Promoted', phase: 'Promoted' }), cmd('rollback'), false, /has ended \(Promoted\)/],
-    ['rollback while rolling back', status({ phase: 'RollingBack' }), cmd('rollback'), false, /already rolling back/],
+  const table: [string, RolloutState, Command, boolean, RegExp][] = [
+    ['anything after the end', status({ result: { outcome: 'Promoted', reason: '', failureType: null } }), cmd('rollback'), false, /has ended \(Promoted\)/],
+    ['rollback while rolling back', status({ closing: 'RollingBack' }), cmd('rollback'), false, /already rolling back/],
     ['advance a timed step', status({ wait: wait() }), cmd('advance'), true, /advanced by ops/],
-    ['advance with no wait', status({ phase: 'Quantize' }), cmd('advance'), false, /in Quantize, not waiting/],
+    ['advance with no wait', status({ stage: 'quantize' }), cmd('advance'), false, /in Quantize, not waiting/],
     ['advance a manual gate', status({ wait: wait({ kind: 'gate', endsOn: 'approve' }) }), cmd('advance'), false, /use approve/],
     ['schedule advancing a timed step', status({ wait: wait() }), cmd('advance', { source: 'schedule' }), false, /a schedule may only end/],
     [
@@ -78,7 +83,7 @@ describe('decideCommand', () => {
   ];
   for (const [what, s, c, accepted, message] of table) {
     it(what, () => {
-      const decision = decideCommand(s, c);
+      const decision = decideCommand(s, c, 0);
       assert.equal(decision.accepted, accepted, decision.message);
       assert.match(decision.message, message);
     });

@@ -8,7 +8,7 @@ import { newWorld, type FakeWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
 import { command, startRollout, waitForStatus } from '../helpers/workflow-driver';
 import { advanceSignal, approveSignal, pauseSignal, resumeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
-import type { RolloutStatus } from '../../src/workflows/rollout-state';
+import type { RolloutStatus } from '../../src/workflows/state/status-view';
 import type { RolloutSpec } from '../../src/config/spec';
 import type { SignalDefinition } from '@temporalio/workflow';
 

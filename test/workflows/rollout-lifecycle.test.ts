@@ -8,9 +8,10 @@ import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-e
 import { newWorld, healthyTraffic, type FakeWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
 import { rolloutWorkflow } from '../../src/workflows';
-import { CONTROL_TASK_QUEUE, rollbackSignal, statusQuery } from '../../src/workflows/messages';
+import { CONTROL_TASK_QUEUE, resumeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
+import { command, startRollout, waitForStatus } from '../helpers/workflow-driver';
 import type { RolloutSpec } from '../../src/config/spec';
-import type { RolloutStatus } from '../../src/workflows/rollout-state';
+import type { RolloutStatus } from '../../src/workflows/state/status-view';
 
 let env: TestWorkflowEnvironment;
 let counter = 0;
@@ -165,10 +166,10 @@ describe('rolloutWorkflow', () => {
     assert.equal(result.outcome, 'RolledBack');
     assert.match(result.reason, /^QA gate failed: accuracy 30%/);
     assert.ok(!world.calls.some((c) => c.startsWith('quantize')));
-    assert.deepEqual([...world.servers.keys()], [], 'the QA server was stopped');
+    assert.deepEqual([...world.servers.keys()], [`chat-stable-${result.status.rolloutId}`], 'the QA server was stopped; the stable serves on');
   });
 
-  it('ends Failed with the cause when quantization fails, leaving nothing running', async () => {
+  it('ends Failed with the cause when quantization fails, leaving nothing of the candidate running', async () => {
     const world = newWorld({ failQuantize: { message: 'model file not found: /models/candidate-f16.gguf', type: 'MODEL_NOT_FOUND' } });
     await assert.rejects(run(world), (error: unknown) => {
       assert.ok(error instanceof WorkflowFailedError);
@@ -178,19 +179,32 @@ describe('rolloutWorkflow', () => {
       assert.match(cause.message, /model file not found/);
       return true;
     });
-    assert.deepEqual([...world.servers.keys()], []);
+    assert.deepEqual(
+      [...world.servers.keys()].filter((id) => !id.startsWith('chat-stable-')),
+      [],
+    );
   });
 
-  it('treats a metric-store outage as Error verdicts, never as a rollback, and does not promote on no data', async () => {
+  it('treats a metric-store outage as Error verdicts: never a rollback, a pause and a CRITICAL alert at the limit, and on once resumed', async () => {
     const world = newWorld({ metricsDown: true });
-    const spec = weeksLongSpec({ shadow: undefined, canary: { steps: [{ weight: 10, duration: '6h' }] } });
-    const result = await run(world, spec);
-    assert.equal(
-      result.status.recentVerdicts.every((v) => v.verdict === 'Error'),
-      true,
-    );
-    assert.equal(result.status.consecutiveFailures, 0);
-    assert.equal(result.outcome, 'RolledBack');
-    assert.match(result.reason, /^evaluation: 0 candidate samples/);
+    const spec = weeksLongSpec({ shadow: undefined, canary: { steps: [{ weight: 50, duration: '6h' }] } });
+    await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, spec);
+      const paused = await waitForStatus(handle, (s) => s.paused !== null, 20_000, { env, by: '30m' });
+      assert.equal(paused.paused?.by, 'gantry');
+      assert.match(paused.paused?.reason ?? '', /^4 analysis windows in a row without usable evidence \(limit 4\): metrics unavailable: /);
+      assert.ok(paused.recentVerdicts.every((v) => v.verdict === 'Error'));
+      assert.equal(paused.consecutiveFailures, 0);
+      assert.equal(paused.weight, 50, 'an outage moves no traffic');
+      assert.ok(paused.warnings.some((w) => /4 analysis windows in a row without usable evidence/.test(w)));
+      assert.ok(world.notifications.some((n) => n.event === 'paused' && n.level === 'CRITICAL'));
+      // Paused for days, still no rollback.
+      await env.sleep('3d');
+      assert.equal((await handle.query(statusQuery)).outcome, null);
+      world.metricsDown = false;
+      assert.equal((await command(handle, resumeSignal, { by: 'ops' })).accepted, true);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'Promoted', result.reason);
+    });
   });
 });

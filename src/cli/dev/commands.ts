@@ -1,6 +1,6 @@
 // gantry dev up | down | status
 import type { Command } from 'commander';
-import { devDown, devStatus, devUp } from '../../stack/dev-stack';
+import { devDown, devStatus, devUp, routeWarnings } from '../../stack/dev-stack';
 import { gatewayUrl, stackConfigFromEnv, temporalUi } from '../../stack/stack-config';
 import { output } from '../output';
 import { ExitCode } from '../exit-codes';
@@ -33,21 +33,26 @@ export function registerDevCommands(program: Command): void {
 
   dev
     .command('status')
-    .description('each process, its pid, port and health')
+    .description('each process, its pid, port and health, and routes whose stable is down')
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }) => {
       const out = output(Boolean(options.json));
-      const processes = await devStatus(stackConfigFromEnv());
-      out.result(processes, () =>
-        processes.length === 0
+      const config = stackConfigFromEnv();
+      const processes = await devStatus(config);
+      const warnings = processes.some((p) => p.name === 'gateway' && p.healthy) ? await routeWarnings(config) : [];
+      const nothing = processes.every((p) => !p.alive);
+      out.result({ processes, warnings }, () =>
+        nothing
           ? 'the dev stack is not running (start it with `gantry dev up`)'
-          : processes
-              .map(
+          : [
+              ...processes.map(
                 (p) =>
-                  `${p.name.padEnd(13)} pid ${String(p.pid).padEnd(8)} port ${String(p.port ?? '-').padEnd(6)} ${p.healthy ? 'healthy' : 'UNHEALTHY'}  ${p.detail}`,
-              )
-              .join('\n'),
+                  `${p.name.padEnd(13)} pid ${String(p.pid ?? '-').padEnd(8)} port ${String(p.port ?? '-').padEnd(6)} ${p.healthy ? 'healthy' : p.alive ? 'UNHEALTHY' : 'DOWN'}  ${p.detail}`,
+              ),
+              ...warnings.map((w) => `WARNING ${w}`),
+              ...(processes.some((p) => !p.alive) ? ['start what is down with: gantry dev up (running processes are left alone)'] : []),
+            ].join('\n'),
       );
-      if (processes.length === 0 || processes.some((p) => !p.healthy)) process.exitCode = ExitCode.UNAVAILABLE;
+      if (nothing || processes.some((p) => !p.healthy) || warnings.length > 0) process.exitCode = ExitCode.UNAVAILABLE;
     });
 }

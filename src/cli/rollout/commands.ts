@@ -4,8 +4,18 @@ import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { loadSpec } from '../../config/load-spec';
 import { GantryError } from '../../errors';
-import { advanceSignal, approveSignal, CONTROL_TASK_QUEUE, pauseSignal, resumeSignal, rollbackSignal, type CommandMeta } from '../../workflows/messages';
-import type { SignalDefinition } from '@temporalio/workflow';
+import {
+  advanceUpdate,
+  approveUpdate,
+  CONTROL_TASK_QUEUE,
+  pauseUpdate,
+  resumeUpdate,
+  rollbackUpdate,
+  ROLLOUT_WORKFLOW_TYPE,
+  type CommandMeta,
+} from '../../workflows/messages';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { CommandRecord } from '../../workflows/state/rollout-state';
 import type { RolloutInput } from '../../workflows/rollout';
 import { output, type Output } from '../output';
 import { withClient } from '../with-client';
@@ -66,7 +76,12 @@ export function registerRolloutCommands(program: Command): void {
         if (busy) throw new GantryError('REFUSED', `route "${spec.route}" already has a running rollout: ${busy} (roll it back or wait for it to end)`);
         const input: RolloutInput = { rolloutId, spec, startedBy: options.by, link: link(rolloutId) };
         try {
-          await client.workflow.start('rolloutWorkflow', { workflowId: rolloutId, taskQueue: CONTROL_TASK_QUEUE, args: [input], memo: { route: spec.route } });
+          await client.workflow.start(ROLLOUT_WORKFLOW_TYPE, {
+            workflowId: rolloutId,
+            taskQueue: CONTROL_TASK_QUEUE,
+            args: [input],
+            memo: { route: spec.route },
+          });
         } catch (error) {
           if (error instanceof WorkflowExecutionAlreadyStartedError) throw new GantryError('ROLLOUT_EXISTS', `a rollout with id "${rolloutId}" already exists`);
           throw error;
@@ -118,7 +133,7 @@ export function registerRolloutCommands(program: Command): void {
   const operatorCommand = (
     name: string,
     description: string,
-    signal: SignalDefinition<[CommandMeta & { force?: boolean }]>,
+    update: UpdateDefinition<CommandRecord, [CommandMeta & { force?: boolean }]>,
     extra?: (cmd: Command) => Command,
   ) => {
     let cmd = rollout
@@ -134,18 +149,18 @@ export function registerRolloutCommands(program: Command): void {
     cmd.action(async (id: string, options: { by: string; reason?: string; force?: boolean; json?: boolean }) => {
       const out = output(Boolean(options.json));
       await withClient(async (client) => {
-        const record = await sendCommand(client, id, name, signal, { by: options.by, reason: options.reason, ...(options.force ? { force: true } : {}) });
+        const record = await sendCommand(client, id, name, update, { by: options.by, reason: options.reason, ...(options.force ? { force: true } : {}) });
         report(out, id, record);
       });
     });
   };
-  operatorCommand('rollback', 'roll a running rollout back now: candidate weight 0, teardown, ends RolledBack', rollbackSignal);
-  operatorCommand('pause', 'pause: traffic and step timers freeze; analysis goes on and a breach still rolls back', pauseSignal);
-  operatorCommand('resume', 'resume a paused rollout: the current wait continues with its remaining time', resumeSignal);
-  operatorCommand('advance', 'end the current wait (a step, or the shadow phase) now', advanceSignal, (cmd) =>
+  operatorCommand('rollback', 'roll a running rollout back now: candidate weight 0, teardown, ends RolledBack', rollbackUpdate);
+  operatorCommand('pause', 'pause: traffic and step timers freeze; analysis goes on and a breach still rolls back', pauseUpdate);
+  operatorCommand('resume', 'resume a paused rollout: the current wait continues with its remaining time', resumeUpdate);
+  operatorCommand('advance', 'end the current wait (a step, or the shadow phase) now', advanceUpdate, (cmd) =>
     cmd.option('--force', 'advance even if the latest analysis failed or the shadow lacks its pairs'),
   );
-  operatorCommand('approve', 'release a manual gate: a step with `advance: manual`, or promotion when approval is required', approveSignal);
+  operatorCommand('approve', 'release a manual gate: a step with `advance: manual`, or promotion when approval is required', approveUpdate);
 
   rollout
     .command('list')

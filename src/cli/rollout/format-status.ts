@@ -1,5 +1,5 @@
 // Human-readable rollout status: one screen an operator can read at a glance.
-import type { RolloutStatus } from '../../workflows/rollout-state';
+import type { RolloutStatus } from '../../workflows/state/status-view';
 import { formatDuration } from '../../config/duration';
 import { errorRate, p95, type VariantStats } from '../../analysis/stats';
 
@@ -29,6 +29,11 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
   ];
   if (status.waitingFor) lines.push(`waiting   for ${status.waitingFor}`);
   if (status.reason) lines.push(`reason    ${status.reason}`);
+  for (const warning of status.warnings) lines.push(`WARNING   ${warning}`);
+  if (status.stable) {
+    const where = status.stable.kind === 'managed' ? `${status.stable.deploymentId ?? ''} on host ${status.stable.host ?? ''}` : 'external';
+    lines.push(`stable    ${status.stable.endpoint} (${where}; ${status.stable.found} at the stable check)`);
+  }
   if (status.qa)
     lines.push(
       `QA        ${status.qa.passed}/${status.qa.cases} passed, accuracy ${pct(status.qa.accuracy)}, p95 ${msText(status.qa.p95Ms ?? undefined)} → ${status.qa.passedGate ? 'pass' : 'FAIL'}`,
@@ -46,6 +51,7 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
   if (status.canaryTotals.candidate.requests + status.canaryTotals.stable.requests > 0) {
     lines.push('canary    ' + variantLine('stable', status.canaryTotals.stable), '          ' + variantLine('candidate', status.canaryTotals.candidate));
   }
+  if (status.excludedWindows > 0) lines.push(`          ${status.excludedWindows} analysis windows left out of the totals: the stable was unhealthy`);
   if (status.evaluation) {
     lines.push(`evaluation ${status.evaluation.promote ? 'PROMOTE' : 'ROLL BACK'}`);
     for (const check of status.evaluation.checks) lines.push(`  ${check.ok === true ? 'ok  ' : check.ok === false ? 'FAIL' : 'n/a '} ${check.detail}`);

@@ -2,8 +2,8 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { GantryError } from '../../errors';
-import { statusQuery } from '../../workflows/messages';
-import type { RolloutStatus } from '../../workflows/rollout-state';
+import { ROLLOUT_WORKFLOW_TYPE, statusQuery } from '../../workflows/messages';
+import type { RolloutStatus } from '../../workflows/state/status-view';
 import type { RolloutResult } from '../../workflows/rollout';
 
 export interface RolloutView {
@@ -21,7 +21,7 @@ export async function describeRollout(client: Client, id: string): Promise<{ han
   const handle = client.workflow.getHandle(id);
   try {
     const description = await handle.describe();
-    if (description.type !== 'rolloutWorkflow') throw notFound(id);
+    if (description.type !== ROLLOUT_WORKFLOW_TYPE) throw notFound(id);
     return { handle, running: description.status.name === 'RUNNING', temporalStatus: description.status.name };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw notFound(id);

@@ -1,22 +1,18 @@
-// Sends an operator command and waits for the rollout to record whether it took effect, so the
-// CLI can tell success, refusal and not-found apart (signals alone are fire-and-forget).
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import type { SignalDefinition } from '@temporalio/workflow';
+// Sends an operator command as a Temporal Update: the rollout answers at once whether it took
+// effect. A refusal (the validator's answer) comes back as a refused record, not an error.
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import { GantryError } from '../../errors';
-import { statusQuery } from '../../workflows/messages';
-import type { CommandRecord } from '../../workflows/rollout-state';
+import type { CommandRecord } from '../../workflows/state/rollout-state';
 import { describeRollout, readRollout } from './rollout-handle';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function sendCommand<T extends object>(
   client: Client,
   id: string,
   name: string,
-  signal: SignalDefinition<[T]>,
+  update: UpdateDefinition<CommandRecord, [T]>,
   payload: T,
-  timeoutMs = 15_000,
 ): Promise<CommandRecord> {
   const { handle, running } = await describeRollout(client, id);
   if (!running) {
@@ -24,18 +20,13 @@ export async function sendCommand<T extends object>(
     const verb = name === 'rollback' ? 'roll back' : name;
     throw new GantryError('REFUSED', `rollout ${id} has already ended (${view.status.outcome ?? view.temporalStatus}): nothing to ${verb}`);
   }
-  const requestId = randomUUID();
-  await handle.signal(signal, { ...payload, requestId });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await handle.query(statusQuery);
-    const record = status.commands.find((c) => c.requestId === requestId);
-    if (record) return record;
-    if (Date.now() > deadline)
-      throw new GantryError(
-        'TEMPORAL_UNAVAILABLE',
-        `rollout ${id} has not acted on the ${name} command after ${timeoutMs / 1000}s: is the orchestrator worker running?`,
-      );
-    await sleep(100);
+  try {
+    return await handle.executeUpdate(update, { args: [payload] });
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      const by = (payload as { by?: string }).by ?? 'unknown';
+      return { requestId: null, command: name, by, at: Date.now(), accepted: false, message: error.cause.message };
+    }
+    throw error;
   }
 }

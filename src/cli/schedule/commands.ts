@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { GantryError } from '../../errors';
 import { parseDuration } from '../../config/duration';
-import { CONTROL_TASK_QUEUE } from '../../workflows/messages';
+import { CONTROL_TASK_QUEUE, SCHEDULED_ADVANCE_WORKFLOW_TYPE } from '../../workflows/messages';
 import { scheduleIdPrefix } from '../../activities/schedules';
 import type { ScheduledAdvanceInput } from '../../workflows/scheduled-advance';
 import { describeRollout } from '../rollout/rollout-handle';
@@ -48,7 +48,13 @@ export function registerScheduleCommands(program: Command): void {
           await client.schedule.create({
             scheduleId,
             spec: options.cron ? { cronExpressions: [options.cron] } : { intervals: [{ every: every as number }] },
-            action: { type: 'startWorkflow', workflowType: 'scheduledAdvanceWorkflow', taskQueue: CONTROL_TASK_QUEUE, args, workflowId: `${scheduleId}.run` },
+            action: {
+              type: 'startWorkflow',
+              workflowType: SCHEDULED_ADVANCE_WORKFLOW_TYPE,
+              taskQueue: CONTROL_TASK_QUEUE,
+              args,
+              workflowId: `${scheduleId}.run`,
+            },
             memo: { rolloutId },
           });
         } catch (error) {

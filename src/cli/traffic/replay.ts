@@ -51,7 +51,10 @@ export interface ReplayReport {
   ok: number;
   errors: number;
   skipped: number;
+  /** answered requests by the variant that answered (x-gantry-variant), errors included */
   byVariant: Record<string, number>;
+  /** failed requests by the variant that failed them */
+  errorsByVariant: Record<string, number>;
   p50Ms: number | null;
   p95Ms: number | null;
 }
@@ -59,7 +62,7 @@ export interface ReplayReport {
 export async function replay(prompts: PromptLine[], options: ReplayOptions, onProgress: (report: ReplayReport) => void): Promise<ReplayReport> {
   const client = new OpenAI({ baseURL: `${options.baseUrl}/v1`, apiKey: 'replay', maxRetries: 0, timeout: 120_000 });
   const latency = emptyHistogram();
-  const report: ReplayReport = { sent: 0, ok: 0, errors: 0, skipped: 0, byVariant: {}, p50Ms: null, p95Ms: null };
+  const report: ReplayReport = { sent: 0, ok: 0, errors: 0, skipped: 0, byVariant: {}, errorsByVariant: {}, p50Ms: null, p95Ms: null };
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
   const send = async (prompt: PromptLine, index: number): Promise<void> => {
@@ -78,6 +81,7 @@ export async function replay(prompts: PromptLine[], options: ReplayOptions, onPr
     } catch (error) {
       const variant = (error as { headers?: Headers }).headers?.get?.('x-gantry-variant') ?? 'unknown';
       report.byVariant[variant] = (report.byVariant[variant] ?? 0) + 1;
+      report.errorsByVariant[variant] = (report.errorsByVariant[variant] ?? 0) + 1;
       report.errors += 1;
     }
   };
@@ -108,7 +112,7 @@ export async function replay(prompts: PromptLine[], options: ReplayOptions, onPr
 }
 
 const summary = (r: ReplayReport): string =>
-  `sent ${r.sent}  ok ${r.ok}  errors ${r.errors}  skipped ${r.skipped}  p50 ${r.p50Ms === null ? '-' : Math.round(r.p50Ms)}ms  p95 ${r.p95Ms === null ? '-' : Math.round(r.p95Ms)}ms  by variant ${JSON.stringify(r.byVariant)}`;
+  `sent ${r.sent}  ok ${r.ok}  errors ${r.errors}  skipped ${r.skipped}  p50 ${r.p50Ms === null ? '-' : Math.round(r.p50Ms)}ms  p95 ${r.p95Ms === null ? '-' : Math.round(r.p95Ms)}ms  by variant ${JSON.stringify(r.byVariant)}  errors by variant ${JSON.stringify(r.errorsByVariant)}`;
 
 export function registerTrafficCommands(program: Command): void {
   const traffic = program.command('traffic').description('send traffic through the gateway');

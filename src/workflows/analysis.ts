@@ -1,0 +1,118 @@
+// One analysis interval: read the window's measurements and the route's health, judge the
+// candidate against a healthy stable, record the verdict. A measurement that could not be taken,
+// and a stable too sick to compare with, are Error: never a rollback on their own, never a Pass;
+// too many of them in a row pause the rollout and alert instead of flying blind.
+import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
+import { judgeInterval, type IntervalVerdict } from '../analysis/interval-verdict';
+import { judgeBaseline } from '../analysis/baseline-health';
+import { trafficFromMeasurements } from '../analysis/measurements';
+import type { TrafficWindow } from '../analysis/stats';
+import type { RouteHealth } from '../activities/traffic';
+import { legacyMetrics, metrics } from './activity-proxies';
+import { describeFailure } from './failures';
+import { notify } from './notify';
+import type { RolloutContext } from './rollout-context';
+import type { DeepReadonly, WaitState } from './state/rollout-state';
+
+/** What an analysis found that the wait must act on. */
+export type AnalysisOutcome = { kind: 'breach'; reason: string } | { kind: 'none' };
+
+const NOTHING: AnalysisOutcome = { kind: 'none' };
+const floorSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+
+export async function analyse(ctx: RolloutContext, wait: DeepReadonly<WaitState>, release2: boolean): Promise<AnalysisOutcome> {
+  const { rollout } = ctx;
+  const windowEnd = floorSecond(Date.now());
+  rollout.analysisStarted();
+  if (windowEnd <= wait.windowStart) return NOTHING;
+  return release2 ? analyseWindow(ctx, wait, windowEnd) : analyseWindowRelease1(ctx, wait, windowEnd);
+}
+
+async function analyseWindow(ctx: RolloutContext, wait: DeepReadonly<WaitState>, windowEnd: number): Promise<AnalysisOutcome> {
+  const { rollout, spec } = ctx;
+  const window = { route: spec.route, fromMs: wait.windowStart, toMs: windowEnd };
+  // Reads are not cancelled with the pipeline: a rollback never races a read that is just completing.
+  const [measured, health] = await CancellationScope.nonCancellable(() =>
+    Promise.all([attempt(metrics.collectMeasurements(window)), attempt(metrics.routeHealth({ route: spec.route }))]),
+  );
+  if (measured.ok) rollout.windowCollected(windowEnd);
+  // The gateway already cut the candidate off between two analyses: roll back now.
+  if (health.ok && health.value.breakerOpen) return { kind: 'breach', reason: health.value.breakerOpen };
+  rollout.stableProbed(health.ok ? health.value.stable : null);
+  if (!measured.ok) return recordError(ctx, wait, `metrics unavailable: ${measured.error}`);
+  const traffic = trafficFromMeasurements(measured.value, window.fromMs, window.toMs);
+  if (!traffic.ok) return recordError(ctx, wait, `metrics unavailable: ${traffic.error}`);
+  const baseline = judgeBaseline(traffic.window.stable, health.ok ? health.value.stable : null, spec.analysis.baseline);
+  const judged = traffic.window[wait.analysis === 'shadow' ? 'shadow' : 'candidate'];
+  const verdict = judgeInterval(traffic.window.stable, judged, spec.analysis.rollback, baseline);
+  return record(ctx, wait, verdict, traffic.window);
+}
+
+/** The first release's analysis, for histories it wrote: the gateway's window, its breaker, no baseline check. */
+async function analyseWindowRelease1(ctx: RolloutContext, wait: DeepReadonly<WaitState>, windowEnd: number): Promise<AnalysisOutcome> {
+  const { rollout, spec } = ctx;
+  let window: TrafficWindow & { breakerOpen?: string | null };
+  try {
+    window = await legacyMetrics.collectWindow({ route: spec.route, fromMs: wait.windowStart, toMs: windowEnd });
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    const summary = `metrics unavailable: ${describeFailure(error).message}`;
+    rollout.verdictRecorded({ verdict: 'Error', checks: [], summary, candidateRequests: 0, baselineRequests: 0 }, null, wait.analysis);
+    return NOTHING;
+  }
+  rollout.windowCollected(windowEnd);
+  if (window.breakerOpen) return { kind: 'breach', reason: window.breakerOpen };
+  const verdict = judgeInterval(window.stable, wait.analysis === 'shadow' ? window.shadow : window.candidate, spec.analysis.rollback);
+  const recorded = rollout.verdictRecorded(verdict, window, wait.analysis);
+  const failures = rollout.state.analysis.consecutiveFailures;
+  if (failures >= spec.analysis.failureLimit) return breach(recorded.summary, failures);
+  return NOTHING;
+}
+
+function record(ctx: RolloutContext, wait: DeepReadonly<WaitState>, verdict: IntervalVerdict, traffic: TrafficWindow): AnalysisOutcome {
+  const { rollout, spec } = ctx;
+  const recorded = rollout.verdictRecorded(verdict, traffic, wait.analysis);
+  if (recorded.verdict === 'Error') return pauseIfBlind(ctx);
+  const failures = rollout.state.analysis.consecutiveFailures;
+  if (recorded.verdict === 'Fail' && failures >= spec.analysis.failureLimit) return breach(recorded.summary, failures);
+  return NOTHING;
+}
+
+function recordError(ctx: RolloutContext, wait: DeepReadonly<WaitState>, summary: string): AnalysisOutcome {
+  ctx.rollout.verdictRecorded({ verdict: 'Error', checks: [], summary, candidateRequests: 0, baselineRequests: 0 }, null, wait.analysis);
+  return pauseIfBlind(ctx);
+}
+
+/** Repeated Error windows pause the rollout (analysis goes on) and alert: nobody should fly blind for days. */
+function pauseIfBlind(ctx: RolloutContext): AnalysisOutcome {
+  const { rollout, spec } = ctx;
+  const errors = rollout.state.analysis.consecutiveErrors;
+  const limit = spec.analysis.consecutiveErrorLimit;
+  if (errors < limit || rollout.state.paused) return NOTHING;
+  const summary = rollout.state.analysis.last?.summary ?? '';
+  const reason = `${errors} analysis windows in a row without usable evidence (limit ${limit}): ${summary}`;
+  rollout.pause('gantry', reason);
+  rollout.audit({ by: 'gantry', action: 'pause', reason });
+  rollout.note(`paused: ${reason}`);
+  log.warn('rollout paused: no usable evidence', { rolloutId: rollout.state.rolloutId, errors });
+  void notify(ctx, 'paused', 'CRITICAL', `paused by gantry: ${reason}. Fix the cause, then resume (or roll back).`);
+  return NOTHING;
+}
+
+function breach(summary: string, failures: number): AnalysisOutcome {
+  return { kind: 'breach', reason: `${summary} (${failures} failed check${failures > 1 ? 's' : ''} in a row)` };
+}
+
+type Attempted<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** An activity's result, or why it failed; cancellation still propagates. */
+async function attempt<T>(promise: Promise<T>): Promise<Attempted<T>> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    return { ok: false, error: describeFailure(error).message };
+  }
+}
+
+export type { RouteHealth };

@@ -1,0 +1,107 @@
+// Operator commands as Updates (answered at once; refused ones rejected by the validator) and as
+// Signals (outcome recorded under the requestId). Both go through the same parse and decision, and
+// an accepted command is applied in one place.
+import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
+import { decideCommand, parseCommand, type Command, type CommandName, type Decision } from './commands';
+import {
+  advanceSignal,
+  advanceUpdate,
+  approveSignal,
+  approveUpdate,
+  pauseSignal,
+  pauseUpdate,
+  resumeSignal,
+  resumeUpdate,
+  rollbackSignal,
+  rollbackUpdate,
+} from './messages';
+import type { RolloutContext } from './rollout-context';
+import type { CommandRecord } from './state/rollout-state';
+import { notify } from './notify';
+
+/** Failure types an update's caller can branch on. */
+export const CommandRejection = { INVALID: 'INVALID_COMMAND', REFUSED: 'REFUSED' } as const;
+
+export function installCommandHandlers(ctx: RolloutContext, onRollback: (command: Command) => void): void {
+  const { rollout, control } = ctx;
+  const apply: Record<CommandName, (command: Command) => void> = {
+    rollback: onRollback,
+    pause: (command) => {
+      rollout.pause(command.by, command.reason);
+      void notify(ctx, 'paused', 'WARNING', `paused by ${command.by}${command.reason ? `: ${command.reason}` : ''}`);
+    },
+    resume: (command) => {
+      rollout.resume();
+      void notify(ctx, 'resumed', 'INFO', `resumed by ${command.by}`);
+    },
+    advance: (command) => {
+      control.exit = command.force ? 'forced' : 'advanced';
+    },
+    approve: () => {
+      control.exit = 'approved';
+    },
+  };
+
+  const accept = (command: Command, decision: Decision, at: number): CommandRecord => {
+    const record: CommandRecord = { requestId: command.requestId, command: command.name, by: command.by, at, accepted: true, message: decision.message };
+    rollout.commandRecorded(record);
+    rollout.commandApplied(command.by, command.name, command.reason, decision.message);
+    apply[command.name](command);
+    control.version += 1;
+    return record;
+  };
+
+  const decide = (name: CommandName, payload: unknown, at: number): { command: Command; decision: Decision } => {
+    const parsed = parseCommand(name, payload);
+    if (!parsed.ok) throw ApplicationFailure.create({ type: CommandRejection.INVALID, message: parsed.message, nonRetryable: true });
+    const decision = decideCommand(rollout.state, parsed.command, at);
+    if (!decision.accepted) throw ApplicationFailure.create({ type: CommandRejection.REFUSED, message: decision.message, nonRetryable: true });
+    return { command: parsed.command, decision };
+  };
+
+  const onSignal =
+    (name: CommandName) =>
+    (payload: unknown): void => {
+      const at = Date.now();
+      const parsed = parseCommand(name, payload);
+      if (!parsed.ok) {
+        rollout.commandRecorded({ requestId: parsed.requestId, command: name, by: parsed.by, at, accepted: false, message: parsed.message });
+        log.warn('malformed command refused', { rolloutId: rollout.state.rolloutId, command: name, message: parsed.message });
+        return;
+      }
+      const decision = decideCommand(rollout.state, parsed.command, at);
+      if (!decision.accepted) {
+        rollout.commandRecorded({ requestId: parsed.command.requestId, command: name, by: parsed.command.by, at, accepted: false, message: decision.message });
+        return;
+      }
+      accept(parsed.command, decision, at);
+    };
+
+  const onUpdate = (name: CommandName) => ({
+    validator: (payload: unknown): void => {
+      decide(name, payload, Date.now());
+    },
+    handler: (payload: unknown): CommandRecord => {
+      const at = Date.now();
+      const { command, decision } = decide(name, payload, at);
+      return accept(command, decision, at);
+    },
+  });
+
+  setHandler(rollbackSignal, onSignal('rollback'));
+  setHandler(pauseSignal, onSignal('pause'));
+  setHandler(resumeSignal, onSignal('resume'));
+  setHandler(advanceSignal, onSignal('advance'));
+  setHandler(approveSignal, onSignal('approve'));
+
+  for (const [definition, name] of [
+    [rollbackUpdate, 'rollback'],
+    [pauseUpdate, 'pause'],
+    [resumeUpdate, 'resume'],
+    [advanceUpdate, 'advance'],
+    [approveUpdate, 'approve'],
+  ] as const) {
+    const { validator, handler } = onUpdate(name);
+    setHandler(definition, handler, { validator });
+  }
+}

@@ -1,0 +1,17 @@
+// The evaluation: the promotion rules over the whole canary, compared only with windows whose
+// stable was healthy. Every rule must hold; a rule without data blocks promotion.
+import { decidePromotion } from '../../analysis/promotion-decision';
+import { enter, type Stage } from './stage';
+
+export const evaluationStage: Stage = {
+  name: 'evaluation',
+  async run(ctx) {
+    const { rollout, spec } = ctx;
+    enter(ctx, 'evaluation', 'evaluate the whole canary against the promotion rules');
+    const totals = rollout.state.totals.canary;
+    const decision = decidePromotion(totals.stable, totals.candidate, spec.analysis.promote);
+    rollout.evaluated(decision);
+    if (!decision.promote) return { promote: false, reason: `evaluation: ${decision.reasons.join('; ')}` };
+    return undefined;
+  },
+};

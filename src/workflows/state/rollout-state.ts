@@ -1,0 +1,199 @@
+// The rollout's state: plain JSON (no Map/Set), versioned, carried across continue-as-new. Only
+// StateOwner (state-owner.ts) changes it; everything else reads it as DeepReadonly, and queries
+// answer with a view computed from it (status-view.ts).
+import type { QaReport } from '../../analysis/qa-gate';
+import type { IntervalVerdict } from '../../analysis/interval-verdict';
+import type { PromotionDecision } from '../../analysis/promotion-decision';
+import type { UpstreamProbe } from '../../analysis/baseline-health';
+import { emptyWindow, type TrafficWindow } from '../../analysis/stats';
+import type { Deployment, ModelArtifact } from '../../activities/model-host';
+
+export const ROLLOUT_STATE_VERSION = 2;
+
+/** The pipeline's stages, in order. */
+export const STAGES = ['stable', 'qa', 'quantize', 'deploy', 'shadow', 'canary', 'evaluation', 'approval'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export type Outcome = 'Promoted' | 'RolledBack' | 'Failed' | 'Cancelled';
+export type Closing = 'Promoting' | 'RollingBack';
+
+/** Where the rollout is, in words an operator reads: derived from stage, closing and result. */
+export type Phase = 'Pending' | 'StableCheck' | 'QA' | 'Quantize' | 'Deploy' | 'Shadow' | 'Canary' | 'Evaluation' | 'Approval' | Closing | Outcome;
+
+export const STAGE_PHASE: Record<StageName, Phase> = {
+  stable: 'StableCheck',
+  qa: 'QA',
+  quantize: 'Quantize',
+  deploy: 'Deploy',
+  shadow: 'Shadow',
+  canary: 'Canary',
+  evaluation: 'Evaluation',
+  approval: 'Approval',
+};
+
+export interface AnalysisRecord extends IntervalVerdict {
+  at: number;
+  phase: Phase;
+  step: number;
+}
+
+export interface TimelineEntry {
+  at: number;
+  phase: Phase;
+  message: string;
+}
+
+/** A wait in progress: a timed soak, or a gate that ends on approve or advance. */
+export interface WaitState {
+  kind: 'shadow' | 'soak' | 'gate' | 'promotion-gate';
+  endsOn: 'time' | 'approve' | 'advance';
+  startedAt: number;
+  /** for timed waits; paused time does not count */
+  durationMs: number | null;
+  pausedMs: number;
+  gateTimeoutAt: number | null;
+  onTimeout: 'rollback' | 'hold' | null;
+  /** the analysis window in progress starts here */
+  windowStart: number;
+  lastAnalysisAt: number;
+  /** which totals this wait's traffic adds to */
+  analysis: 'shadow' | 'canary';
+  /** shadow only: pairs required before the phase may end; an advance short of it needs force */
+  minPairs: number;
+}
+
+export interface PauseState {
+  since: number;
+  by: string;
+  reason: string;
+}
+
+export interface CommandRecord {
+  requestId: string | null;
+  command: string;
+  by: string;
+  at: number;
+  accepted: boolean;
+  message: string;
+}
+
+export interface AuditEntry {
+  at: number;
+  by: string;
+  action: string;
+  reason: string;
+}
+
+/** What the stable check found, and what it did about it. */
+export interface StableRecord {
+  kind: 'managed' | 'external';
+  /** managed: the host agent's deployment serving the stable */
+  host: string | null;
+  deploymentId: string | null;
+  endpoint: string;
+  /** healthy: found serving; restored: restarted from its record; created: brought up from the spec */
+  found: 'healthy' | 'restored' | 'created';
+  checkedAt: number;
+}
+
+export interface AnalysisState {
+  count: number;
+  consecutiveFailures: number;
+  /** Error windows in a row (metrics unavailable, baseline unhealthy) */
+  consecutiveErrors: number;
+  /** windows left out of the totals because the stable was too sick to compare with */
+  excludedWindows: number;
+  last: AnalysisRecord | null;
+  recent: AnalysisRecord[];
+  /** the gateway's last health probe of the route's stable */
+  stableProbe: UpstreamProbe | null;
+}
+
+export interface CandidateRecord {
+  deploymentId: string;
+  /** the host agent asked to serve it: teardown goes there even if the start was cut short */
+  host: string;
+  /** set once the server answers */
+  deployment: Deployment | null;
+}
+
+export interface RolloutResultRecord {
+  outcome: Outcome;
+  reason: string;
+  failureType: string | null;
+}
+
+export interface RolloutState {
+  version: typeof ROLLOUT_STATE_VERSION;
+  rolloutId: string;
+  route: string;
+  startedAt: number;
+  stepCount: number;
+  /** the stage in progress; every stage before it is done. null before the first */
+  stage: StageName | null;
+  /** set once the rollout is being promoted or rolled back */
+  closing: Closing | null;
+  result: RolloutResultRecord | null;
+  /** canary step index, -1 before the canary */
+  step: number;
+  weight: number;
+  shadowRate: number;
+  wait: WaitState | null;
+  paused: PauseState | null;
+  /** recent operator commands with their outcome, newest last */
+  commands: CommandRecord[];
+  /** continue-as-new generations so far */
+  runs: number;
+  analysis: AnalysisState;
+  stable: StableRecord | null;
+  qa: QaReport | null;
+  artifact: ModelArtifact | null;
+  candidate: CandidateRecord | null;
+  totals: { shadow: TrafficWindow; canary: TrafficWindow };
+  evaluation: PromotionDecision | null;
+  audit: AuditEntry[];
+  timeline: TimelineEntry[];
+}
+
+export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+export type ReadonlyRolloutState = DeepReadonly<RolloutState>;
+
+export function initialRolloutState(rolloutId: string, route: string, stepCount: number, now: number): RolloutState {
+  return {
+    version: ROLLOUT_STATE_VERSION,
+    rolloutId,
+    route,
+    startedAt: now,
+    stepCount,
+    stage: null,
+    closing: null,
+    result: null,
+    step: -1,
+    weight: 0,
+    shadowRate: 0,
+    wait: null,
+    paused: null,
+    commands: [],
+    runs: 1,
+    analysis: { count: 0, consecutiveFailures: 0, consecutiveErrors: 0, excludedWindows: 0, last: null, recent: [], stableProbe: null },
+    stable: null,
+    qa: null,
+    artifact: null,
+    candidate: null,
+    totals: { shadow: emptyWindow(now, now), canary: emptyWindow(now, now) },
+    evaluation: null,
+    audit: [],
+    timeline: [],
+  };
+}
+
+export function phaseOf(state: Pick<ReadonlyRolloutState, 'stage' | 'closing' | 'result'>): Phase {
+  if (state.result) return state.result.outcome;
+  if (state.closing) return state.closing;
+  return state.stage ? STAGE_PHASE[state.stage] : 'Pending';
+}
+
+/** True when `stage` is done: the pipeline has moved past it. */
+export function isDone(state: Pick<ReadonlyRolloutState, 'stage'>, stage: StageName): boolean {
+  return state.stage !== null && STAGES.indexOf(state.stage) > STAGES.indexOf(stage);
+}

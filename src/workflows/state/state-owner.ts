@@ -1,0 +1,205 @@
+// The one owner of a rollout's state: every change goes through a named transition here, so the
+// state stays consistent and every change is easy to find. Everyone else reads `state`, which the
+// type system keeps read-only.
+import type { QaReport } from '../../analysis/qa-gate';
+import type { PromotionDecision } from '../../analysis/promotion-decision';
+import type { UpstreamProbe } from '../../analysis/baseline-health';
+import { mergeWindows, type TrafficWindow } from '../../analysis/stats';
+import type { Deployment, ModelArtifact } from '../../activities/model-host';
+import {
+  phaseOf,
+  type AnalysisRecord,
+  type AuditEntry,
+  type Closing,
+  type CommandRecord,
+  type Outcome,
+  type ReadonlyRolloutState,
+  type RolloutState,
+  type StableRecord,
+  type StageName,
+  type WaitState,
+} from './rollout-state';
+
+const RECENT_VERDICTS = 10;
+const RECENT_COMMANDS = 30;
+const TIMELINE_LIMIT = 200;
+
+export type WaitRequest = Pick<WaitState, 'kind' | 'endsOn' | 'durationMs' | 'analysis'> & {
+  gateTimeoutMs?: number;
+  onTimeout?: 'rollback' | 'hold';
+  minPairs?: number;
+};
+
+const floorSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+
+export class StateOwner {
+  constructor(
+    private readonly s: RolloutState,
+    private readonly now: () => number,
+  ) {}
+
+  get state(): ReadonlyRolloutState {
+    return this.s;
+  }
+
+  /** The state to hand to the next run when continuing as new. */
+  carry(): RolloutState {
+    return structuredCloneJson(this.s);
+  }
+
+  note(message: string): void {
+    this.s.timeline.push({ at: this.now(), phase: phaseOf(this.s), message });
+    if (this.s.timeline.length > TIMELINE_LIMIT) this.s.timeline.splice(0, this.s.timeline.length - TIMELINE_LIMIT);
+  }
+
+  audit(entry: Omit<AuditEntry, 'at'>): void {
+    this.s.audit.push({ at: this.now(), ...entry });
+  }
+
+  /** Enters a stage; returns whether the phase an operator sees changed. */
+  enterStage(stage: StageName, message: string): boolean {
+    const before = phaseOf(this.s);
+    this.s.stage = stage;
+    this.note(message);
+    return phaseOf(this.s) !== before;
+  }
+
+  close(closing: Closing, message: string): void {
+    this.s.closing = closing;
+    this.note(message);
+  }
+
+  finish(outcome: Outcome, reason: string, failureType: string | null): void {
+    this.s.wait = null;
+    this.s.paused = null;
+    this.s.result = { outcome, reason, failureType };
+    this.note(`${outcome}: ${reason}`);
+  }
+
+  stableChecked(stable: Omit<StableRecord, 'checkedAt'>): void {
+    this.s.stable = { ...stable, checkedAt: this.now() };
+  }
+
+  qaReported(report: QaReport): void {
+    this.s.qa = report;
+    this.note(`QA: ${report.passed}/${report.cases} passed; ${report.summary}`);
+  }
+
+  artifactReady(artifact: ModelArtifact): void {
+    this.s.artifact = artifact;
+    this.note(`artifact ${artifact.path} (${artifact.sizeBytes} bytes, sha256 ${artifact.sha256.slice(0, 12)}…)`);
+  }
+
+  candidateDeploying(deploymentId: string, host: string): void {
+    this.s.candidate = { deploymentId, host, deployment: null };
+  }
+
+  candidateServing(deployment: Deployment): void {
+    this.s.candidate = { deploymentId: deployment.deploymentId, host: deployment.host, deployment };
+    this.note(`candidate serving at ${deployment.endpoint}`);
+  }
+
+  trafficSet(weight: number, shadowRate: number): void {
+    this.s.weight = weight;
+    this.s.shadowRate = shadowRate;
+  }
+
+  stepEntered(index: number): void {
+    this.s.step = index;
+  }
+
+  beginWait(request: WaitRequest): WaitState {
+    const now = this.now();
+    this.s.wait = {
+      kind: request.kind,
+      endsOn: request.endsOn,
+      durationMs: request.durationMs,
+      analysis: request.analysis,
+      startedAt: now,
+      pausedMs: 0,
+      gateTimeoutAt: request.gateTimeoutMs === undefined ? null : now + request.gateTimeoutMs,
+      onTimeout: request.onTimeout ?? null,
+      minPairs: request.minPairs ?? 0,
+      windowStart: floorSecond(now),
+      lastAnalysisAt: now,
+    };
+    return this.s.wait;
+  }
+
+  endWait(): void {
+    this.s.wait = null;
+  }
+
+  /** A gate that timed out with onTimeout: hold keeps waiting, without a deadline. */
+  holdAfterGateTimeout(): void {
+    if (this.s.wait) this.s.wait.gateTimeoutAt = null;
+  }
+
+  /** An analysis begins: the next one is due an interval from now. */
+  analysisStarted(): void {
+    if (this.s.wait) this.s.wait.lastAnalysisAt = this.now();
+  }
+
+  /** The window up to `windowEnd` was collected: the next window starts there. */
+  windowCollected(windowEnd: number): void {
+    if (this.s.wait) this.s.wait.windowStart = windowEnd;
+  }
+
+  stableProbed(probe: UpstreamProbe | null): void {
+    this.s.analysis.stableProbe = probe;
+  }
+
+  /**
+   * Records an interval's verdict and adds its traffic to the phase's totals, unless the stable was
+   * too sick to compare with: such windows are left out of every comparison.
+   */
+  verdictRecorded(record: Omit<AnalysisRecord, 'at' | 'phase' | 'step'>, traffic: TrafficWindow | null, totals: 'shadow' | 'canary'): AnalysisRecord {
+    const full: AnalysisRecord = { ...record, at: this.now(), phase: phaseOf(this.s), step: this.s.step };
+    const analysis = this.s.analysis;
+    analysis.count += 1;
+    analysis.last = full;
+    analysis.recent.push(full);
+    if (analysis.recent.length > RECENT_VERDICTS) analysis.recent.shift();
+    if (full.verdict === 'Fail') analysis.consecutiveFailures += 1;
+    else if (full.verdict === 'Pass') analysis.consecutiveFailures = 0;
+    analysis.consecutiveErrors = full.verdict === 'Error' ? analysis.consecutiveErrors + 1 : 0;
+    if (traffic && full.baselineHealthy !== false) this.s.totals[totals] = mergeWindows(this.s.totals[totals], traffic);
+    if (full.baselineHealthy === false) analysis.excludedWindows += 1;
+    return full;
+  }
+
+  commandRecorded(record: CommandRecord): void {
+    this.s.commands.push(record);
+    if (this.s.commands.length > RECENT_COMMANDS) this.s.commands.shift();
+  }
+
+  /** An accepted command: audited and on the timeline. */
+  commandApplied(by: string, action: string, reason: string, message: string): void {
+    this.audit({ by, action, reason: reason || message });
+    this.note(message);
+  }
+
+  pause(by: string, reason: string): void {
+    this.s.paused = { since: this.now(), by, reason };
+  }
+
+  resume(): void {
+    const { wait, paused } = this.s;
+    if (wait && paused) wait.pausedMs += this.now() - Math.max(paused.since, wait.startedAt);
+    this.s.paused = null;
+  }
+
+  evaluated(decision: PromotionDecision): void {
+    this.s.evaluation = decision;
+  }
+
+  continuedAsNew(historyLength: number): void {
+    this.s.runs += 1;
+    this.note(`continuing as new (run ${this.s.runs}, ${historyLength} events in the last)`);
+  }
+}
+
+/** The state is plain JSON by design; a JSON round trip copies it without sharing references. */
+function structuredCloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
