@@ -5,12 +5,14 @@ export { createTrafficActivities, type TrafficActivities } from './traffic';
 export { createMetricActivities, type MetricActivities } from './metrics';
 export { createNotificationActivities, type NotificationActivities } from './notifications';
 export { createScheduleActivities, type ScheduleActivities } from './schedules';
+export { createQualityActivities, type QualityActivities } from './quality';
 
 import type { QaActivities } from './qa';
 import type { TrafficActivities } from './traffic';
 import type { MetricActivities } from './metrics';
 import type { NotificationActivities } from './notifications';
 import type { ScheduleActivities } from './schedules';
+import type { QualityActivities } from './quality';
 
 /** Everything the orchestrator worker registers on the control-plane task queue. */
-export type ControlPlaneActivities = QaActivities & TrafficActivities & MetricActivities & NotificationActivities & ScheduleActivities;
+export type ControlPlaneActivities = QaActivities & TrafficActivities & MetricActivities & NotificationActivities & ScheduleActivities & QualityActivities;

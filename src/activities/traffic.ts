@@ -111,6 +111,8 @@ export function createTrafficActivities(deps: TrafficDeps) {
     candidate: Deployment;
     weight: number;
     shadowRate: number;
+    /** canary: the share of candidate-answered requests also sent to the stable, for quality pairs */
+    reverseShadowRate?: number;
     options?: TrafficOptions;
   }): Promise<RouteSummary> {
     const current = await requireRoute(input.route);
@@ -119,7 +121,15 @@ export function createTrafficActivities(deps: TrafficDeps) {
       throw ApplicationFailure.nonRetryable(`route "${input.route}" is in use by rollout ${current.rolloutId}`, FailureType.REFUSED);
     }
     const candidate = upstreamOf(input.candidate, `${input.rolloutId} candidate`);
-    return set(input.route, { ...current, ...input.options, candidate, weight: input.weight, shadowRate: input.shadowRate, rolloutId: input.rolloutId });
+    return set(input.route, {
+      ...current,
+      ...input.options,
+      candidate,
+      weight: input.weight,
+      shadowRate: input.shadowRate,
+      reverseShadowRate: input.reverseShadowRate ?? 0,
+      rolloutId: input.rolloutId,
+    });
   }
 
   /**
@@ -130,7 +140,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
     const current = await gateway.getRoute(input.route).catch(asActivityError);
     if (!current || (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId)) return current ? summarise(input.route, current) : null;
     const { candidate: _dropped, rolloutId: _owner, ...rest } = current;
-    return set(input.route, { ...rest, weight: 0, shadowRate: 0 });
+    return set(input.route, { ...rest, weight: 0, shadowRate: 0, reverseShadowRate: 0 });
   }
 
   /** The candidate becomes the stable; returns the deployment it replaced, for teardown. */
@@ -138,7 +148,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
     const current = await requireRoute(input.route);
     if (!current.candidate) throw ApplicationFailure.nonRetryable(`route "${input.route}" has no candidate to promote`, FailureType.GATEWAY_REJECTED);
     const { rolloutId: _owner, candidate, ...rest } = current;
-    await gateway.setRoute(input.route, { ...rest, stable: candidate, weight: 0, shadowRate: 0 }).catch(asActivityError);
+    await gateway.setRoute(input.route, { ...rest, stable: candidate, weight: 0, shadowRate: 0, reverseShadowRate: 0 }).catch(asActivityError);
     return { previousStable: { deployment: current.stable.deployment } };
   }
 

@@ -4,6 +4,7 @@ import { registerDevCommands } from './dev/commands';
 import { registerRolloutCommands } from './rollout/commands';
 import { registerTrafficCommands } from './traffic/replay';
 import { registerScheduleCommands } from './schedule/commands';
+import { registerQualityCommands } from './quality/commands';
 import { exitCodeFor } from './exit-codes';
 
 const program = new Command('gantry').description('Roll new LLM model versions into production safely, as durable Temporal workflows').showHelpAfterError();
@@ -11,6 +12,7 @@ registerDevCommands(program);
 registerRolloutCommands(program);
 registerTrafficCommands(program);
 registerScheduleCommands(program);
+registerQualityCommands(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`gantry: ${error.message.split('\n')[0]}\n`);

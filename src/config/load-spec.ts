@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { rolloutSpecSchema, type RolloutSpec } from './spec';
+import type { QualitySpec } from './quality-spec';
 import { GantryError } from '../errors';
 import { describeIssues } from './spec-errors';
 
@@ -29,6 +30,22 @@ export function loadSpec(file: string): RolloutSpec {
   return resolveSpecPaths(parseSpec(text, file), dirname(resolve(file)));
 }
 
+function resolveQualityPaths(quality: QualitySpec, abs: (p: string) => string): QualitySpec {
+  const judge = quality.judge;
+  return {
+    ...quality,
+    safetyTable: quality.safetyTable ? abs(quality.safetyTable) : undefined,
+    evalSet: quality.evalSet ? { ...quality.evalSet, suite: abs(quality.evalSet.suite) } : undefined,
+    judge: judge
+      ? {
+          ...judge,
+          serve: judge.serve ? { ...judge.serve, model: abs(judge.serve.model) } : undefined,
+          audit: { ...judge.audit, examples: judge.audit.examples ? abs(judge.audit.examples) : undefined },
+        }
+      : undefined,
+  };
+}
+
 export function resolveSpecPaths(spec: RolloutSpec, baseDir: string): RolloutSpec {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   const server = <T extends { chatTemplateFile?: string }>(options: T): T =>
@@ -38,5 +55,6 @@ export function resolveSpecPaths(spec: RolloutSpec, baseDir: string): RolloutSpe
     stable: spec.stable && 'model' in spec.stable ? { ...spec.stable, model: abs(spec.stable.model), server: server(spec.stable.server) } : spec.stable,
     candidate: { ...spec.candidate, model: abs(spec.candidate.model), server: server(spec.candidate.server) },
     qa: spec.qa ? { ...spec.qa, suite: abs(spec.qa.suite) } : undefined,
+    quality: spec.quality ? resolveQualityPaths(spec.quality, abs) : undefined,
   };
 }

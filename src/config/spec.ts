@@ -1,18 +1,9 @@
 // The rollout spec: YAML written by release engineers, validated here once, and passed to the
 // workflow as a typed, fully-defaulted object with durations in milliseconds.
 import { z } from 'zod';
-import { parseDuration } from './duration';
+import { duration } from './duration-schema';
+import { qualitySchema } from './quality-spec';
 import { trafficOptionsSchema } from './traffic-options';
-
-const duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
 
 const percent = z.number().min(0).max(100);
 const fraction = z.number().min(0).max(1);
@@ -195,6 +186,8 @@ export const rolloutSpecSchema = z
     notifications: notificationsSchema,
     /** route settings applied while this rollout's candidate is on the route */
     gateway: trafficOptionsSchema.optional(),
+    /** answer quality: scored pairs, safety, a judge, eval-set flips, expert ratings */
+    quality: qualitySchema.optional(),
   })
   .strict();
 

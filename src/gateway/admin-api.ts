@@ -82,9 +82,26 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
       return { breakerOpen: breaker?.open ? breaker.reason : null, stable: health.stable, candidate: health.candidate };
     });
 
-    admin.get('/admin/routes/:route/pairs', async (request: FastifyRequest<{ Params: { route: string }; Querystring: { limit?: string } }>) => {
-      const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), 1000);
-      return ctx.pairs.recent(request.params.route, limit);
-    });
+    // Recent pairs, newest first; with ?rollout=, that rollout's pairs in recorded order from a cursor (?after=, ?until= epoch ms).
+    admin.get(
+      '/admin/routes/:route/pairs',
+      async (
+        request: FastifyRequest<{ Params: { route: string }; Querystring: { limit?: string; rollout?: string; after?: string; until?: string } }>,
+        reply,
+      ) => {
+        const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), 1000);
+        const { rollout, after, until } = request.query;
+        if (rollout === undefined) return ctx.pairs.recent(request.params.route, limit);
+        const untilMs = until === undefined ? undefined : Number(until);
+        if (untilMs !== undefined && !Number.isFinite(untilMs))
+          return reply.code(400).send(openAiError('until must be epoch milliseconds', 'invalid_request_error'));
+        try {
+          return await ctx.pairs.range({ route: request.params.route, rolloutId: rollout, after: after ?? null, limit, untilMs });
+        } catch (error) {
+          if (/not a pair cursor/.test((error as Error).message)) return reply.code(400).send(openAiError((error as Error).message, 'invalid_request_error'));
+          throw error;
+        }
+      },
+    );
   });
 }

@@ -2,7 +2,7 @@
 import { request } from 'undici';
 import type { RouteConfig, RouteConfigInput } from './route-config';
 import type { WindowStats } from './window-stats';
-import type { ShadowPair } from './pair-store';
+import type { PairPage, ShadowPair } from './pair-store';
 import type { BreakerState } from './circuit-breaker';
 import { GantryError } from '../errors';
 import type { UpstreamHealthState } from './upstream-health';
@@ -55,10 +55,6 @@ export class GatewayAdminClient {
     return (await this.call<RouteConfig>('PUT', `/admin/routes/${encodeURIComponent(route)}`, config)).data;
   }
 
-  async deleteRoute(route: string): Promise<void> {
-    await this.call('DELETE', `/admin/routes/${encodeURIComponent(route)}`);
-  }
-
   async windowStats(route: string, fromMs: number, toMs: number): Promise<WindowStats> {
     return (await this.call<WindowStats>('GET', `/admin/routes/${encodeURIComponent(route)}/stats?from=${fromMs}&to=${toMs}`)).data;
   }
@@ -73,6 +69,14 @@ export class GatewayAdminClient {
   async routeHealth(route: string, probeNow = false): Promise<RouteHealthReport | undefined> {
     const { status, data } = await this.call<RouteHealthReport>('GET', `/admin/routes/${encodeURIComponent(route)}/health${probeNow ? '?probe=1' : ''}`);
     return status === 404 ? undefined : data;
+  }
+
+  /** A rollout's pairs in recorded order from a cursor: the page and where the next one starts. */
+  async pairRange(route: string, rolloutId: string, after: string | null, limit: number, untilMs?: number): Promise<PairPage> {
+    const query = new URLSearchParams({ rollout: rolloutId, limit: String(limit) });
+    if (after !== null) query.set('after', after);
+    if (untilMs !== undefined) query.set('until', String(untilMs));
+    return (await this.call<PairPage>('GET', `/admin/routes/${encodeURIComponent(route)}/pairs?${query.toString()}`)).data;
   }
 
   async recentPairs(route: string, limit: number): Promise<ShadowPair[]> {

@@ -67,20 +67,38 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     return model ? JSON.stringify({ ...json, model }) : body.raw;
   };
 
-  let resolveStableSide: ((side: PairSide) => void) | undefined;
+  // A pair needs the answer the user gets (the live side) and the other variant's, mirrored off
+  // the user's path: the candidate's in the shadow phase, the stable's in the canary (reverse).
+  let resolveLiveSide: ((side: PairSide) => void) | undefined;
+  let liveVariant: Variant | undefined;
   const candidate = route.candidate;
-  if (chosen === 'stable' && candidate && route.shadowRate > 0 && Math.random() < route.shadowRate) {
-    // Built only when the candidate has room for it: a saturated candidate costs a drop count.
-    ctx.shadow.mirror(routeName, () => ({
-      route: routeName,
-      requestId,
-      pathAfterV1,
-      body: bodyFor('candidate'),
-      isStream,
-      prompt: recordPrompt(promptText(json), route.pairPrompt),
-      candidate,
-      stableSide: new Promise<PairSide>((resolve) => (resolveStableSide = resolve)),
-    }));
+  if (candidate) {
+    const direction =
+      chosen === 'stable'
+        ? route.shadowRate > 0 && Math.random() < route.shadowRate
+          ? 'shadow'
+          : undefined
+        : route.reverseShadowRate > 0 && Math.random() < route.reverseShadowRate
+          ? 'reverse'
+          : undefined;
+    if (direction) {
+      liveVariant = chosen;
+      const mirrored: Variant = direction === 'shadow' ? 'candidate' : 'stable';
+      // Built only when the mirrored upstream has room for it: a saturated one costs a drop count.
+      ctx.shadow.mirror(routeName, () => ({
+        route: routeName,
+        requestId,
+        pathAfterV1,
+        body: bodyFor(mirrored),
+        isStream,
+        prompt: recordPrompt(promptText(json), route.pairPrompt),
+        direction,
+        target: direction === 'shadow' ? candidate : route.stable,
+        rolloutId: route.rolloutId ?? null,
+        candidateDeploymentId: candidate.deployment?.id ?? null,
+        liveSide: new Promise<PairSide>((resolve) => (resolveLiveSide = resolve)),
+      }));
+    }
   }
 
   const finish = (variant: Variant, startedAt: number, outcome: AnswerOutcome): void => {
@@ -97,9 +115,11 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
       if (outcome.usage.completionTokens) ctx.metrics.tokens.inc([routeName, variant, 'output'], outcome.usage.completionTokens);
     }
     if (variant === 'candidate' && !clientLeft) ctx.breakers.record(routeName, route, isError);
-    if (resolveStableSide && variant === 'stable') {
+    if (resolveLiveSide && variant === liveVariant) {
       const summary = outcome.answer === null ? undefined : summariseAnswer(outcome.answer, isStream);
-      resolveStableSide({
+      const resolve = resolveLiveSide;
+      resolveLiveSide = undefined; // a candidate that failed and fell back to stable: its failure is the live side
+      resolve({
         status: outcome.status,
         latencyMs,
         ttftMs: outcome.ttftMs,
@@ -110,7 +130,7 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
       });
     }
   };
-  const keepsStableText = (variant: Variant): boolean => resolveStableSide !== undefined && variant === 'stable';
+  const keepsLiveText = (variant: Variant): boolean => resolveLiveSide !== undefined && variant === liveVariant;
 
   let variant = chosen;
   let startedAt = performance.now();
@@ -162,7 +182,7 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
   if (attempt.kind === 'streaming' && attempt.response.status === 200) {
     const response = attempt.response;
     // Pass chunks through as they come; the meter keeps a copy only when a pair needs the answer.
-    const meter = new StreamMeter(keepsStableText(answered));
+    const meter = new StreamMeter(keepsLiveText(answered));
     response.body.on('data', (chunk: Buffer) => meter.onChunk(chunk));
     let settled = false;
     const settle = (outcome: AnswerOutcome): void => {
@@ -195,7 +215,7 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     errorClass,
     ttftMs: null,
     usage: ok ? usageIn(answer) : NO_USAGE,
-    answer: ok && keepsStableText(answered) ? answer.toString('utf8') : null,
+    answer: ok && keepsLiveText(answered) ? answer.toString('utf8') : null,
   });
   await reply.send(answer);
 }

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, readFile, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PairStore, ShadowPair } from './pair-store';
+import type { PairPage, PairRange, PairStore, ShadowPair } from './pair-store';
 import { expiredPairFiles, latestFileOf, pairFileName, pairFiles } from './pair-files';
 import { BatchedWrites } from './batched-writes';
 
@@ -62,6 +62,37 @@ export class JsonlPairStore implements PairStore {
       }
     }
     return found;
+  }
+
+  /**
+   * Reads on from a cursor (`<file>:<byte offset>`) through the files in order. Only whole lines are
+   * read past: a line still being written, or a pair recorded at or after `untilMs`, stays for the
+   * next call. Other routes' and rollouts' pairs are passed over.
+   */
+  async range(range: PairRange): Promise<PairPage> {
+    const cursor = parseCursor(range.after);
+    const files = pairFiles(await readdir(this.options.dir)).filter((f) => !cursor || f.name >= cursor.file);
+    const pairs: ShadowPair[] = [];
+    let next = range.after;
+    for (const file of files) {
+      const from = cursor && file.name === cursor.file ? cursor.offset : 0;
+      const text = await readFrom(join(this.options.dir, file.name), from);
+      let position = 0; // in characters of `text`
+      let bytes = from; // the same place, in bytes of the file
+      for (;;) {
+        const end = text.indexOf('\n', position);
+        if (end < 0) break; // the rest is not a whole line yet
+        const line = text.slice(position, end);
+        const pair = parsePair(line);
+        if (pair && range.untilMs !== undefined && Date.parse(pair.time) >= range.untilMs) return { pairs, next };
+        position = end + 1;
+        bytes += Buffer.byteLength(line) + 1;
+        next = formatCursor(file.name, bytes);
+        if (pair?.route === range.route && pair.rolloutId === range.rolloutId) pairs.push(pair);
+        if (pairs.length >= range.limit) return { pairs, next };
+      }
+    }
+    return { pairs, next };
   }
 
   async close(): Promise<void> {
@@ -136,6 +167,35 @@ async function endWithNewline(handle: FileHandle, size: number): Promise<number>
   if (last[0] === 0x0a) return 0;
   await handle.write('\n');
   return 1;
+}
+
+interface Cursor {
+  file: string;
+  offset: number;
+}
+
+function parseCursor(text: string | null): Cursor | undefined {
+  if (!text) return undefined;
+  const at = text.lastIndexOf(':');
+  const offset = Number(text.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(offset) || offset < 0) throw new Error(`not a pair cursor: ${text}`);
+  return { file: text.slice(0, at), offset };
+}
+
+const formatCursor = (file: string, offset: number): string => `${file}:${offset}`;
+
+/** The rest of a file from a byte offset, as text. */
+async function readFrom(path: string, offset: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return '';
+    const buffer = Buffer.alloc(size - offset);
+    await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 function parsePair(line: string): ShadowPair | undefined {

@@ -15,12 +15,36 @@ export interface PairSide {
 }
 
 export interface ShadowPair {
+  /** unique per pair: what scoring is idempotent on */
+  pairId: string;
   requestId: string;
   time: string;
   route: string;
+  /** the rollout whose candidate answered, and its deployment */
+  rolloutId: string | null;
+  candidateDeploymentId: string | null;
+  /** shadow: the user got the stable's answer and the candidate's was mirrored; reverse: the other way round */
+  direction: 'shadow' | 'reverse';
   prompt: string;
   stable: PairSide;
   candidate: PairSide;
+}
+
+/** A page of a rollout's pairs and where the next page starts. */
+export interface PairPage {
+  pairs: ShadowPair[];
+  /** pass back as `after` to read on; unchanged when nothing new was read */
+  next: string | null;
+}
+
+export interface PairRange {
+  route: string;
+  rolloutId: string;
+  /** a cursor from a previous page; null from the start */
+  after: string | null;
+  limit: number;
+  /** only pairs recorded before this time (epoch ms): the analysis window's end; later ones wait */
+  untilMs?: number;
 }
 
 export interface PairStore {
@@ -31,6 +55,8 @@ export interface PairStore {
   append(pair: ShadowPair): Promise<void>;
   /** the route's latest pairs, newest first */
   recent(route: string, limit: number): Promise<ShadowPair[]>;
+  /** a rollout's pairs in the order they were recorded, from a resumable cursor */
+  range(range: PairRange): Promise<PairPage>;
   /** writes what is pending, then releases files or connections */
   close(): Promise<void>;
 }

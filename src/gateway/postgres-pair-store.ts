@@ -2,7 +2,7 @@
 // Pairs are inserted in batches (one statement per flush, committed on its own), and append()
 // resolves after the commit. Rows older than the retention are deleted hourly.
 import pg from 'pg';
-import type { PairStore, ShadowPair } from './pair-store';
+import type { PairPage, PairRange, PairStore, ShadowPair } from './pair-store';
 import { BatchedWrites } from './batched-writes';
 
 export interface PostgresPairStoreOptions {
@@ -23,7 +23,16 @@ const SCHEMA = `
     pair jsonb NOT NULL
   );
   CREATE INDEX IF NOT EXISTS gantry_shadow_pairs_route_time ON gantry_shadow_pairs (route, recorded_at DESC, id DESC);
+  ALTER TABLE gantry_shadow_pairs ADD COLUMN IF NOT EXISTS rollout_id text;
+  CREATE INDEX IF NOT EXISTS gantry_shadow_pairs_rollout ON gantry_shadow_pairs (route, rollout_id, id);
 `;
+
+/**
+ * Ids come from a sequence at insert time, and replicas commit concurrently: a row with a lower id
+ * can become visible after a higher one was read. Rows are read only once they are this old, by
+ * which time every batch inserted before them has long committed (a batch commits in milliseconds).
+ */
+const SETTLE_MS = 2_000;
 
 /** The connection string with its password hidden, for messages. */
 export function redactedUrl(url: string): string {
@@ -70,6 +79,21 @@ export class PostgresPairStore implements PairStore {
     return result.rows.map((row) => row.pair);
   }
 
+  /** A rollout's pairs by id from a cursor (the last id read). */
+  async range(range: PairRange): Promise<PairPage> {
+    const after = range.after === null ? 0 : Number(range.after);
+    if (!Number.isInteger(after) || after < 0) throw new Error(`not a pair cursor: ${range.after}`);
+    const until = Math.min(range.untilMs ?? Number.POSITIVE_INFINITY, Date.now() - SETTLE_MS);
+    const result = await this.pool.query<{ id: string; pair: ShadowPair }>(
+      `SELECT id, pair FROM gantry_shadow_pairs
+       WHERE route = $1 AND rollout_id = $2 AND id > $3 AND recorded_at < to_timestamp($4 / 1000.0)
+       ORDER BY id LIMIT $5`,
+      [range.route, range.rolloutId, after, until, range.limit],
+    );
+    const last = result.rows.at(-1);
+    return { pairs: result.rows.map((row) => row.pair), next: last ? last.id : range.after };
+  }
+
   async close(): Promise<void> {
     await this.writes.drain();
     await this.pool.end();
@@ -78,9 +102,9 @@ export class PostgresPairStore implements PairStore {
   /** One multi-row INSERT per batch, committed on its own. */
   private async insert(pairs: ShadowPair[]): Promise<void> {
     await this.pool.query(
-      `INSERT INTO gantry_shadow_pairs (request_id, recorded_at, route, pair)
-       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[])`,
-      [pairs.map((p) => p.requestId), pairs.map((p) => p.time), pairs.map((p) => p.route), pairs.map((p) => JSON.stringify(p))],
+      `INSERT INTO gantry_shadow_pairs (request_id, recorded_at, route, rollout_id, pair)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[])`,
+      [pairs.map((p) => p.requestId), pairs.map((p) => p.time), pairs.map((p) => p.route), pairs.map((p) => p.rolloutId), pairs.map((p) => JSON.stringify(p))],
     );
   }
 

@@ -1,6 +1,9 @@
-// Mirrors a stable-answered request to the candidate, off the user's path, with bounded
-// concurrency and a bounded queue: a burst waits for a slot, but when the candidate cannot keep up
-// the queue fills and further mirrors are dropped and counted, never held without end.
+// Mirrors a request off the user's path, with bounded concurrency and a bounded queue: a burst
+// waits for a slot, but when the mirrored upstream cannot keep up the queue fills and further
+// mirrors are dropped and counted, never held without end. A shadow mirror sends a stable-answered
+// request to the candidate; a reverse mirror (canary) sends a candidate-answered one to the stable.
+// Either way the pair holds both answers to the same prompt.
+import { randomUUID } from 'node:crypto';
 import type { Upstream } from './route-config';
 import type { UpstreamClient } from './upstream-client';
 import type { PairSide, PairStore } from './pair-store';
@@ -15,9 +18,14 @@ export interface MirrorRequest {
   body: Buffer | string;
   isStream: boolean;
   prompt: string;
-  candidate: Upstream;
-  /** resolves with the stable side once the user's answer has been sent */
-  stableSide: Promise<PairSide>;
+  /** shadow: mirrored to the candidate; reverse: mirrored to the stable */
+  direction: 'shadow' | 'reverse';
+  /** where the mirror goes */
+  target: Upstream;
+  rolloutId: string | null;
+  candidateDeploymentId: string | null;
+  /** resolves with the side the user got once their answer has been sent */
+  liveSide: Promise<PairSide>;
 }
 
 export interface ShadowLimits {
@@ -82,16 +90,18 @@ export class ShadowMirror {
 
   private async run(request: MirrorRequest): Promise<void> {
     const started = performance.now();
-    let candidate: PairSide;
+    let mirrored: PairSide;
+    // Only mirrors to the candidate are the shadow series the shadow phase is judged on.
+    const shadowSeries = request.direction === 'shadow';
     try {
-      const response = await this.client.postBuffered(request.candidate, request.pathAfterV1, request.body, `${request.requestId}-shadow`);
+      const response = await this.client.postBuffered(request.target, request.pathAfterV1, request.body, `${request.requestId}-${request.direction}`);
       const firstChunkAt = response.firstChunkAt;
       const text = response.body.toString('utf8');
       const latencyMs = performance.now() - started;
       const streamed = request.isStream && response.status === 200;
       const summary = summariseAnswer(text, streamed);
       const ok = response.status >= 200 && response.status < 300;
-      candidate = {
+      mirrored = {
         status: response.status,
         latencyMs,
         ttftMs: streamed && firstChunkAt !== undefined ? firstChunkAt - started : null,
@@ -101,11 +111,11 @@ export class ShadowMirror {
         completionTokens: summary.completionTokens,
         ...(ok ? {} : { error: text.slice(0, 500) }),
       };
-      this.stats.recordRequest(request.route, 'shadow', latencyMs, !ok);
+      if (shadowSeries) this.stats.recordRequest(request.route, 'shadow', latencyMs, !ok);
       if (!ok) this.metrics.shadow.inc([request.route, 'failed']);
     } catch (error) {
       const latencyMs = performance.now() - started;
-      candidate = {
+      mirrored = {
         status: 0,
         latencyMs,
         ttftMs: null,
@@ -115,15 +125,20 @@ export class ShadowMirror {
         completionTokens: null,
         error: (error as Error).message,
       };
-      this.stats.recordRequest(request.route, 'shadow', latencyMs, true);
+      if (shadowSeries) this.stats.recordRequest(request.route, 'shadow', latencyMs, true);
       this.metrics.shadow.inc([request.route, 'failed']);
     }
-    const stable = await request.stableSide;
+    const live = await request.liveSide;
+    const [stable, candidate] = shadowSeries ? [live, mirrored] : [mirrored, live];
     try {
       await this.pairs.append({
+        pairId: randomUUID(),
         requestId: request.requestId,
         time: new Date().toISOString(),
         route: request.route,
+        rolloutId: request.rolloutId,
+        candidateDeploymentId: request.candidateDeploymentId,
+        direction: request.direction,
         prompt: request.prompt,
         stable,
         candidate,

@@ -175,6 +175,7 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
     GANTRY_GATEWAY_DATA_DIR: join(config.stateDir, 'gateway'),
     GANTRY_HOST_NAME: config.hostName,
     GANTRY_HOST_DATA_DIR: hostDataDir(config),
+    GANTRY_ORCHESTRATOR_DATA_DIR: join(config.stateDir, 'orchestrator'),
   };
   const spawners: Record<ComponentName, () => ProcessRecord> = {
     temporal: () =>

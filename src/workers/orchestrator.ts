@@ -12,6 +12,7 @@ import {
   createMetricActivities,
   createNotificationActivities,
   createQaActivities,
+  createQualityActivities,
   createScheduleActivities,
   createTrafficActivities,
   defaultQaDeps,
@@ -22,7 +23,10 @@ import { CONTROL_TASK_QUEUE } from '../workflows/messages';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export function controlPlaneActivities(config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN'>, temporalClient: () => Promise<Client>) {
+export function controlPlaneActivities(
+  config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN' | 'GANTRY_ORCHESTRATOR_DATA_DIR'>,
+  temporalClient: () => Promise<Client>,
+) {
   const gateway = new GatewayAdminClient(config.GANTRY_GATEWAY_URL, config.GANTRY_ADMIN_TOKEN);
   const provider = createMetricProvider({ kind: 'gateway', url: config.GANTRY_GATEWAY_URL, token: config.GANTRY_ADMIN_TOKEN });
   return {
@@ -31,6 +35,7 @@ export function controlPlaneActivities(config: Pick<OrchestratorConfig, 'GANTRY_
     ...createMetricActivities({ provider }),
     ...createNotificationActivities({ timeoutMs: 5_000 }),
     ...createScheduleActivities({ client: temporalClient }),
+    ...createQualityActivities({ gateway, dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR }),
   };
 }
 

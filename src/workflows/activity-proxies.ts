@@ -43,6 +43,14 @@ export const legacyMetrics = proxyActivities<LegacyMetricActivities>({
   retry: { ...retry, maximumAttempts: 3 },
 });
 
+/** Scoring pairs, auditing the judge, running the eval set: minutes at most, heartbeating. */
+export const qualityWork = proxyActivities<ControlPlaneActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '20m',
+  heartbeatTimeout: '3m',
+  retry: { ...retry, maximumAttempts: 3 },
+});
+
 /** Webhooks: a few tries with backoff, then given up; never awaited by the pipeline. */
 export const notifications = proxyActivities<ControlPlaneActivities>({
   taskQueue: CONTROL_TASK_QUEUE,

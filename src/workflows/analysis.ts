@@ -11,6 +11,7 @@ import type { RouteHealth } from '../activities/traffic';
 import { legacyMetrics, metrics } from './activity-proxies';
 import { describeFailure } from './failures';
 import { notify } from './notify';
+import { assessQuality } from './quality';
 import type { RolloutContext } from './rollout-context';
 import type { DeepReadonly, WaitState } from './state/rollout-state';
 
@@ -39,13 +40,22 @@ async function analyseWindow(ctx: RolloutContext, wait: DeepReadonly<WaitState>,
   // The gateway already cut the candidate off between two analyses: roll back now.
   if (health.ok && health.value.breakerOpen) return { kind: 'breach', reason: health.value.breakerOpen };
   rollout.stableProbed(health.ok ? health.value.stable : null);
-  if (!measured.ok) return recordError(ctx, wait, `metrics unavailable: ${measured.error}`);
+  // Pairs live in the pair store, not the metric store: their quality is judged even when metrics are down.
+  if (!measured.ok) {
+    recordError(ctx, wait, `metrics unavailable: ${measured.error}`);
+    return assessQuality(ctx, windowEnd);
+  }
   const traffic = trafficFromMeasurements(measured.value, window.fromMs, window.toMs);
-  if (!traffic.ok) return recordError(ctx, wait, `metrics unavailable: ${traffic.error}`);
+  if (!traffic.ok) {
+    recordError(ctx, wait, `metrics unavailable: ${traffic.error}`);
+    return assessQuality(ctx, windowEnd);
+  }
   const baseline = judgeBaseline(traffic.window.stable, health.ok ? health.value.stable : null, spec.analysis.baseline);
   const judged = traffic.window[wait.analysis === 'shadow' ? 'shadow' : 'candidate'];
   const verdict = judgeInterval(traffic.window.stable, judged, spec.analysis.rollback, baseline);
-  return record(ctx, wait, verdict, traffic.window);
+  const found = record(ctx, wait, verdict, traffic.window);
+  if (found.kind === 'breach') return found;
+  return assessQuality(ctx, windowEnd);
 }
 
 /** The first release's analysis, for histories it wrote: the gateway's window, its breaker, no baseline check. */
@@ -78,13 +88,14 @@ function record(ctx: RolloutContext, wait: DeepReadonly<WaitState>, verdict: Int
   return NOTHING;
 }
 
-function recordError(ctx: RolloutContext, wait: DeepReadonly<WaitState>, summary: string): AnalysisOutcome {
+/** Records an Error window, and pauses when there were too many in a row. */
+function recordError(ctx: RolloutContext, wait: DeepReadonly<WaitState>, summary: string): void {
   ctx.rollout.verdictRecorded({ verdict: 'Error', checks: [], summary, candidateRequests: 0, baselineRequests: 0 }, null, wait.analysis);
-  return pauseIfBlind(ctx);
+  pauseIfBlind(ctx);
 }
 
 /** Repeated Error windows pause the rollout (analysis goes on) and alert: nobody should fly blind for days. */
-function pauseIfBlind(ctx: RolloutContext): AnalysisOutcome {
+function pauseIfBlind(ctx: RolloutContext): typeof NOTHING {
   const { rollout, spec } = ctx;
   const errors = rollout.state.analysis.consecutiveErrors;
   const limit = spec.analysis.consecutiveErrorLimit;

@@ -12,12 +12,38 @@ import {
   pauseUpdate,
   resumeSignal,
   resumeUpdate,
+  recordRatingsUpdate,
   rollbackSignal,
   rollbackUpdate,
+  type RatingsRecord,
+  type RatingsRequest,
 } from './messages';
 import type { RolloutContext } from './rollout-context';
 import type { CommandRecord } from './state/rollout-state';
 import { notify } from './notify';
+import { reclassify } from './quality';
+
+function validateRatings(ctx: RolloutContext, request: unknown): void {
+  const refuse = (message: string): never => {
+    throw ApplicationFailure.create({ type: CommandRejection.INVALID, message: `recordRatings: ${message}`, nonRetryable: true });
+  };
+  if (ctx.rollout.state.result)
+    throw ApplicationFailure.create({
+      type: CommandRejection.REFUSED,
+      message: `the rollout has ended (${ctx.rollout.state.result.outcome})`,
+      nonRetryable: true,
+    });
+  if (!ctx.spec.quality?.metrics.some((m) => m.kind === 'ratings')) refuse('this rollout has no quality metric of kind ratings');
+  const ratings = (request as { ratings?: unknown } | null)?.ratings;
+  if (!Array.isArray(ratings) || ratings.length === 0) refuse('"ratings" must be a non-empty array');
+  (ratings as unknown[]).forEach((r, i) => {
+    const item = r as { itemId?: unknown; variant?: unknown; rating?: unknown };
+    if (typeof item.itemId !== 'string' || item.itemId === '') refuse(`ratings[${i}].itemId must be a string`);
+    if (item.variant !== 'stable' && item.variant !== 'candidate') refuse(`ratings[${i}].variant must be "stable" or "candidate"`);
+    if (typeof item.rating !== 'number' || !Number.isFinite(item.rating) || item.rating < 1 || item.rating > 5)
+      refuse(`ratings[${i}].rating must be a number from 1 to 5`);
+  });
+}
 
 /** Failure types an update's caller can branch on. */
 export const CommandRejection = { INVALID: 'INVALID_COMMAND', REFUSED: 'REFUSED' } as const;
@@ -93,6 +119,21 @@ export function installCommandHandlers(ctx: RolloutContext, onRollback: (command
   setHandler(resumeSignal, onSignal('resume'));
   setHandler(advanceSignal, onSignal('advance'));
   setHandler(approveSignal, onSignal('approve'));
+
+  setHandler(
+    recordRatingsUpdate,
+    (request: RatingsRequest): RatingsRecord => {
+      const by = typeof request.by === 'string' && request.by.trim() ? request.by.trim() : 'unknown';
+      const accepted = rollout.ratingsRecorded(request.ratings);
+      const duplicates = request.ratings.length - accepted;
+      const message = `${accepted} ratings recorded${duplicates ? ` (${duplicates} rated before, not counted again)` : ''}`;
+      rollout.commandApplied(by, 'ratings', request.reason ?? '', message);
+      reclassify(ctx);
+      control.version += 1; // a quality gate waiting for the ratings looks again
+      return { accepted, duplicates, message };
+    },
+    { validator: (request: unknown) => validateRatings(ctx, request) },
+  );
 
   for (const [definition, name] of [
     [rollbackUpdate, 'rollback'],

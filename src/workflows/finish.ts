@@ -3,6 +3,7 @@
 import type { RolloutContext } from './rollout-context';
 import { cleanupTraffic, hostCleanup } from './activity-proxies';
 import { notify } from './notify';
+import { stopJudge } from './quality';
 import type { Outcome, RolloutState } from './state/rollout-state';
 import type { RolloutStatus } from './state/status-view';
 import { log } from '@temporalio/workflow';
@@ -50,8 +51,9 @@ export async function teardownCandidate(ctx: RolloutContext, why: string): Promi
   rollout.note(`${why}: candidate detached and stopped`);
 }
 
-/** A rollout's schedules end with it. */
+/** A rollout's schedules end with it, and so does a judge it served for itself. */
 export async function removeSchedules(ctx: RolloutContext): Promise<void> {
+  await stopJudge(ctx);
   const { deleted } = await cleanupTraffic.deleteRolloutSchedules({ rolloutId: ctx.rollout.state.rolloutId });
   if (deleted.length) ctx.rollout.note(`deleted schedules ${deleted.join(', ')}`);
 }

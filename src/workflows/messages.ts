@@ -44,6 +44,21 @@ export const resumeUpdate = defineUpdate<CommandRecord, [CommandMeta]>('resume')
 export const advanceUpdate = defineUpdate<CommandRecord, [AdvanceRequest]>('advance');
 export const approveUpdate = defineUpdate<CommandRecord, [CommandMeta]>('approve');
 
+export interface RatingsRequest extends CommandMeta {
+  /** experts' ratings of sampled answers, 1 to 5, by the variant that answered (decoded from blinded item ids) */
+  ratings: { itemId: string; variant: 'stable' | 'candidate'; rating: number }[];
+}
+
+export interface RatingsRecord {
+  accepted: number;
+  /** items rated before: not counted twice */
+  duplicates: number;
+  message: string;
+}
+
+/** `recordRatings` {"ratings": [{"itemId", "variant", "rating"}], "by"?}: expert ratings for a `ratings` quality metric. */
+export const recordRatingsUpdate = defineUpdate<RatingsRecord, [RatingsRequest]>('recordRatings');
+
 /** `status`: the rollout's live state: phase, step, weights, waits, verdicts, warnings, audit log. */
 export const statusQuery = defineQuery<RolloutStatus>('status');
 

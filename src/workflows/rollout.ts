@@ -23,7 +23,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
   const { spec, rolloutId } = input;
   const state = input.resume
     ? migrateState(input.resume, spec.candidate.host)
-    : initialRolloutState(rolloutId, spec.route, spec.canary.steps.length, Date.now());
+    : initialRolloutState(rolloutId, spec.route, spec.canary.steps.length, Date.now(), spec.quality !== undefined);
   const rollout = new StateOwner(state, () => Date.now());
   const ctx: RolloutContext = { input: { ...input, resume: undefined }, spec, rollout, control: { version: 0, exit: null } };
   if (!input.resume) {

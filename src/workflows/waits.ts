@@ -24,8 +24,8 @@ async function continueAsNewIfLong(ctx: RolloutContext): Promise<void> {
   await continueAsNew<typeof rolloutWorkflow>({ ...ctx.input, resume: ctx.rollout.carry() });
 }
 
-/** Runs a wait, resuming the one in the state if a previous run left it there. */
-export async function runWait(ctx: RolloutContext, request: WaitRequest): Promise<WaitOutcome> {
+/** Runs a wait, resuming the one in the state if a previous run left it there. `until` ends it early when it holds. */
+export async function runWait(ctx: RolloutContext, request: WaitRequest & { until?: () => boolean }): Promise<WaitOutcome> {
   const { rollout, spec, control } = ctx;
   if (rollout.state.wait?.kind !== request.kind) {
     control.exit = null; // an advance meant for an earlier wait must not end this one
@@ -44,6 +44,10 @@ export async function runWait(ctx: RolloutContext, request: WaitRequest): Promis
       rollout.note(`${wait.kind} ended early: ${control.exit}`);
       control.exit = null;
       return end(ctx, forced);
+    }
+    if (request.until?.()) {
+      rollout.note(`${wait.kind} ended: its condition holds`);
+      return end(ctx, false);
     }
     const paused = rollout.state.paused;
     const remaining = remainingMs(wait, paused, now);

@@ -5,6 +5,7 @@ import { routeConfigSchema, type RouteConfig, type Upstream } from '../../src/ga
 import { summarise, upstreamOf, type StableTarget } from '../../src/activities/traffic';
 import { emptyWindow, type VariantStats } from '../../src/analysis/stats';
 import { measurementsOfWindow } from '../../src/analysis/measurements';
+import { emptyPairTotals, type EvalFlips, type PairTotals } from '../../src/analysis/quality/quality-totals';
 import { record } from '../../src/analysis/histogram';
 import type { QaReport } from '../../src/analysis/qa-gate';
 import type { RouteConfigInput } from '../../src/gateway/route-config';
@@ -33,6 +34,15 @@ export interface FakeWorld {
   lostDeployments: Set<string>;
   /** deployments that ensureDeployment finds stopped and restarts */
   stoppedDeployments: Set<string>;
+  /** what each scorePairs call finds: per direction, the counts of one batch (none by default) */
+  pairBatch: (batchIndex: number) => { shadow: Partial<PairTotals>; canary: Partial<PairTotals>; scored: number };
+  pairBatches: number;
+  /** the judge audit's result; the audit fails like a position-biased judge when false */
+  judgeAuditPasses: boolean;
+  /** judge calls fail (timeout, off-grammar): the audit throws */
+  judgeDown: boolean;
+  evalFlips: Omit<EvalFlips, 'at' | 'runs'> | null;
+  evalRuns: number;
   qaAccuracy: number;
   failQuantize?: { message: string; type: string };
   metricsDown: boolean;
@@ -84,6 +94,12 @@ export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     stableProbe: () => ({ healthy: true, detail: 'answered in 3ms' }),
     lostDeployments: new Set(),
     stoppedDeployments: new Set(),
+    pairBatch: () => ({ shadow: {}, canary: {}, scored: 0 }),
+    pairBatches: 0,
+    judgeAuditPasses: true,
+    judgeDown: false,
+    evalFlips: null,
+    evalRuns: 0,
     qaAccuracy: 1,
     metricsDown: false,
     windows: 0,
@@ -174,6 +190,31 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
     async deleteRolloutSchedules({ rolloutId }) {
       world.schedulesDeleted.push(rolloutId);
       return { deleted: [] };
+    },
+    async scorePairs({ cursor }) {
+      const batch = world.pairBatch(world.pairBatches++);
+      const totals = (partial: Partial<PairTotals>): PairTotals => ({ ...emptyPairTotals(), ...partial });
+      world.calls.push(`score from ${cursor ?? 'start'}`);
+      return { cursor: `c${world.pairBatches}`, scored: batch.scored, totals: { shadow: totals(batch.shadow), canary: totals(batch.canary) }, judgeCalls: 0 };
+    },
+    async auditJudge({ judge }) {
+      world.calls.push(`audit ${judge.identity}`);
+      if (world.judgeDown) throw new Error('the judge timed out');
+      const passed = world.judgeAuditPasses;
+      return {
+        passed,
+        tieRate: 1,
+        lossRate: passed ? 1 : 0.3,
+        items: 40,
+        identity: judge.identity,
+        templateHash: 'abc',
+        summary: passed ? 'identical answers tied 12/12, corrupted answers lost 28/28' : 'corrupted answers lost 8/28 (29%, min 80%)',
+      };
+    },
+    async runEvalFlips() {
+      world.evalRuns += 1;
+      if (!world.evalFlips) throw new Error('no eval set in this world');
+      return { ...world.evalFlips, at: 0, runs: 1 };
     },
     async collectMeasurements({ route, fromMs, toMs }) {
       if (world.metricsDown) throw new Error('metric store unreachable');

@@ -24,9 +24,13 @@ after(async () => {
 
 const side: PairSide = { status: 200, latencyMs: 12, ttftMs: 3, answer: 'Paris', finishReason: 'stop', promptTokens: 9, completionTokens: 2 };
 const pair = (requestId: string, route: string, time = new Date().toISOString()): ShadowPair => ({
+  pairId: `pair-${requestId}`,
   requestId,
   time,
   route,
+  rolloutId: 'r1',
+  candidateDeploymentId: 'r1-candidate',
+  direction: 'shadow',
   prompt: 'user: capital of France?',
   stable: side,
   candidate: { ...side, answer: 'Lyon' },
@@ -53,6 +57,33 @@ describe('PostgreSQL pair store', () => {
       (await second.recent('replicas', 2)).map((p) => p.requestId),
       ['three', 'two'],
     );
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it("reads a rollout's pairs from a cursor, across replicas, in insertion order", async () => {
+    const [first, second] = await Promise.all([
+      PostgresPairStore.open({ url: postgres.url, retentionDays: 30 }),
+      PostgresPairStore.open({ url: postgres.url, retentionDays: 30 }),
+    ]);
+    const old = new Date(Date.now() - 60_000).toISOString();
+    await first.append(pair('p1', 'ranged', old));
+    await second.append({ ...pair('other-rollout', 'ranged', old), rolloutId: 'r2' });
+    await second.append(pair('p2', 'ranged', old));
+    await first.append(pair('p3', 'ranged', old));
+    const page = await first.range({ route: 'ranged', rolloutId: 'r1', after: null, limit: 2 });
+    assert.deepEqual(
+      page.pairs.map((p) => p.requestId),
+      ['p1', 'p2'],
+    );
+    const rest = await second.range({ route: 'ranged', rolloutId: 'r1', after: page.next, limit: 10 });
+    assert.deepEqual(
+      rest.pairs.map((p) => p.requestId),
+      ['p3'],
+    );
+    assert.deepEqual(await second.range({ route: 'ranged', rolloutId: 'r1', after: rest.next, limit: 10 }), { pairs: [], next: rest.next });
+    // A pair this fresh may still have a lower-id neighbour committing on another replica: it waits.
+    await first.append(pair('p4', 'ranged'));
+    assert.deepEqual((await first.range({ route: 'ranged', rolloutId: 'r1', after: rest.next, limit: 10 })).pairs, []);
     await Promise.all([first.close(), second.close()]);
   });
 

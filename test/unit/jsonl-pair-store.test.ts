@@ -9,10 +9,14 @@ import { expiredPairFiles, latestFileOf, pairFileName, pairFiles } from '../../s
 import type { PairSide, ShadowPair } from '../../src/gateway/pair-store';
 
 const side: PairSide = { status: 200, latencyMs: 12, ttftMs: null, answer: 'Paris', finishReason: 'stop', promptTokens: 9, completionTokens: 2 };
-const pair = (requestId: string, time = '2026-11-22T10:00:00.000Z', route = 'chat'): ShadowPair => ({
+const pair = (requestId: string, time = '2026-11-22T10:00:00.000Z', route = 'chat', rolloutId: string | null = 'r1'): ShadowPair => ({
+  pairId: `pair-${requestId}`,
   requestId,
   time,
   route,
+  rolloutId,
+  candidateDeploymentId: rolloutId ? `${rolloutId}-candidate` : null,
+  direction: 'shadow',
   prompt: 'user: capital of France?',
   stable: side,
   candidate: side,
@@ -101,6 +105,91 @@ describe('JsonlPairStore', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, pairFileName('2026-11-22', 0)));
     await assert.rejects(store.append(pair('x')), /EISDIR|illegal operation/);
+    await store.close();
+  });
+});
+
+describe("reading a rollout's pairs from a cursor", () => {
+  it('pages through files in order, passes over other routes and rollouts, and resumes where it stopped', async () => {
+    const dir = tempDir();
+    const store = new JsonlPairStore({ dir, maxFileBytes: 900, retentionDays: 30, flushIntervalMs: 1, now: () => new Date('2026-11-22T12:00:00Z') });
+    const pairs = [
+      pair('a', '2026-11-22T10:00:00.000Z'),
+      pair('x', '2026-11-22T10:00:01.000Z', 'other'),
+      pair('b', '2026-11-22T10:00:02.000Z'),
+      pair('y', '2026-11-22T10:00:03.000Z', 'chat', 'r2'),
+      pair('c', '2026-11-22T10:00:04.000Z'),
+      pair('d', '2026-11-23T00:00:01.000Z'),
+    ];
+    for (const p of pairs) await store.append(p);
+    assert.ok(readdirSync(dir).length >= 3, 'the pairs span several files');
+    const first = await store.range({ route: 'chat', rolloutId: 'r1', after: null, limit: 2 });
+    assert.deepEqual(
+      first.pairs.map((p) => p.requestId),
+      ['a', 'b'],
+    );
+    const second = await store.range({ route: 'chat', rolloutId: 'r1', after: first.next, limit: 10 });
+    assert.deepEqual(
+      second.pairs.map((p) => p.requestId),
+      ['c', 'd'],
+    );
+    const nothing = await store.range({ route: 'chat', rolloutId: 'r1', after: second.next, limit: 10 });
+    assert.deepEqual(nothing, { pairs: [], next: second.next });
+    await store.append(pair('e', '2026-11-23T00:00:02.000Z'));
+    assert.deepEqual(
+      (await store.range({ route: 'chat', rolloutId: 'r1', after: second.next, limit: 10 })).pairs.map((p) => p.requestId),
+      ['e'],
+    );
+    await store.close();
+  });
+
+  it('stops before pairs recorded at or after the window end, and reads them next time', async () => {
+    const store = new JsonlPairStore({ dir: tempDir(), maxFileBytes: 1 << 20, retentionDays: 30, flushIntervalMs: 1 });
+    for (const [id, time] of [
+      ['a', '2026-11-22T10:00:00.000Z'],
+      ['b', '2026-11-22T10:00:05.000Z'],
+      ['c', '2026-11-22T10:00:09.000Z'],
+    ] as const)
+      await store.append(pair(id, time));
+    const window = await store.range({ route: 'chat', rolloutId: 'r1', after: null, limit: 10, untilMs: Date.parse('2026-11-22T10:00:05.000Z') });
+    assert.deepEqual(
+      window.pairs.map((p) => p.requestId),
+      ['a'],
+    );
+    const rest = await store.range({ route: 'chat', rolloutId: 'r1', after: window.next, limit: 10 });
+    assert.deepEqual(
+      rest.pairs.map((p) => p.requestId),
+      ['b', 'c'],
+    );
+    await store.close();
+  });
+
+  it('never reads past a line still being written, and counts bytes, not characters', async () => {
+    const dir = tempDir();
+    const store = new JsonlPairStore({ dir, maxFileBytes: 1 << 20, retentionDays: 30, flushIntervalMs: 1 });
+    await store.append({ ...pair('ü'), prompt: 'user: Größe der Stadt München? 東京' });
+    await store.close();
+    const [file] = readdirSync(dir);
+    appendFileSync(join(dir, file as string), '{"pairId":"half-writ');
+    const reopened = new JsonlPairStore({ dir, maxFileBytes: 1 << 20, retentionDays: 30, flushIntervalMs: 1 });
+    const page = await reopened.range({ route: 'chat', rolloutId: 'r1', after: null, limit: 10 });
+    assert.deepEqual(
+      page.pairs.map((p) => p.requestId),
+      ['ü'],
+    );
+    await reopened.append(pair('after'));
+    const next = await reopened.range({ route: 'chat', rolloutId: 'r1', after: page.next, limit: 10 });
+    assert.deepEqual(
+      next.pairs.map((p) => p.requestId),
+      ['after'],
+      'the torn line was ended and passed over',
+    );
+    await reopened.close();
+  });
+
+  it('refuses a cursor it did not make', async () => {
+    const store = new JsonlPairStore({ dir: tempDir(), maxFileBytes: 1 << 20, retentionDays: 30, flushIntervalMs: 1 });
+    await assert.rejects(store.range({ route: 'chat', rolloutId: 'r1', after: 'garbage', limit: 1 }), /not a pair cursor: garbage/);
     await store.close();
   });
 });

@@ -23,6 +23,7 @@ import { ExitCode, exitCodeForOutcome } from '../exit-codes';
 import { sendCommand } from './send-command';
 import { listRollouts, runningRolloutOnRoute } from './list-rollouts';
 import { preflight } from './preflight';
+import { qualityPlan } from './quality-preflight';
 import { readRollout, rolloutExists } from './rollout-handle';
 import { formatStatus, progressLine } from './format-status';
 
@@ -69,6 +70,7 @@ export function registerRolloutCommands(program: Command): void {
       const out = output(Boolean(options.json));
       const spec = loadSpec(specFile);
       await preflight(spec);
+      if (spec.quality) for (const line of qualityPlan(spec.quality)) out.line(line);
       const rolloutId = options.id ?? rolloutIdFor(spec.name, new Date());
       await withClient(async (client, link) => {
         if (await rolloutExists(client, rolloutId)) throw new GantryError('ROLLOUT_EXISTS', `a rollout with id "${rolloutId}" already exists`);
@@ -96,6 +98,20 @@ export function registerRolloutCommands(program: Command): void {
         out.result(view.status, () => formatStatus(view.status, Date.now(), link(rolloutId)));
         process.exitCode = exitCodeForOutcome(outcome);
       });
+    });
+
+  rollout
+    .command('validate <spec>')
+    .description('check a spec and the files it names, and print what its quality metrics need, without starting anything')
+    .option('--json', 'print as JSON')
+    .action(async (specFile: string, options: { json?: boolean }) => {
+      const out = output(Boolean(options.json));
+      const spec = loadSpec(specFile);
+      await preflight(spec);
+      const plan = spec.quality ? qualityPlan(spec.quality) : [];
+      out.result({ valid: true, name: spec.name, route: spec.route, plan }, () =>
+        [`${specFile}: valid (rollout ${spec.name} on route ${spec.route})`, ...plan].join('\n'),
+      );
     });
 
   rollout

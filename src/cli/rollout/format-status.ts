@@ -52,6 +52,7 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
     lines.push('canary    ' + variantLine('stable', status.canaryTotals.stable), '          ' + variantLine('candidate', status.canaryTotals.candidate));
   }
   if (status.excludedWindows > 0) lines.push(`          ${status.excludedWindows} analysis windows left out of the totals: the stable was unhealthy`);
+  if (status.quality) lines.push(...qualityLines(status.quality));
   if (status.evaluation) {
     lines.push(`evaluation ${status.evaluation.promote ? 'PROMOTE' : 'ROLL BACK'}`);
     for (const check of status.evaluation.checks) lines.push(`  ${check.ok === true ? 'ok  ' : check.ok === false ? 'FAIL' : 'n/a '} ${check.detail}`);
@@ -62,4 +63,19 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
   }
   lines.push(`Web UI    ${link}`);
   return lines.join('\n');
+}
+
+const STATUS_WORD: Record<string, string> = { PASS: 'PASS', FAIL: 'FAIL', CONTINUE: 'CONT', 'NO DATA': 'NODATA' };
+
+/** Each quality metric with its estimate, interval and n, as the rollout last judged it. */
+export function qualityLines(quality: NonNullable<RolloutStatus['quality']>): string[] {
+  const { shadow, canary } = quality.totals;
+  const lines = [`quality   ${quality.scored} pairs scored (shadow ${shadow.pairs}, canary ${canary.pairs}); judge calls ${quality.judge.calls}`];
+  if (quality.judge.audit)
+    lines.push(
+      `          judge ${quality.judge.audit.identity}: ${quality.judge.audit.passed ? 'passed' : 'FAILED'} its audit (${quality.judge.audit.summary})`,
+    );
+  for (const verdict of quality.verdicts)
+    lines.push(`  ${(STATUS_WORD[verdict.status] ?? verdict.status).padEnd(6)} ${verdict.critical ? '' : '(not critical) '}${verdict.summary}`);
+  return lines;
 }

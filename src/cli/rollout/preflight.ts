@@ -5,6 +5,7 @@ import type { RolloutSpec } from '../../config/spec';
 import { GantryError } from '../../errors';
 import { GgufError, readGgufHeader } from '../../adapters/gguf-file';
 import { parseEvalSuite } from '../../analysis/eval-suite';
+import { qualityPreflight } from './quality-preflight';
 
 async function checkModel(path: string, what: string): Promise<void> {
   try {
@@ -30,5 +31,10 @@ export async function preflight(spec: RolloutSpec): Promise<void> {
     } catch (error) {
       throw new GantryError('EVAL_SUITE_INVALID', `qa.suite: ${(error as Error).message}`);
     }
+  }
+  if (spec.quality) {
+    const serve = spec.quality.judge?.serve;
+    if (serve && serve.host === 'local') await checkModel(serve.model, 'quality.judge.serve.model');
+    await qualityPreflight(spec.quality);
   }
 }

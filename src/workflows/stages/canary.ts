@@ -29,7 +29,7 @@ async function runStep(ctx: RolloutContext, index: number, step: CanaryStep): Pr
     enter(ctx, 'canary', `canary step ${index + 1}/${spec.canary.steps.length}: ${step.weight}% for ${step.duration}ms, then ${step.advance}`);
     void notify(ctx, 'step', 'INFO', `${where} begins`);
   }
-  await setTraffic(ctx, step.weight, 0);
+  await setTraffic(ctx, step.weight, 0, spec.quality?.reverseShadowRate ?? 0);
   if (rollout.state.wait?.kind !== 'gate') {
     const stop = stopped(await runWait(ctx, { kind: 'soak', endsOn: 'time', durationMs: step.duration, analysis: 'canary' }), where);
     if (stop) return stop;

@@ -4,6 +4,7 @@ import type { RolloutContext } from '../rollout-context';
 import { runWait } from '../waits';
 import { setTraffic } from './traffic';
 import { enter, holdWhilePaused, stopped, type Decision, type Stage } from './stage';
+import { qualityGate } from './quality-gate';
 
 export const shadowStage: Stage = {
   name: 'shadow',
@@ -15,8 +16,13 @@ export const shadowStage: Stage = {
       enter(ctx, 'shadow', `shadow ${Math.round(shadow.sampleRate * 100)}% of traffic for ${shadow.duration}ms`);
     }
     await setTraffic(ctx, 0, shadow.sampleRate);
-    const outcome = await runWait(ctx, { kind: 'shadow', endsOn: 'time', durationMs: shadow.duration, analysis: 'shadow', minPairs: shadow.minPairs });
-    return stopped(outcome, 'shadow analysis') ?? enoughPairs(ctx, shadow.minPairs, outcome.kind === 'ended' && outcome.forced);
+    // A run that continued as new at the quality gate is past the soak.
+    if (ctx.rollout.state.wait?.kind !== 'quality-gate') {
+      const outcome = await runWait(ctx, { kind: 'shadow', endsOn: 'time', durationMs: shadow.duration, analysis: 'shadow', minPairs: shadow.minPairs });
+      const decision = stopped(outcome, 'shadow analysis') ?? enoughPairs(ctx, shadow.minPairs, outcome.kind === 'ended' && outcome.forced);
+      if (decision) return decision;
+    }
+    return qualityGate(ctx, 'shadow');
   },
 };
 

@@ -3,7 +3,8 @@ import { traffic } from '../activity-proxies';
 import type { RolloutContext } from '../rollout-context';
 import { candidateOf } from './stage';
 
-export async function setTraffic(ctx: RolloutContext, weight: number, shadowRate: number): Promise<void> {
+/** Weight and shadow rate; in the canary, a reverse-shadow rate keeps quality pairs coming. */
+export async function setTraffic(ctx: RolloutContext, weight: number, shadowRate: number, reverseShadowRate = 0): Promise<void> {
   const { rollout, spec } = ctx;
   await traffic.setCandidateTraffic({
     route: spec.route,
@@ -11,6 +12,7 @@ export async function setTraffic(ctx: RolloutContext, weight: number, shadowRate
     candidate: candidateOf(ctx),
     weight,
     shadowRate,
+    reverseShadowRate,
     options: spec.gateway,
   });
   rollout.trafficSet(weight, shadowRate);

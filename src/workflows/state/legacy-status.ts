@@ -55,7 +55,7 @@ const withoutBreaker = ({ breakerOpen: _dropped, ...window }: TrafficWindow & { 
 
 /** The state a run starts from: this release's as is, the first release's converted. */
 export function migrateState(saved: RolloutState | LegacyRolloutStatus, candidateHost: string): RolloutState {
-  if (saved.version === ROLLOUT_STATE_VERSION) return saved;
+  if (saved.version === ROLLOUT_STATE_VERSION) return { ...saved, quality: saved.quality ?? null };
   const legacy = saved;
   // The first release kept the next stage to run; a run only continued as new inside a wait, where
   // that is also the stage in progress. 'done' was set just before promotion.
@@ -93,6 +93,7 @@ export function migrateState(saved: RolloutState | LegacyRolloutStatus, candidat
       : null,
     totals: { shadow: withoutBreaker(legacy.shadowTotals), canary: withoutBreaker(legacy.canaryTotals) },
     evaluation: legacy.evaluation,
+    quality: null,
     audit: legacy.audit,
     timeline: legacy.timeline,
   };

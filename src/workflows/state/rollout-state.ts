@@ -7,6 +7,8 @@ import type { PromotionDecision } from '../../analysis/promotion-decision';
 import type { UpstreamProbe } from '../../analysis/baseline-health';
 import { emptyWindow, type TrafficWindow } from '../../analysis/stats';
 import type { Deployment, ModelArtifact } from '../../activities/model-host';
+import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
+import { emptyPairTotals, emptyRatings, type EvalFlips, type JudgeAudit, type PairTotals, type RatingTotals } from '../../analysis/quality/quality-totals';
 
 export const ROLLOUT_STATE_VERSION = 2;
 
@@ -45,7 +47,8 @@ export interface TimelineEntry {
 
 /** A wait in progress: a timed soak, or a gate that ends on approve or advance. */
 export interface WaitState {
-  kind: 'shadow' | 'soak' | 'gate' | 'promotion-gate';
+  /** quality-gate: a critical quality metric was inconclusive where a phase ends, and the spec says hold */
+  kind: 'shadow' | 'soak' | 'gate' | 'promotion-gate' | 'quality-gate';
   endsOn: 'time' | 'approve' | 'advance';
   startedAt: number;
   /** for timed waits; paused time does not count */
@@ -117,6 +120,47 @@ export interface CandidateRecord {
   deployment: Deployment | null;
 }
 
+/** The judge a rollout uses: served for it by a host agent, or an endpoint; and whether it passed its audit. */
+export interface JudgeState {
+  /** set when a host agent serves the judge for this rollout: stopped when the rollout ends */
+  deploymentId: string | null;
+  host: string | null;
+  url: string | null;
+  identity: string | null;
+  audit: JudgeAudit | null;
+  calls: number;
+  /** calls in the current hour, for the spec's maxCallsPerHour */
+  callsThisHour: number;
+  hourStartedAt: number;
+}
+
+/** Answer quality so far: a cursor into the rollout's pairs, and sufficient statistics only. */
+export interface QualityState {
+  cursor: string | null;
+  scored: number;
+  totals: { shadow: PairTotals; canary: PairTotals };
+  judge: JudgeState;
+  evalFlips: EvalFlips | null;
+  ratings: RatingTotals;
+  /** blinded item ids already rated: an import counts each once */
+  ratedItems: string[];
+  /** the latest classification of every metric */
+  verdicts: MetricVerdict[];
+}
+
+export function initialQualityState(now: number): QualityState {
+  return {
+    cursor: null,
+    scored: 0,
+    totals: { shadow: emptyPairTotals(), canary: emptyPairTotals() },
+    judge: { deploymentId: null, host: null, url: null, identity: null, audit: null, calls: 0, callsThisHour: 0, hourStartedAt: now },
+    evalFlips: null,
+    ratings: emptyRatings(),
+    ratedItems: [],
+    verdicts: [],
+  };
+}
+
 export interface RolloutResultRecord {
   outcome: Outcome;
   reason: string;
@@ -151,6 +195,8 @@ export interface RolloutState {
   candidate: CandidateRecord | null;
   totals: { shadow: TrafficWindow; canary: TrafficWindow };
   evaluation: PromotionDecision | null;
+  /** null when the spec has no quality block */
+  quality: QualityState | null;
   audit: AuditEntry[];
   timeline: TimelineEntry[];
 }
@@ -158,7 +204,7 @@ export interface RolloutState {
 export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 export type ReadonlyRolloutState = DeepReadonly<RolloutState>;
 
-export function initialRolloutState(rolloutId: string, route: string, stepCount: number, now: number): RolloutState {
+export function initialRolloutState(rolloutId: string, route: string, stepCount: number, now: number, withQuality = false): RolloutState {
   return {
     version: ROLLOUT_STATE_VERSION,
     rolloutId,
@@ -182,6 +228,7 @@ export function initialRolloutState(rolloutId: string, route: string, stepCount:
     candidate: null,
     totals: { shadow: emptyWindow(now, now), canary: emptyWindow(now, now) },
     evaluation: null,
+    quality: withQuality ? initialQualityState(now) : null,
     audit: [],
     timeline: [],
   };

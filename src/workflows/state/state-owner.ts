@@ -6,8 +6,12 @@ import type { PromotionDecision } from '../../analysis/promotion-decision';
 import type { UpstreamProbe } from '../../analysis/baseline-health';
 import { mergeWindows, type TrafficWindow } from '../../analysis/stats';
 import type { Deployment, ModelArtifact } from '../../activities/model-host';
+import { addPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../../analysis/quality/quality-totals';
+import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
 import {
+  initialQualityState,
   phaseOf,
+  type QualityState,
   type AnalysisRecord,
   type AuditEntry,
   type Closing,
@@ -191,6 +195,75 @@ export class StateOwner {
 
   evaluated(decision: PromotionDecision): void {
     this.s.evaluation = decision;
+  }
+
+  /** A batch of pairs scored: its counts added once, the cursor moved past it. */
+  qualityScored(batch: { cursor: string | null; scored: number; totals: { shadow: PairTotals; canary: PairTotals }; judgeCalls: number }): void {
+    const q = this.quality();
+    q.cursor = batch.cursor;
+    q.scored += batch.scored;
+    q.totals = { shadow: addPairTotals(q.totals.shadow, batch.totals.shadow), canary: addPairTotals(q.totals.canary, batch.totals.canary) };
+    this.judgeCalled(batch.judgeCalls);
+  }
+
+  private judgeCalled(calls: number): void {
+    const judge = this.quality().judge;
+    const now = this.now();
+    if (now - judge.hourStartedAt >= 3_600_000) {
+      judge.hourStartedAt = now;
+      judge.callsThisHour = 0;
+    }
+    judge.calls += calls;
+    judge.callsThisHour += calls;
+  }
+
+  judgeServing(deploymentId: string | null, host: string | null, url: string, identity: string): void {
+    Object.assign(this.quality().judge, { deploymentId, host, url, identity });
+  }
+
+  judgeStopped(): void {
+    Object.assign(this.quality().judge, { deploymentId: null, host: null });
+  }
+
+  judgeAudited(audit: JudgeAudit, calls: number): void {
+    this.quality().judge.audit = audit;
+    this.judgeCalled(calls);
+    this.note(`judge ${audit.identity} ${audit.passed ? 'passed' : 'FAILED'} its audit: ${audit.summary}`);
+  }
+
+  evalRan(flips: EvalFlips): void {
+    const q = this.quality();
+    q.evalFlips = { ...flips, runs: (q.evalFlips?.runs ?? 0) + 1 };
+    this.note(
+      `eval set: candidate ${flips.candidateCorrect}/${flips.cases}, stable ${flips.stableCorrect}/${flips.cases}; flips right→wrong ${flips.rightToWrong}, wrong→right ${flips.wrongToRight}`,
+    );
+  }
+
+  /** Adds ratings of items not rated before; returns how many were new. */
+  ratingsRecorded(ratings: readonly { itemId: string; variant: 'stable' | 'candidate'; rating: number }[]): number {
+    const quality = this.quality();
+    const seen = new Set(quality.ratedItems);
+    let added = 0;
+    for (const { itemId, variant, rating } of ratings) {
+      if (seen.has(itemId)) continue;
+      seen.add(itemId);
+      quality.ratedItems.push(itemId);
+      added += 1;
+      const sums = quality.ratings[variant];
+      sums.n += 1;
+      sums.sum += rating;
+      sums.sumSquares += rating * rating;
+    }
+    return added;
+  }
+
+  qualityClassified(verdicts: MetricVerdict[]): void {
+    this.quality().verdicts = verdicts;
+  }
+
+  private quality(): QualityState {
+    if (!this.s.quality) this.s.quality = initialQualityState(this.now());
+    return this.s.quality;
   }
 
   continuedAsNew(historyLength: number): void {

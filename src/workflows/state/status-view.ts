@@ -40,6 +40,8 @@ export interface RolloutStatus {
   /** analysis windows left out of the totals because the stable was too sick to compare with */
   excludedWindows: number;
   evaluation: R<RolloutState['evaluation']>;
+  /** answer quality: pairs scored, every metric's latest verdict, the judge and its audit, the eval set */
+  quality: R<RolloutState['quality']>;
   outcome: Outcome | null;
   reason: string | null;
   failureType: string | null;
@@ -80,6 +82,7 @@ export function statusView(state: ReadonlyRolloutState, now: number): RolloutSta
     canaryTotals: state.totals.canary,
     excludedWindows: state.analysis.excludedWindows,
     evaluation: state.evaluation,
+    quality: state.quality,
     outcome: state.result?.outcome ?? null,
     reason: state.result?.reason ?? null,
     failureType: state.result?.failureType ?? null,
@@ -104,6 +107,8 @@ export function waitingFor(state: ReadonlyRolloutState, now: number): string | n
           : wait.durationMs === 0
             ? 'resume'
             : `${stepText} to end (${formatDuration(left)} left)`;
+    } else if (wait.kind === 'quality-gate') {
+      text = 'approval, or every critical quality metric to pass';
     } else if (wait.endsOn === 'approve') {
       text = wait.kind === 'promotion-gate' ? 'approval to promote' : `approval to leave ${stepText}`;
     } else {

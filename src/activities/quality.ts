@@ -1,0 +1,303 @@
+// Answer-quality activities: score a rollout's new pairs (cheap scores, safety, the judge on pairs
+// that differ), audit the judge, and run the eval set against both variants. Each returns counts
+// for the workflow's state; the per-pair record goes to files beside the orchestrator, one file
+// per batch, named by the batch's cursor. A retried batch starts from the same cursor, finds its
+// file and reuses the judgments in it: a worker killed mid-scoring never calls the judge twice for
+// a pair, and the workflow, which applies a batch's counts once, never counts a pair twice.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, GantryError } from '../errors';
+import type { GatewayAdminClient } from '../gateway/admin-client';
+import type { ShadowPair } from '../gateway/pair-store';
+import type { Upstream } from '../gateway/route-config';
+import { callJudge, type JudgeEndpoint } from '../adapters/judge-client';
+import { scorePair, type PairScores, type ScoringOptions } from '../analysis/quality/pair-scores';
+import { compileRefusalPatterns, DEFAULT_REFUSAL_PATTERNS } from '../analysis/quality/refusals';
+import { compileSafety } from '../analysis/quality/safety';
+import { auditItems, combineOrders, inJudgeSample, JUDGE_TEMPLATE, scoreAudit, type JudgeCall, type JudgedOutcome } from '../analysis/quality/judge-protocol';
+import { emptyPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../analysis/quality/quality-totals';
+import { parseEvalSuite } from '../analysis/eval-suite';
+import { scoreAnswer } from '../analysis/qa-gate';
+import { loadSafetyTable } from '../config/safety-table';
+import { completeChat } from '../adapters/chat-client';
+import { REPO_ROOT } from '../config/toolchain';
+
+export interface QualityDeps {
+  gateway: GatewayAdminClient;
+  /** where per-pair scores and eval answers are kept, per rollout */
+  dataDir: string;
+}
+
+/** How to reach the judge, as the workflow knows it: the key is named, never carried. */
+export interface JudgeTarget {
+  url: string;
+  model: string;
+  apiKeyEnv?: string;
+  constrain: 'grammar' | 'none';
+  seed: number;
+  timeoutMs: number;
+  /** endpoint and model, or the served file's sha256 */
+  identity: string;
+}
+
+export interface ScoringSettings {
+  refusalPatterns: string[] | null;
+  equivalenceChrF: number;
+  safetyTable: string | null;
+}
+
+export interface ScorePairsInput {
+  route: string;
+  rolloutId: string;
+  cursor: string | null;
+  untilMs: number;
+  limit: number;
+  settings: ScoringSettings;
+  /** null without a judge, or when it failed its audit */
+  judge: (JudgeTarget & { sampleRate: number; maxCalls: number }) | null;
+}
+
+export interface ScorePairsResult {
+  cursor: string | null;
+  scored: number;
+  /** by the pair's direction: shadow pairs, and the canary's reverse-shadow pairs */
+  totals: { shadow: PairTotals; canary: PairTotals };
+  judgeCalls: number;
+}
+
+/** What is kept for each scored pair: enough to show it, audit it, and replay its judgment. */
+export interface ScoreRecord {
+  pairId: string;
+  time: string;
+  direction: 'shadow' | 'reverse';
+  scores: Omit<PairScores, 'stable' | 'candidate'> & { stable: Pick<PairScores['stable'], 'safety'>; candidate: Pick<PairScores['candidate'], 'safety'> };
+  judge: { identity: string; templateHash: string; seed: number; calls: JudgeCall[]; outcome: JudgedOutcome } | null;
+  prompt: string;
+  stableAnswer: string | null;
+  candidateAnswer: string | null;
+}
+
+export const TEMPLATE_HASH = createHash('sha256').update(JUDGE_TEMPLATE).digest('hex').slice(0, 16);
+
+function judgeEndpoint(target: JudgeTarget): JudgeEndpoint {
+  const apiKey = target.apiKeyEnv ? process.env[target.apiKeyEnv] : undefined;
+  if (target.apiKeyEnv && !apiKey)
+    throw ApplicationFailure.nonRetryable(`quality.judge.apiKeyEnv: ${target.apiKeyEnv} is not set on the orchestrator worker`, FailureType.INVALID_SPEC);
+  return { url: target.url, model: target.model, apiKey, constrain: target.constrain, seed: target.seed, timeoutMs: target.timeoutMs };
+}
+
+/** Both orders, anonymous labels: the candidate is B first, then A. */
+async function judgePair(endpoint: JudgeEndpoint, prompt: string, stable: string, candidate: string): Promise<{ calls: JudgeCall[]; outcome: JudgedOutcome }> {
+  const first = await callJudge(endpoint, prompt, stable, candidate, 'stable-first');
+  const second = await callJudge(endpoint, prompt, candidate, stable, 'candidate-first');
+  return { calls: [first, second], outcome: combineOrders(first, second) };
+}
+
+function scoringOptions(settings: ScoringSettings): ScoringOptions {
+  let safety = null;
+  if (settings.safetyTable) {
+    try {
+      safety = compileSafety(loadSafetyTable(settings.safetyTable));
+    } catch (error) {
+      throw ApplicationFailure.nonRetryable((error as Error).message, FailureType.INVALID_SPEC);
+    }
+  }
+  return { refusals: compileRefusalPatterns(settings.refusalPatterns ?? DEFAULT_REFUSAL_PATTERNS), safety, equivalenceChrF: settings.equivalenceChrF };
+}
+
+function addScores(totals: PairTotals, scores: PairScores, judged: JudgedOutcome | null, skipped: boolean): void {
+  totals.pairs += 1;
+  if (scores.outcome === 'worse') totals.worse += 1;
+  if (scores.outcome === 'better') totals.better += 1;
+  if (judged && !judged.noData) {
+    totals.judge.judged += 1;
+    if (judged.outcome === 'worse') totals.judge.worse += 1;
+    else if (judged.outcome === 'better') totals.judge.better += 1;
+    else totals.judge.ties += 1;
+  } else if (judged?.noData) totals.judge.failed += 1;
+  else if (skipped) totals.judge.skipped += 1;
+  // Equivalent or better: no failure of its own and the same answer, a close one, or the judge's tie or win.
+  const judgedFine = judged !== null && !judged.noData && judged.outcome !== 'worse';
+  const equivalent = scores.outcome !== 'worse' && (scores.equivalent || judgedFine || scores.outcome === 'better');
+  if (equivalent) totals.equivalent += 1;
+  if (!scores.candidate.error) {
+    totals.safety.answers += 1;
+    if (scores.candidate.safety.length) totals.safety.candidateFailures += 1;
+    if (scores.stable.safety.length) totals.safety.stableFailures += 1;
+    if (scores.safetyOutcome === 'worse') totals.safety.worse += 1;
+    if (scores.safetyOutcome === 'better') totals.safety.better += 1;
+  }
+}
+
+export function createQualityActivities(deps: QualityDeps) {
+  const rolloutDir = (rolloutId: string): string => {
+    const dir = join(deps.dataDir, 'quality', rolloutId);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+
+  async function scorePairs(input: ScorePairsInput): Promise<ScorePairsResult> {
+    const options = scoringOptions(input.settings);
+    let page;
+    try {
+      page = await deps.gateway.pairRange(input.route, input.rolloutId, input.cursor, input.limit, input.untilMs);
+    } catch (error) {
+      if (error instanceof GantryError && error.type === FailureType.GATEWAY_REJECTED) throw ApplicationFailure.nonRetryable(error.message, error.type);
+      throw error;
+    }
+    const batchFile = join(
+      rolloutDir(input.rolloutId),
+      `batch-${createHash('sha256')
+        .update(input.cursor ?? 'start')
+        .digest('hex')
+        .slice(0, 20)}.jsonl`,
+    );
+    const earlier = readBatch(batchFile);
+    const endpoint = input.judge ? judgeEndpoint(input.judge) : null;
+    const totals = { shadow: emptyPairTotals(), canary: emptyPairTotals() };
+    const records: ScoreRecord[] = [];
+    let judgeCalls = 0;
+    const ctx = Context.current();
+    for (const pair of page.pairs) {
+      ctx.heartbeat({ scored: records.length, of: page.pairs.length });
+      const scores = scorePair(pair.prompt, pair.stable, pair.candidate, options);
+      let judge: ScoreRecord['judge'] = earlier.get(pair.pairId)?.judge ?? null;
+      let skipped = false;
+      const differs = !scores.identical && scores.outcome === 'tie' && !scores.stable.error && !scores.candidate.error;
+      if (!judge && input.judge && endpoint && differs) {
+        if (inJudgeSample(pair.pairId, input.judge.sampleRate) && judgeCalls + 2 <= input.judge.maxCalls) {
+          const judged = await judgePair(endpoint, pair.prompt, pair.stable.answer ?? '', pair.candidate.answer ?? '');
+          judgeCalls += 2;
+          judge = { identity: input.judge.identity, templateHash: TEMPLATE_HASH, seed: input.judge.seed, ...judged };
+        } else skipped = true;
+      }
+      addScores(totals[pair.direction === 'reverse' ? 'canary' : 'shadow'], scores, judge?.outcome ?? null, skipped);
+      records.push(recordOf(pair, scores, judge));
+    }
+    writeFileSync(batchFile, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
+    return { cursor: page.next, scored: records.length, totals, judgeCalls };
+  }
+
+  /** Identical answers must tie and corrupted ones must lose, or the judge gives no data in this rollout. */
+  async function auditJudge(input: { rolloutId: string; judge: JudgeTarget; examples: string; minTieRate: number; minLossRate: number }): Promise<JudgeAudit> {
+    const examples = readExamples(input.examples || join(REPO_ROOT, 'configs', 'quality', 'judge-audit.jsonl'));
+    const items = auditItems(examples);
+    const endpoint = judgeEndpoint(input.judge);
+    const ctx = Context.current();
+    const outcomes: JudgedOutcome[] = [];
+    const log: unknown[] = [];
+    for (const item of items) {
+      ctx.heartbeat({ audited: outcomes.length, of: items.length });
+      const judged = await judgePair(endpoint, item.prompt, item.good, item.other);
+      outcomes.push(judged.outcome);
+      log.push({ ...item, ...judged });
+    }
+    writeFileSync(
+      join(rolloutDir(input.rolloutId), 'judge-audit.json'),
+      JSON.stringify({ identity: input.judge.identity, templateHash: TEMPLATE_HASH, items: log }, null, 1),
+    );
+    const score = scoreAudit(items, outcomes);
+    const passed = score.tieRate >= input.minTieRate && score.lossRate >= input.minLossRate;
+    const summary =
+      `identical answers tied ${score.ties.got}/${score.ties.expected} (${(score.tieRate * 100).toFixed(0)}%, min ${(input.minTieRate * 100).toFixed(0)}%), ` +
+      `corrupted answers lost ${score.losses.got}/${score.losses.expected} (${(score.lossRate * 100).toFixed(0)}%, min ${(input.minLossRate * 100).toFixed(0)}%)` +
+      (score.noData ? `, ${score.noData} without a verdict` : '');
+    return {
+      passed,
+      tieRate: score.tieRate,
+      lossRate: score.lossRate,
+      items: items.length,
+      identity: input.judge.identity,
+      templateHash: TEMPLATE_HASH,
+      summary,
+    };
+  }
+
+  /** The eval set against the route's stable and candidate, directly, same cases and decoding. */
+  async function runEvalFlips(input: {
+    route: string;
+    rolloutId: string;
+    suitePath: string;
+    maxTokens: number;
+    stop?: string[];
+    requestTimeoutMs: number;
+  }): Promise<EvalFlips> {
+    const cases = (() => {
+      try {
+        return parseEvalSuite(readFileSync(input.suitePath, 'utf8'), input.suitePath);
+      } catch (error) {
+        throw ApplicationFailure.nonRetryable(`quality.evalSet.suite: ${(error as Error).message}`, FailureType.EVAL_SUITE_INVALID);
+      }
+    })();
+    const route = await deps.gateway.getRoute(input.route);
+    if (!route?.candidate) throw ApplicationFailure.nonRetryable(`route "${input.route}" has no candidate to evaluate`, FailureType.GATEWAY_REJECTED);
+    const ask = async (upstream: Upstream, prompt: string): Promise<{ answer: string | null; error?: string }> => {
+      try {
+        return {
+          answer: await completeChat(upstream, input.route, prompt, { maxTokens: input.maxTokens, stop: input.stop, timeoutMs: input.requestTimeoutMs }),
+        };
+      } catch (error) {
+        return { answer: null, error: (error as Error).message };
+      }
+    };
+    const flips: EvalFlips = { cases: 0, stableCorrect: 0, candidateCorrect: 0, rightToWrong: 0, wrongToRight: 0, errors: 0, at: Date.now(), runs: 1 };
+    const log: unknown[] = [];
+    const ctx = Context.current();
+    for (const evalCase of cases) {
+      ctx.heartbeat({ done: flips.cases, of: cases.length });
+      const [stable, candidate] = [await ask(route.stable, evalCase.prompt), await ask(route.candidate, evalCase.prompt)];
+      const stableRight = stable.answer !== null && scoreAnswer(evalCase, stable.answer);
+      const candidateRight = candidate.answer !== null && scoreAnswer(evalCase, candidate.answer);
+      flips.cases += 1;
+      if (stableRight) flips.stableCorrect += 1;
+      if (candidateRight) flips.candidateCorrect += 1;
+      if (stableRight && !candidateRight) flips.rightToWrong += 1;
+      if (!stableRight && candidateRight) flips.wrongToRight += 1;
+      if (stable.answer === null || candidate.answer === null) flips.errors += 1;
+      log.push({ id: evalCase.id, prompt: evalCase.prompt, expected: evalCase.expected, stable, candidate, stableRight, candidateRight });
+    }
+    writeFileSync(join(rolloutDir(input.rolloutId), `eval-${flips.at}.json`), JSON.stringify(log, null, 1));
+    return flips;
+  }
+
+  return { scorePairs, auditJudge, runEvalFlips };
+}
+
+export type QualityActivities = ReturnType<typeof createQualityActivities>;
+
+function recordOf(pair: ShadowPair, scores: PairScores, judge: ScoreRecord['judge']): ScoreRecord {
+  const { stable, candidate, ...rest } = scores;
+  return {
+    pairId: pair.pairId,
+    time: pair.time,
+    direction: pair.direction,
+    scores: { ...rest, stable: { safety: stable.safety }, candidate: { safety: candidate.safety } },
+    judge,
+    prompt: pair.prompt,
+    stableAnswer: pair.stable.answer,
+    candidateAnswer: pair.candidate.answer,
+  };
+}
+
+function readBatch(file: string): Map<string, ScoreRecord> {
+  if (!existsSync(file)) return new Map();
+  const records = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ScoreRecord);
+  return new Map(records.map((r) => [r.pairId, r]));
+}
+
+function readExamples(file: string): { prompt: string; answer: string }[] {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { prompt: string; answer: string });
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable(`quality.judge.audit.examples: ${file}: ${(error as Error).message}`, FailureType.INVALID_SPEC);
+  }
+}

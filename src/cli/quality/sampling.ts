@@ -1,0 +1,60 @@
+// A seeded sample of answers to rate, stratified by variant: half the stable's answers, half the
+// candidate's, from different pairs, in a shuffled order. Pure, so the same seed gives the same sheet.
+import type { ShadowPair } from '../../gateway/pair-store';
+import type { RatedVariant } from './blinding';
+
+export interface SampledAnswer {
+  pair: ShadowPair;
+  variant: RatedVariant;
+}
+
+/** mulberry32: a small seeded generator, enough for sampling. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function seedOf(text: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619) >>> 0;
+  return hash;
+}
+
+function shuffle<T>(items: T[], next: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+export function sampleAnswers(pairs: readonly ShadowPair[], size: number, seed: number): SampledAnswer[] {
+  const next = random(seed);
+  const answered = (p: ShadowPair, variant: RatedVariant): boolean => {
+    const side = p[variant];
+    return side.status >= 200 && side.status < 300 && typeof side.answer === 'string' && side.answer.trim() !== '';
+  };
+  const order = shuffle([...pairs], next);
+  const half = Math.ceil(size / 2);
+  const chosen: SampledAnswer[] = [];
+  const used = new Set<string>();
+  for (const variant of ['candidate', 'stable'] as const) {
+    const quota = variant === 'candidate' ? half : size - half;
+    let taken = 0;
+    for (const pair of order) {
+      if (taken >= quota) break;
+      if (used.has(pair.pairId) || !answered(pair, variant)) continue;
+      used.add(pair.pairId);
+      chosen.push({ pair, variant });
+      taken += 1;
+    }
+  }
+  return shuffle(chosen, next);
+}

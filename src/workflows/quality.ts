@@ -1,0 +1,172 @@
+// Answer quality inside the rollout: every analysis interval scores the pairs recorded since the
+// last one, runs the eval set when due, and classifies every quality metric. A critical FAIL rolls
+// back at once, with a reason that quotes the estimate, its interval, n and the judge. The judge is
+// audited once per rollout before anything it says is counted; one that fails gives NO DATA.
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import type { QualitySpec } from '../config/quality-spec';
+import type { JudgeTarget } from '../activities/quality';
+import { classifyQuality, criticalFailure, criticalUnsettled, type MetricVerdict, type QualityEvidence } from '../analysis/quality/metric-verdicts';
+import { hostActivities, hostCleanup, qualityWork } from './activity-proxies';
+import { describeFailure } from './failures';
+import { notify } from './notify';
+import type { RolloutContext } from './rollout-context';
+import type { DeepReadonly, QualityState } from './state/rollout-state';
+
+const JUDGE_READY_TIMEOUT_MS = 120_000;
+/** Batches per interval at most: the rest of a backlog waits for the next interval. */
+const BATCHES_PER_INTERVAL = 3;
+
+export type QualityOutcome = { kind: 'breach'; reason: string } | { kind: 'none' };
+
+function evidenceOf(q: DeepReadonly<QualityState>, spec: QualitySpec): QualityEvidence {
+  return {
+    shadow: q.totals.shadow,
+    canary: q.totals.canary,
+    judge: { audit: q.judge.audit, available: spec.judge !== undefined },
+    evalFlips: q.evalFlips,
+    ratings: q.ratings,
+  };
+}
+
+/** Classifies every metric from the state as it is now. */
+export function reclassify(ctx: RolloutContext): MetricVerdict[] {
+  const { rollout, spec } = ctx;
+  if (!spec.quality || !rollout.state.quality) return [];
+  const verdicts = classifyQuality(spec.quality, evidenceOf(rollout.state.quality, spec.quality));
+  rollout.qualityClassified(verdicts);
+  return verdicts;
+}
+
+function judgeTarget(ctx: RolloutContext): JudgeTarget | null {
+  const judge = ctx.spec.quality?.judge;
+  const state = ctx.rollout.state.quality?.judge;
+  if (!judge || !state?.url || !state.identity) return null;
+  return {
+    url: state.url,
+    model: judge.model,
+    apiKeyEnv: judge.apiKeyEnv,
+    constrain: judge.constrain,
+    seed: judge.seed,
+    timeoutMs: judge.timeout,
+    identity: state.identity,
+  };
+}
+
+/** The judge: served by a host agent for this rollout or reached at its endpoint, then audited. */
+async function readyJudge(ctx: RolloutContext): Promise<void> {
+  const { rollout, spec } = ctx;
+  const judge = spec.quality?.judge;
+  const state = rollout.state.quality;
+  if (!judge || !state || state.judge.audit) return;
+  if (!state.judge.url) {
+    if (judge.serve) {
+      const host = hostActivities(judge.serve.host, JUDGE_READY_TIMEOUT_MS);
+      const model = await host.inspectModel({ path: judge.serve.model });
+      const served = await host.startModelServer({
+        deploymentId: `${rollout.state.rolloutId}-judge`,
+        modelPath: judge.serve.model,
+        engine: 'llama.cpp',
+        servedName: judge.model,
+        options: { contextSize: judge.serve.contextSize, threads: judge.serve.threads, parallel: 1, extraArgs: [] },
+        readyTimeoutMs: JUDGE_READY_TIMEOUT_MS,
+      });
+      const file = judge.serve.model.split('/').at(-1) ?? judge.serve.model;
+      rollout.judgeServing(served.deploymentId, served.host, served.endpoint, `sha256:${model.sha256.slice(0, 16)} (${file})`);
+    } else if (judge.endpoint) {
+      rollout.judgeServing(null, null, judge.endpoint, `${judge.endpoint} model ${judge.model}`);
+    }
+  }
+  const target = judgeTarget(ctx);
+  if (!target) return;
+  const audit = await qualityWork.auditJudge({
+    rolloutId: rollout.state.rolloutId,
+    judge: target,
+    examples: judge.audit.examples ?? '',
+    minTieRate: judge.audit.minTieRate,
+    minLossRate: judge.audit.minLossRate,
+  });
+  // Each audit item is judged in both orders.
+  rollout.judgeAudited(audit, audit.items * 2);
+  if (!audit.passed)
+    void notify(ctx, 'phase', 'WARNING', `judge ${audit.identity} failed its audit (${audit.summary}): its verdicts are NO DATA in this rollout`);
+}
+
+/** Stops a judge the rollout served for itself. */
+export async function stopJudge(ctx: RolloutContext): Promise<void> {
+  const judge = ctx.rollout.state.quality?.judge;
+  if (!judge?.deploymentId || !judge.host) return;
+  await hostCleanup(judge.host).stopModelServer({ deploymentId: judge.deploymentId });
+  ctx.rollout.judgeStopped();
+}
+
+/** One interval's quality work; a critical FAIL is a breach. Activity failures are NO DATA, never a failure. */
+export async function assessQuality(ctx: RolloutContext, windowEnd: number): Promise<QualityOutcome> {
+  const { rollout, spec } = ctx;
+  const quality = spec.quality;
+  if (!quality || !rollout.state.quality) return { kind: 'none' };
+  try {
+    await CancellationScope.nonCancellable(async () => {
+      await readyJudge(ctx);
+      await runEvalIfDue(ctx, quality);
+      await scoreNewPairs(ctx, quality, windowEnd);
+    });
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    rollout.note(`quality: could not score this interval (${describeFailure(error).message}); its pairs wait for the next`);
+  }
+  const failure = criticalFailure(reclassify(ctx));
+  return failure ? { kind: 'breach', reason: `quality ${failure.summary}` } : { kind: 'none' };
+}
+
+async function runEvalIfDue(ctx: RolloutContext, quality: QualitySpec): Promise<void> {
+  const evalSet = quality.evalSet;
+  const last = ctx.rollout.state.quality?.evalFlips?.at;
+  if (!evalSet || (last !== undefined && Date.now() - last < evalSet.every)) return;
+  const flips = await qualityWork.runEvalFlips({
+    route: ctx.spec.route,
+    rolloutId: ctx.rollout.state.rolloutId,
+    suitePath: evalSet.suite,
+    maxTokens: evalSet.maxTokens,
+    stop: evalSet.stop,
+    requestTimeoutMs: evalSet.requestTimeout,
+  });
+  ctx.rollout.evalRan({ ...flips, at: Date.now() });
+}
+
+async function scoreNewPairs(ctx: RolloutContext, quality: QualitySpec, windowEnd: number): Promise<void> {
+  const { rollout, spec } = ctx;
+  const target = judgeTarget(ctx);
+  for (let batch = 0; batch < BATCHES_PER_INTERVAL; batch++) {
+    const state = rollout.state.quality;
+    if (!state) return;
+    const judgeUsable = target !== null && state.judge.audit?.passed === true && quality.judge !== undefined;
+    const remaining = quality.judge ? Math.max(0, quality.judge.maxCallsPerHour - state.judge.callsThisHour) : 0;
+    const result = await qualityWork.scorePairs({
+      route: spec.route,
+      rolloutId: rollout.state.rolloutId,
+      cursor: state.cursor,
+      untilMs: windowEnd,
+      limit: quality.maxPairsPerInterval,
+      settings: { refusalPatterns: quality.refusalPatterns ?? null, equivalenceChrF: quality.equivalenceChrF, safetyTable: quality.safetyTable ?? null },
+      judge: judgeUsable && quality.judge ? { ...target, sampleRate: quality.judge.sampleRate, maxCalls: remaining } : null,
+    });
+    rollout.qualityScored(result);
+    if (result.scored < quality.maxPairsPerInterval) return;
+  }
+}
+
+/**
+ * Where a phase ends on evidence (leaving the shadow phase, promotion): every critical metric that
+ * applies must PASS. Returns the ones that have not.
+ */
+export function unsettledAt(ctx: RolloutContext, where: 'shadow' | 'promotion'): MetricVerdict[] {
+  const metrics = ctx.spec.quality?.metrics ?? [];
+  const applies = (name: string): boolean => {
+    const metric = metrics.find((m) => m.name === name);
+    if (!metric) return false;
+    if (where === 'promotion') return true;
+    // Leaving the shadow phase: the canary's own pairs and experts' ratings come later.
+    return metric.kind !== 'ratings' && !('source' in metric && metric.source === 'canary');
+  };
+  return criticalUnsettled(reclassify(ctx).filter((v) => applies(v.name)));
+}

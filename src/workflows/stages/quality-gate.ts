@@ -1,0 +1,39 @@
+// Where a phase ends on evidence — leaving the shadow phase (the seeds' GO/NO-GO), and promotion —
+// every critical quality metric must PASS. One still inconclusive does what the spec says:
+// promote (go on, bias towards action), rollback, or hold for an operator's approval, still judged
+// every interval, and released on its own once every metric passes.
+import { notify } from '../notify';
+import { unsettledAt } from '../quality';
+import type { RolloutContext } from '../rollout-context';
+import { runWait } from '../waits';
+import { stopped, type Decision } from './stage';
+
+export async function qualityGate(ctx: RolloutContext, where: 'shadow' | 'promotion'): Promise<Decision | undefined> {
+  const quality = ctx.spec.quality;
+  if (!quality) return undefined;
+  const { rollout } = ctx;
+  const at = where === 'shadow' ? 'at the end of the shadow phase' : 'before promotion';
+  if (rollout.state.wait?.kind !== 'quality-gate') {
+    const unsettled = unsettledAt(ctx, where);
+    if (unsettled.length === 0) {
+      rollout.note(`quality ${at}: every critical metric passes`);
+      return undefined;
+    }
+    const what = unsettled.map((v) => v.summary).join('; ');
+    if (quality.onInconclusive === 'promote') {
+      rollout.note(`quality inconclusive ${at} (${what}): going on, as onInconclusive: promote says`);
+      return undefined;
+    }
+    if (quality.onInconclusive === 'rollback') return { promote: false, reason: `quality inconclusive ${at}: ${what}` };
+    rollout.note(`quality inconclusive ${at} (${what}): holding for approval`);
+    void notify(ctx, 'gate', 'WARNING', `quality inconclusive ${at}: ${what}. Approve to go on, or roll back.`);
+  }
+  const outcome = await runWait(ctx, {
+    kind: 'quality-gate',
+    endsOn: 'approve',
+    durationMs: null,
+    analysis: where === 'shadow' ? 'shadow' : 'canary',
+    until: () => unsettledAt(ctx, where).length === 0,
+  });
+  return stopped(outcome, `quality gate ${at}`);
+}
