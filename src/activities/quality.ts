@@ -5,7 +5,7 @@
 // file and reuses the judgments in it: a worker killed mid-scoring never calls the judge twice for
 // a pair, and the workflow, which applies a batch's counts once, never counts a pair twice.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -92,6 +92,7 @@ function judgeEndpoint(target: JudgeTarget): JudgeEndpoint {
 /** Both orders, anonymous labels: the candidate is B first, then A. */
 async function judgePair(endpoint: JudgeEndpoint, prompt: string, stable: string, candidate: string): Promise<{ calls: JudgeCall[]; outcome: JudgedOutcome }> {
   const first = await callJudge(endpoint, prompt, stable, candidate, 'stable-first');
+  Context.current().heartbeat();
   const second = await callJudge(endpoint, prompt, candidate, stable, 'candidate-first');
   return { calls: [first, second], outcome: combineOrders(first, second) };
 }
@@ -175,9 +176,11 @@ export function createQualityActivities(deps: QualityDeps) {
         } else skipped = true;
       }
       addScores(totals[pair.direction === 'reverse' ? 'canary' : 'shadow'], scores, judge?.outcome ?? null, skipped);
-      records.push(recordOf(pair, scores, judge));
+      const record = recordOf(pair, scores, judge);
+      records.push(record);
+      // Kept as each pair is done, so a retry after a crash finds the judgments already made.
+      if (!earlier.has(pair.pairId)) appendFileSync(batchFile, `${JSON.stringify(record)}\n`);
     }
-    writeFileSync(batchFile, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
     return { cursor: page.next, scored: records.length, totals, judgeCalls };
   }
 
@@ -248,7 +251,8 @@ export function createQualityActivities(deps: QualityDeps) {
     const ctx = Context.current();
     for (const evalCase of cases) {
       ctx.heartbeat({ done: flips.cases, of: cases.length });
-      const [stable, candidate] = [await ask(route.stable, evalCase.prompt), await ask(route.candidate, evalCase.prompt)];
+      // Different servers: both variants answer at once.
+      const [stable, candidate] = await Promise.all([ask(route.stable, evalCase.prompt), ask(route.candidate, evalCase.prompt)]);
       const stableRight = stable.answer !== null && scoreAnswer(evalCase, stable.answer);
       const candidateRight = candidate.answer !== null && scoreAnswer(evalCase, candidate.answer);
       flips.cases += 1;
@@ -282,13 +286,23 @@ function recordOf(pair: ShadowPair, scores: PairScores, judge: ScoreRecord['judg
   };
 }
 
+/** A batch's records so far; a line cut off by a crash is ended, and skipped. */
 function readBatch(file: string): Map<string, ScoreRecord> {
   if (!existsSync(file)) return new Map();
-  const records = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as ScoreRecord);
-  return new Map(records.map((r) => [r.pairId, r]));
+  const text = readFileSync(file, 'utf8');
+  if (text !== '' && !text.endsWith('\n')) appendFileSync(file, '\n');
+  const records = new Map<string, ScoreRecord>();
+  for (const line of text.split('\n')) {
+    try {
+      if (line) {
+        const record = JSON.parse(line) as ScoreRecord;
+        records.set(record.pairId, record);
+      }
+    } catch {
+      // cut off mid-write
+    }
+  }
+  return records;
 }
 
 function readExamples(file: string): { prompt: string; answer: string }[] {

@@ -47,7 +47,8 @@ export const legacyMetrics = proxyActivities<LegacyMetricActivities>({
 export const qualityWork = proxyActivities<ControlPlaneActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '20m',
-  heartbeatTimeout: '3m',
+  // Heartbeats come at least once per judge call (its own timeout is 30s by default).
+  heartbeatTimeout: '1m',
   retry: { ...retry, maximumAttempts: 3 },
 });
 

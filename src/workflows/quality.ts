@@ -107,7 +107,7 @@ export async function assessQuality(ctx: RolloutContext, windowEnd: number): Pro
   try {
     await CancellationScope.nonCancellable(async () => {
       await readyJudge(ctx);
-      await runEvalIfDue(ctx, quality);
+      startEvalIfDue(ctx, quality);
       await scoreNewPairs(ctx, quality, windowEnd);
     });
   } catch (error) {
@@ -118,19 +118,30 @@ export async function assessQuality(ctx: RolloutContext, windowEnd: number): Pro
   return failure ? { kind: 'breach', reason: `quality ${failure.summary}` } : { kind: 'none' };
 }
 
-async function runEvalIfDue(ctx: RolloutContext, quality: QualitySpec): Promise<void> {
+/**
+ * Starts the eval set when it is due, in the background: it takes minutes against busy servers, and
+ * the analysis of each interval must not wait for it. Its result lands in the state when it is done.
+ */
+function startEvalIfDue(ctx: RolloutContext, quality: QualitySpec): void {
   const evalSet = quality.evalSet;
   const last = ctx.rollout.state.quality?.evalFlips?.at;
-  if (!evalSet || (last !== undefined && Date.now() - last < evalSet.every)) return;
-  const flips = await qualityWork.runEvalFlips({
-    route: ctx.spec.route,
-    rolloutId: ctx.rollout.state.rolloutId,
-    suitePath: evalSet.suite,
-    maxTokens: evalSet.maxTokens,
-    stop: evalSet.stop,
-    requestTimeoutMs: evalSet.requestTimeout,
-  });
-  ctx.rollout.evalRan({ ...flips, at: Date.now() });
+  if (!evalSet || ctx.inFlight.evalRun !== null || (last !== undefined && Date.now() - last < evalSet.every)) return;
+  const run = CancellationScope.nonCancellable(() =>
+    qualityWork.runEvalFlips({
+      route: ctx.spec.route,
+      rolloutId: ctx.rollout.state.rolloutId,
+      suitePath: evalSet.suite,
+      maxTokens: evalSet.maxTokens,
+      stop: evalSet.stop,
+      requestTimeoutMs: evalSet.requestTimeout,
+    }),
+  );
+  ctx.inFlight.evalRun = run
+    .then((flips) => ctx.rollout.evalRan({ ...flips, at: Date.now() }))
+    .catch((error: unknown) => ctx.rollout.note(`quality: the eval set could not run (${describeFailure(error).message})`))
+    .finally(() => {
+      ctx.inFlight.evalRun = null;
+    });
 }
 
 async function scoreNewPairs(ctx: RolloutContext, quality: QualitySpec, windowEnd: number): Promise<void> {
@@ -154,6 +165,9 @@ async function scoreNewPairs(ctx: RolloutContext, quality: QualitySpec, windowEn
     if (result.scored < quality.maxPairsPerInterval) return;
   }
 }
+
+/** Whether the eval set is running (its result is evidence about to arrive). */
+export const evalRunning = (ctx: RolloutContext): boolean => ctx.inFlight.evalRun !== null;
 
 /**
  * Where a phase ends on evidence (leaving the shadow phase, promotion): every critical metric that

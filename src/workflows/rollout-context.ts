@@ -26,11 +26,18 @@ export interface Control {
   exit: 'advanced' | 'forced' | 'approved' | null;
 }
 
+/** Per run: work started by one analysis and finished by a later one. */
+export interface InFlight {
+  /** the eval set running against both variants; a run does not continue as new while it runs */
+  evalRun: Promise<void> | null;
+}
+
 export interface RolloutContext {
   input: RolloutInput;
   spec: RolloutSpec;
   rollout: StateOwner;
   control: Control;
+  inFlight: InFlight;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 1_800;

@@ -25,7 +25,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
     ? migrateState(input.resume, spec.candidate.host)
     : initialRolloutState(rolloutId, spec.route, spec.canary.steps.length, Date.now(), spec.quality !== undefined);
   const rollout = new StateOwner(state, () => Date.now());
-  const ctx: RolloutContext = { input: { ...input, resume: undefined }, spec, rollout, control: { version: 0, exit: null } };
+  const ctx: RolloutContext = { input: { ...input, resume: undefined }, spec, rollout, control: { version: 0, exit: null }, inFlight: { evalRun: null } };
   if (!input.resume) {
     rollout.audit({ by: input.startedBy, action: 'start', reason: `rollout of ${spec.candidate.model} on route ${spec.route}` });
     upsertMemo({ route: spec.route, outcome: null });

@@ -19,6 +19,7 @@ export type WaitOutcome = { kind: 'ended'; forced: boolean } | { kind: 'breach';
 async function continueAsNewIfLong(ctx: RolloutContext): Promise<void> {
   const info = workflowInfo();
   if (ctx.control.exit !== null) return; // a command is about to be acted on: finish it in this run
+  if (ctx.inFlight.evalRun !== null) return; // the eval set is running: its result belongs to this run
   if (!info.continueAsNewSuggested && info.historyLength < (ctx.input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) return;
   ctx.rollout.continuedAsNew(info.historyLength);
   await continueAsNew<typeof rolloutWorkflow>({ ...ctx.input, resume: ctx.rollout.carry() });
@@ -51,7 +52,14 @@ export async function runWait(ctx: RolloutContext, request: WaitRequest & { unti
     }
     const paused = rollout.state.paused;
     const remaining = remainingMs(wait, paused, now);
-    if (wait.endsOn === 'time' && !paused && remaining <= 0) return end(ctx, false);
+    if (wait.endsOn === 'time' && !paused && remaining <= 0) {
+      // The window since the last analysis is judged too: a phase never ends on unread evidence.
+      if (onRelease2() && wait.durationMs !== 0) {
+        const found = await analyse(ctx, wait, true);
+        if (found.kind === 'breach') return found;
+      }
+      return end(ctx, false);
+    }
     if (wait.gateTimeoutAt !== null && now >= wait.gateTimeoutAt) {
       const after = formatDuration(now - wait.startedAt);
       const what = waitingFor(rollout.state, now) ?? 'the gate';

@@ -138,9 +138,16 @@ export function registerQualityCommands(program: Command): void {
       } catch {
         throw new GantryError('ROLLOUT_NOT_FOUND', `no judgments of rollout ${rolloutId} under ${dir}`);
       }
+      const parse = (line: string): ScoreRecord[] => {
+        try {
+          return [JSON.parse(line) as ScoreRecord];
+        } catch {
+          return []; // a line cut off by a crash
+        }
+      };
       const judged = files
         .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
-        .map((line) => JSON.parse(line) as ScoreRecord)
+        .flatMap(parse)
         .filter((r): r is ScoreRecord & { judge: NonNullable<ScoreRecord['judge']> } => r.judge !== null);
       if (judged.length === 0) throw new GantryError('REFUSED', `rollout ${rolloutId} judged no pairs`);
       const constrain = options.constrain === 'none' ? 'none' : 'grammar';

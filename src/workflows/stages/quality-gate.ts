@@ -3,7 +3,7 @@
 // promote (go on, bias towards action), rollback, or hold for an operator's approval, still judged
 // every interval, and released on its own once every metric passes.
 import { notify } from '../notify';
-import { unsettledAt } from '../quality';
+import { evalRunning, unsettledAt } from '../quality';
 import type { RolloutContext } from '../rollout-context';
 import { runWait } from '../waits';
 import { stopped, type Decision } from './stage';
@@ -14,6 +14,8 @@ export async function qualityGate(ctx: RolloutContext, where: 'shadow' | 'promot
   const { rollout } = ctx;
   const at = where === 'shadow' ? 'at the end of the shadow phase' : 'before promotion';
   if (rollout.state.wait?.kind !== 'quality-gate') {
+    const stop = await untilEvalDone(ctx, where);
+    if (stop) return stop;
     const unsettled = unsettledAt(ctx, where);
     if (unsettled.length === 0) {
       rollout.note(`quality ${at}: every critical metric passes`);
@@ -37,3 +39,20 @@ export async function qualityGate(ctx: RolloutContext, where: 'shadow' | 'promot
   });
   return stopped(outcome, `quality gate ${at}`);
 }
+
+/** An eval set still running is evidence about to arrive: wait for it, still judging every interval. */
+async function untilEvalDone(ctx: RolloutContext, where: 'shadow' | 'promotion'): Promise<Decision | undefined> {
+  if (!evalRunning(ctx)) return undefined;
+  ctx.rollout.note('waiting for the eval set that is running before judging quality');
+  const outcome = await runWait(ctx, {
+    kind: 'soak',
+    endsOn: 'time',
+    durationMs: EVAL_WAIT_MS,
+    analysis: where === 'shadow' ? 'shadow' : 'canary',
+    until: () => !evalRunning(ctx),
+  });
+  return stopped(outcome, where === 'shadow' ? 'shadow analysis' : 'before promotion');
+}
+
+/** Longer than the eval activity may run (its start-to-close timeout): the wait ends with it in any case. */
+const EVAL_WAIT_MS = 25 * 60_000;
