@@ -2,6 +2,7 @@
 import type { PromoteRules } from '../config/spec';
 import { check, failedChecks, ms, pct, type Check } from './checks';
 import { errorRate, errorRateWorsePValue, p95, type VariantStats } from './stats';
+import { classifyShift, latencyShift } from './mann-whitney';
 
 export interface PromotionDecision {
   promote: boolean;
@@ -105,6 +106,23 @@ export function decidePromotion(stable: VariantStats, candidate: VariantStats, r
         (v) => v <= limit,
         (v) => `candidate p95 ${ms(v)} vs stable ${ms(stableP95)} (max ${rules.maxP95Ratio}×)`,
       ),
+    );
+  }
+
+  if (rules.latencyShift) {
+    const { confidence, tolerance, allowedIncrease } = rules.latencyShift;
+    const estimate = latencyShift(stable.latency, candidate.latency, confidence);
+    const shiftClass = estimate ? classifyShift(estimate, tolerance, allowedIncrease) : undefined;
+    checks.push(
+      estimate === undefined
+        ? { name: 'latency shift', value: null, threshold: 0, ok: null, detail: 'latency shift: no data' }
+        : {
+            name: 'latency shift',
+            value: estimate.shiftMs,
+            threshold: tolerance,
+            ok: shiftClass !== 'High',
+            detail: `candidate latency shift ${estimate.shiftMs >= 0 ? '+' : ''}${ms(estimate.shiftMs)} [${ms(estimate.interval[0])}, ${ms(estimate.interval[1])}] (${Math.round(confidence * 100)}%, Mann-Whitney p=${estimate.pValue.toFixed(3)}, mean ratio ${estimate.meanRatio.toFixed(2)}): ${shiftClass}`,
+          },
     );
   }
 

@@ -137,6 +137,17 @@ export const promoteRulesSchema = z
     minSuccessRate: fraction.optional(),
     maxP95Ms: z.number().positive().optional(),
     significance: z.number().gt(0).lt(1).default(0.05),
+    /** Kayenta's classifier on the whole canary's latencies: a Hodges-Lehmann shift judged High blocks promotion */
+    latencyShift: z
+      .object({
+        confidence: z.number().gt(0.5).lt(1).default(0.98),
+        /** the interval must clear this share of |shift| */
+        tolerance: z.number().min(0).default(0.25),
+        /** and the candidate's mean latency this ratio of the stable's */
+        allowedIncrease: z.number().min(1).default(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .prefault({});

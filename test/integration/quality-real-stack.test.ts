@@ -31,7 +31,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function trafficUntil(done: Promise<unknown>): Promise<void> {
   let over = false;
   void done.finally(() => (over = true)).catch(() => undefined);
-  while (!over) await replay(prompts('chat.jsonl'), { route: 'chat', rate: 2, durationMs: 5_000, maxInFlight: 4, maxTokens: 16, baseUrl: stack.gatewayUrl }, () => undefined);
+  while (!over)
+    await replay(
+      prompts('chat.jsonl'),
+      { route: 'chat', rate: 2, durationMs: 5_000, maxInFlight: 4, maxTokens: 16, baseUrl: stack.gatewayUrl },
+      () => undefined,
+    );
 }
 
 before(async () => {
@@ -66,7 +71,13 @@ function qualitySpec(name: string, audit: { minTieRate: number; minLossRate: num
       onInconclusive: 'promote',
       reverseShadowRate: 1,
       // A judge-call budget bounds how long the batches take on two shared cores.
-      judge: { serve: { model: toolPath('smollm2Model'), threads: 1 }, model: 'judge', timeout: '20s', maxCallsPerHour: 80, audit: { examples: smallAuditFile(), ...audit } },
+      judge: {
+        serve: { model: toolPath('smollm2Model'), threads: 1 },
+        model: 'judge',
+        timeout: '20s',
+        maxCallsPerHour: 80,
+        audit: { examples: smallAuditFile(), ...audit },
+      },
       metrics: [
         { name: 'judge', kind: 'judge', minN: 50 },
         { name: 'candidate-failures', kind: 'failures', margin: 0.1, minN: 40, critical: false },
@@ -82,7 +93,11 @@ const qualityDir = (id: string): string => join(stack.config.stateDir, 'orchestr
 function scoreRecords(id: string): ScoreRecord[] {
   return readdirSync(qualityDir(id))
     .filter((f) => f.startsWith('batch-'))
-    .flatMap((f) => readFileSync(join(qualityDir(id), f), 'utf8').split('\n').filter(Boolean))
+    .flatMap((f) =>
+      readFileSync(join(qualityDir(id), f), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    )
     .flatMap((line) => {
       try {
         return [JSON.parse(line) as ScoreRecord];
@@ -126,20 +141,31 @@ describe('answer quality on the real stack', () => {
     assert.match(verdict?.summary ?? '', /failed its audit/);
 
     // Both orders, one grammar-constrained letter each, the probabilities where the server gave them.
-    const auditLog = JSON.parse(readFileSync(join(qualityDir(id), 'judge-audit.json'), 'utf8')) as { items: { calls: { order: string; token: string | null; probabilities: unknown }[] }[] };
+    const auditLog = JSON.parse(readFileSync(join(qualityDir(id), 'judge-audit.json'), 'utf8')) as {
+      items: { calls: { order: string; token: string | null; probabilities: unknown }[] }[];
+    };
     assert.equal(auditLog.items.length, 15);
     for (const item of auditLog.items) {
-      assert.deepEqual(item.calls.map((c) => c.order), ['stable-first', 'candidate-first']);
+      assert.deepEqual(
+        item.calls.map((c) => c.order),
+        ['stable-first', 'candidate-first'],
+      );
       for (const call of item.calls) assert.ok(call.token === 'A' || call.token === 'B' || call.token === 'T', `off-grammar: ${JSON.stringify(call)}`);
     }
-    assert.ok(auditLog.items.some((i) => i.calls.some((c) => c.probabilities !== null)), 'llama-server returned the letters’ probabilities');
+    assert.ok(
+      auditLog.items.some((i) => i.calls.some((c) => c.probabilities !== null)),
+      'llama-server returned the letters’ probabilities',
+    );
 
     // The canary's reverse shadow: the user got the candidate's answer, the stable's was mirrored.
     const pairs = await allPairs(id);
     const reverse = pairs.filter((p) => p.direction === 'reverse');
     assert.ok(reverse.length > 0, `no reverse pairs among ${pairs.length}`);
     assert.ok(reverse.every((p) => p.candidateDeploymentId === `${id}-candidate`));
-    assert.ok(reverse.some((p) => typeof p.stable.answer === 'string' && typeof p.candidate.answer === 'string'), 'both answers to the same prompt');
+    assert.ok(
+      reverse.some((p) => typeof p.stable.answer === 'string' && typeof p.candidate.answer === 'string'),
+      'both answers to the same prompt',
+    );
     assert.ok((quality.totals.canary.pairs ?? 0) > 0);
 
     // The judge served for the rollout is gone with it.
@@ -190,7 +216,10 @@ describe('answer quality on the real stack', () => {
     assert.equal(quality?.scored, distinct.size, `scored ${quality?.scored}, distinct pairs in the score files ${distinct.size}`);
     assert.equal((quality?.totals.shadow.pairs ?? 0) + (quality?.totals.canary.pairs ?? 0), quality?.scored);
     const recordedPairs = new Set((await allPairs(id)).map((p) => p.pairId));
-    assert.ok([...distinct].every((pairId) => recordedPairs.has(pairId)), 'every scored pair is one the gateway recorded for this rollout');
+    assert.ok(
+      [...distinct].every((pairId) => recordedPairs.has(pairId)),
+      'every scored pair is one the gateway recorded for this rollout',
+    );
     const judged = records.filter((r) => r.judge !== null);
     assert.equal(new Set(judged.map((r) => r.pairId)).size, judged.length, 'no pair judged twice');
     assert.ok(judged.length > 0);
