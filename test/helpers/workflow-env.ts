@@ -21,6 +21,18 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
+/**
+ * The real Temporal server (the CLI's dev server) for what the time-skipping server cannot run:
+ * Updates. No time skipping: the specs these tests use last seconds.
+ */
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: toolPath('temporal') }, ip: '127.0.0.1' } });
+}
+
 export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   return bundle;
