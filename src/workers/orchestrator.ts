@@ -1,5 +1,9 @@
 // Orchestrator worker: runs rollout workflows and the control-plane activities on queue `gantry`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../config/package-root';
+import { RUNNING_BUILT } from '../stack/entry-points';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { parseEnv } from '../config/parse-env';
@@ -21,7 +25,10 @@ import { createMetricProvider } from '../activities/metric-provider';
 import { GatewayAdminClient } from '../gateway/admin-client';
 import { CONTROL_TASK_QUEUE } from '../workflows/messages';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflow sources, bundled by the worker at start-up (tests, and a checkout run through tsx). */
+export const WORKFLOWS_PATH = join(PACKAGE_ROOT, 'src', 'workflows', 'index.ts');
+/** The same code bundled by `npm run build`: a built worker starts without bundling. */
+const PREBUILT_WORKFLOWS = join(PACKAGE_ROOT, 'dist', 'workflow-bundle.js');
 
 export function controlPlaneActivities(
   config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN' | 'GANTRY_ORCHESTRATOR_DATA_DIR'>,
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: CONTROL_TASK_QUEUE,
-    workflowsPath: WORKFLOWS_PATH,
+    ...(RUNNING_BUILT && existsSync(PREBUILT_WORKFLOWS) ? { workflowBundle: { codePath: PREBUILT_WORKFLOWS } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: controlPlaneActivities(config, temporalClient),
   });
   logger.info({ taskQueue: CONTROL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'orchestrator worker ready');

@@ -39,7 +39,9 @@ async function releaseOneTree(): Promise<string> {
   const present = await execa('git', ['-C', REPO_ROOT, 'cat-file', '-e', `${RELEASE_1_COMMIT}^{commit}`], { reject: false });
   assert.equal(present.exitCode, 0, `this clone lacks the first release (${RELEASE_1_COMMIT}): clone with its history`);
   const dir = mkdtempSync(join(tmpdir(), 'gantry-release-1-'));
-  const archive = await execa('git', ['-C', REPO_ROOT, 'archive', '--format=tar', RELEASE_1_COMMIT, 'src', 'package.json', 'tsconfig.json'], { encoding: 'buffer' });
+  const archive = await execa('git', ['-C', REPO_ROOT, 'archive', '--format=tar', RELEASE_1_COMMIT, 'src', 'package.json', 'tsconfig.json'], {
+    encoding: 'buffer',
+  });
   await execa('tar', ['-x', '-C', dir], { input: archive.stdout });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   return dir;
@@ -59,8 +61,19 @@ describe('a worker upgraded under a running rollout', () => {
       GANTRY_GATEWAY_URL: gatewayUrl(stack.config),
     };
     const tsx = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
-    const old = spawnDetached('orchestrator-release-1', process.execPath, ['--import', tsx, join(tree, 'src/workers/orchestrator.ts')], env, join(stack.config.stateDir, 'logs', 'orchestrator-release-1.log'), null);
-    await waitUntilHealthy(old, async () => (await taskQueuePollers(stack.client, CONTROL_TASK_QUEUE, 'workflow')).some((id) => id.startsWith(`${old.pid}@`)), 120_000);
+    const old = spawnDetached(
+      'orchestrator-release-1',
+      process.execPath,
+      ['--import', tsx, join(tree, 'src/workers/orchestrator.ts')],
+      env,
+      join(stack.config.stateDir, 'logs', 'orchestrator-release-1.log'),
+      null,
+    );
+    await waitUntilHealthy(
+      old,
+      async () => (await taskQueuePollers(stack.client, CONTROL_TASK_QUEUE, 'workflow')).some((id) => id.startsWith(`${old.pid}@`)),
+      120_000,
+    );
 
     const id = 'it-upgrade';
     const spec = compressedSpec('chat', { name: 'it-upgrade', qa: undefined, shadow: { duration: '30s', sampleRate: 1, minPairs: 3 } });
@@ -68,7 +81,7 @@ describe('a worker upgraded under a running rollout', () => {
     assert.equal(start.exitCode, 0, String(start.stderr));
     const handle = stack.client.workflow.getHandle(id);
     // The first release's status query answers until the swap; wait for its shadow phase to be under way.
-    for (const deadline = Date.now() + 180_000; ; ) {
+    for (const deadline = Date.now() + 180_000; ;) {
       const status = (await handle.query(statusQuery)) as unknown as { phase: string; analyses: number };
       if (status.phase === 'Shadow' && status.analyses >= 2) break;
       if (Date.now() > deadline) throw new Error(`the first release never reached its shadow phase: ${status.phase}`);
@@ -78,12 +91,20 @@ describe('a worker upgraded under a running rollout', () => {
     let done = false;
     void ended.finally(() => (done = true)).catch(() => undefined);
     const traffic = (async () => {
-      while (!done) await replay(prompts('chat.jsonl'), { route: 'chat', rate: 2, durationMs: 4_000, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl }, () => undefined);
+      while (!done)
+        await replay(
+          prompts('chat.jsonl'),
+          { route: 'chat', rate: 2, durationMs: 4_000, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl },
+          () => undefined,
+        );
     })();
 
     await stopProcess(old.pid);
     const upgraded = await devUp(stack.config, () => undefined);
-    assert.ok(upgraded.some((p) => p.name === 'orchestrator' && p.pid !== old.pid), "dev up started this release's orchestrator");
+    assert.ok(
+      upgraded.some((p) => p.name === 'orchestrator' && p.pid !== old.pid),
+      "dev up started this release's orchestrator",
+    );
 
     const result = await ended;
     await traffic;

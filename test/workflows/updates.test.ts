@@ -59,12 +59,18 @@ describe('operator commands as Updates', () => {
       assert.equal((await handle.query(statusQuery)).paused?.by, 'alice', 'applied before the answer came back');
 
       assert.deepEqual(await rejection(handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob' }] })), { type: 'REFUSED', message: 'already paused by alice' });
-      assert.deepEqual(await rejection(handle.executeUpdate(advanceUpdate, { args: [{ by: 'bob' }] })), { type: 'REFUSED', message: 'the rollout is paused: resume it first' });
+      assert.deepEqual(await rejection(handle.executeUpdate(advanceUpdate, { args: [{ by: 'bob' }] })), {
+        type: 'REFUSED',
+        message: 'the rollout is paused: resume it first',
+      });
       assert.deepEqual(await rejection(handle.executeUpdate(rollbackUpdate, { args: [{ by: 'bob' } as unknown as { reason: string }] })), {
         type: 'INVALID_COMMAND',
         message: 'rollback: a "reason" is required',
       });
-      assert.deepEqual(await rejection(handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] })), { type: 'REFUSED', message: 'nothing is waiting for approval' });
+      assert.deepEqual(await rejection(handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] })), {
+        type: 'REFUSED',
+        message: 'nothing is waiting for approval',
+      });
 
       const resumed = await handle.executeUpdate(resumeUpdate, { args: [{ by: 'alice' }] });
       assert.equal(resumed.accepted, true);
@@ -79,7 +85,10 @@ describe('operator commands as Updates', () => {
         ['release-engineer:start', 'alice:pause', 'alice:resume', 'alice:advance'],
         'only accepted commands are audited',
       );
-      assert.ok(result.status.commands.every((c) => c.accepted), 'validators keep refusals out of the state');
+      assert.ok(
+        result.status.commands.every((c) => c.accepted),
+        'validators keep refusals out of the state',
+      );
       const history = await handle.fetchHistory();
       const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
       assert.equal(updates.length, 3, 'three accepted updates in the history, none of the four refused');
@@ -116,7 +125,9 @@ describe('expert ratings as an Update', () => {
       assert.equal(held.phase, 'Evaluation');
       assert.equal(held.quality?.verdicts[0]?.status, 'NO DATA');
 
-      const bad = await rejection(handle.executeUpdate(recordRatingsUpdate, { args: [{ by: 'expert', ratings: [{ itemId: 'p1~x', variant: 'candidate', rating: 9 }] }] }));
+      const bad = await rejection(
+        handle.executeUpdate(recordRatingsUpdate, { args: [{ by: 'expert', ratings: [{ itemId: 'p1~x', variant: 'candidate', rating: 9 }] }] }),
+      );
       assert.deepEqual(bad, { type: 'INVALID_COMMAND', message: 'recordRatings: ratings[0].rating must be a number from 1 to 5' });
 
       const ratings = [
