@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.gantry/', 'eslint.config.js'] },
+  { ignores: ['node_modules/', '.gantry/', 'dist/', 'eslint.config.js', 'bin/gantry'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,8 +1,8 @@
-// Records histories of finished rollouts (promoted, rolled back, paused and resumed) for the replay
-// test. Run it only when a workflow change is meant to be incompatible — and then ship the change
-// behind patched() instead, so running rollouts survive it.
-//   node --import tsx scripts/record-histories.ts
-import { writeFileSync } from 'node:fs';
+// Records histories of finished rollouts (promoted, rolled back, paused and resumed, judged on
+// answer quality) for the replay test, under test/workflows/histories/<release>/. Record a release's
+// histories once, when it ships; a later release must replay them all (changes go behind patched()).
+//   npm run record:histories -- [release-2]
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { teardownEnv, timeSkippingEnv, withWorkers } from '../test/helpers/workflow-env';
 import { newWorld, healthyTraffic } from '../test/helpers/fake-activities';
@@ -10,8 +10,11 @@ import { weeksLongSpec } from '../test/helpers/specs';
 import { command, startRollout, waitForStatus } from '../test/helpers/workflow-driver';
 import { pauseSignal, resumeSignal, rollbackSignal } from '../src/workflows/messages';
 import { REPO_ROOT } from '../src/config/toolchain';
+import { qualitySchema } from '../src/config/quality-spec';
 
-const out = join(REPO_ROOT, 'test/workflows/histories');
+const release = process.argv[2] ?? 'release-2';
+const out = join(REPO_ROOT, 'test/workflows/histories', release);
+mkdirSync(out, { recursive: true });
 const env = await timeSkippingEnv();
 const spec = (() => {
   const s = weeksLongSpec();
@@ -69,6 +72,16 @@ await record('paused-and-resumed', async () => {
     await command(handle, pauseSignal, { by: 'ops', reason: 'recorded for replay' });
     await env.sleep('2d');
     await command(handle, resumeSignal, { by: 'ops' });
+    await handle.result();
+    return handle;
+  });
+});
+
+await record('quality-rolled-back', async () => {
+  const world = newWorld({ pairBatch: () => ({ shadow: { pairs: 20, worse: 4, equivalent: 16 }, canary: {}, scored: 20 }) });
+  const qualitySpec = { ...spec, quality: qualitySchema.parse({ metrics: [{ name: 'candidate-failures', kind: 'failures', minN: 50 }] }) };
+  return withWorkers(env, world, async () => {
+    const handle = await startRollout(env, qualitySpec, { rolloutId: 'history-quality' });
     await handle.result();
     return handle;
   });

@@ -10,13 +10,30 @@ import { workflowBundle } from '../helpers/workflow-env';
 import { REPO_ROOT } from '../../src/config/toolchain';
 
 const dir = join(REPO_ROOT, 'test/workflows/histories');
+// Every release's histories, oldest first: each release must still replay all of them.
 const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .sort();
+  .filter((release) => release.startsWith('release-'))
+  .sort()
+  .flatMap((release) =>
+    readdirSync(join(dir, release))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => `${release}/${f}`),
+  );
 
 describe('replaying recorded rollouts against the current workflow code', () => {
   it('has the histories to replay', () => {
-    assert.deepEqual(files, ['paused-and-resumed.json', 'promoted.json', 'rolled-back-by-operator.json', 'rolled-back-on-breach.json']);
+    assert.deepEqual(files, [
+      'release-1/paused-and-resumed.json',
+      'release-1/promoted.json',
+      'release-1/rolled-back-by-operator.json',
+      'release-1/rolled-back-on-breach.json',
+      'release-2/paused-and-resumed.json',
+      'release-2/promoted.json',
+      'release-2/quality-rolled-back.json',
+      'release-2/rolled-back-by-operator.json',
+      'release-2/rolled-back-on-breach.json',
+    ]);
   });
   for (const file of files) {
     it(`replays ${file} without non-determinism`, async () => {
