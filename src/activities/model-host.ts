@@ -1,29 +1,16 @@
-// Activities of a host agent: quantize on the host holding the files, start/stop model servers.
+// Activities of a host agent: make the artifact on the host holding the files (./artifacts.ts),
+// start/stop model servers.
 // Thin adapters: the tools and the supervisor do the work; these map faults to failure types.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { basename, join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { FailureType, GantryError } from '../errors';
 import { GgufError, inspectGguf } from '../adapters/gguf-file';
-import { runQuantize } from '../adapters/llama-quantize';
+import { createArtifactActivities, type ArtifactDeps } from './artifacts';
 import type { Engine } from '../adapters/model-server-engine';
 import { ServerStartError, baseUrlOf, isHealthy, type ServerRecord, type ServerSupervisor } from '../hosts/server-supervisor';
 import type { ServerOptions } from '../config/spec';
 
-export interface ModelArtifact {
-  path: string;
-  sha256: string;
-  sizeBytes: number;
-  ggufVersion: number;
-  quantType: string | null;
-}
-
-export interface QuantizeInput {
-  rolloutId: string;
-  source: string;
-  type: string;
-}
+export type { ModelArtifact, QuantizeInput } from './artifacts';
 
 export interface StartServerInput {
   deploymentId: string;
@@ -45,12 +32,9 @@ export interface Deployment {
 /** What the stable check learns of a deployment: serving, restarted from its record, or gone. */
 export type DeploymentCheck = { state: 'healthy' | 'restored'; deployment: Deployment; detail: string } | { state: 'missing'; detail: string };
 
-export interface ModelHostDeps {
+export interface ModelHostDeps extends ArtifactDeps {
   hostName: string;
   supervisor: ServerSupervisor;
-  artifactsDir: string;
-  /** resolved lazily, so a host without llama-quantize only fails when a quantization is asked for */
-  binaries: { llamaQuantize: () => string };
 }
 
 const POLL_MS = 500;
@@ -77,43 +61,7 @@ function startFailure(error: unknown, cancelled: boolean): never {
   throw error;
 }
 
-function binary(resolve: () => string): string {
-  try {
-    return resolve();
-  } catch (error) {
-    throw ApplicationFailure.nonRetryable((error as Error).message, FailureType.TOOL_MISSING);
-  }
-}
-
 export function createModelHostActivities(deps: ModelHostDeps) {
-  async function inspectModel(input: { path: string }): Promise<ModelArtifact> {
-    const info = await inspectGguf(input.path).catch(modelFailure);
-    return { path: info.path, sha256: info.sha256, sizeBytes: info.sizeBytes, ggufVersion: info.version, quantType: null };
-  }
-
-  async function quantizeModel(input: QuantizeInput): Promise<ModelArtifact> {
-    await inspectGguf(input.source).catch(modelFailure);
-    const outDir = join(deps.artifactsDir, input.rolloutId);
-    mkdirSync(outDir, { recursive: true });
-    const output = join(outDir, `${basename(input.source, '.gguf')}.${input.type}.gguf`);
-    const ctx = Context.current();
-    try {
-      await runQuantize(
-        { binary: binary(deps.binaries.llamaQuantize), source: input.source, output, type: input.type },
-        (progress) => ctx.heartbeat(progress),
-        ctx.cancellationSignal,
-      );
-    } catch (error) {
-      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('quantize cancelled');
-      throw ApplicationFailure.nonRetryable((error as Error).message, FailureType.QUANTIZE_FAILED);
-    }
-    // Never serve what the tool claims to have written without checking it.
-    const info = await inspectGguf(output).catch((error: unknown) => {
-      throw ApplicationFailure.nonRetryable(`quantized output is not usable: ${(error as Error).message}`, FailureType.QUANTIZE_FAILED);
-    });
-    return { path: output, sha256: info.sha256, sizeBytes: info.sizeBytes, ggufVersion: info.version, quantType: input.type };
-  }
-
   /** Heartbeats while a server comes up; cancellation reaches the wait here. */
   function heartbeatTick(): (elapsedMs: number) => void {
     const ctx = Context.current();
@@ -168,7 +116,7 @@ export function createModelHostActivities(deps: ModelHostDeps) {
     return { stopped: await deps.supervisor.stop(input.deploymentId) };
   }
 
-  return { inspectModel, quantizeModel, startModelServer, ensureDeployment, stopModelServer };
+  return { ...createArtifactActivities(deps), startModelServer, ensureDeployment, stopModelServer };
 }
 
 export type ModelHostActivities = ReturnType<typeof createModelHostActivities>;

@@ -30,8 +30,21 @@ export function quantizeArgs(request: QuantizeRequest): string[] {
   return args;
 }
 
-export async function runQuantize(request: QuantizeRequest, onProgress: (p: QuantizeProgress) => void, signal?: AbortSignal): Promise<void> {
+// e.g. "version: 0.5.0-dev (build 1, commit de3ff81)", the first line the tools print
+const VERSION = /^version:\s*(.+)$/;
+
+export function parseToolVersion(line: string): string | undefined {
+  return VERSION.exec(line.trim())?.[1];
+}
+
+/** Quantizes; resolves with the tool's version line (null when it printed none). */
+export async function runQuantize(
+  request: QuantizeRequest,
+  onProgress: (p: QuantizeProgress) => void,
+  signal?: AbortSignal,
+): Promise<{ toolVersion: string | null }> {
   const tail: string[] = [];
+  let toolVersion: string | null = null;
   const child = execa(request.binary, quantizeArgs(request), { all: true, buffer: false, reject: false, cancelSignal: signal, forceKillAfterDelay: 5_000 });
   child.all?.setEncoding('utf8');
   let partial = '';
@@ -43,6 +56,7 @@ export async function runQuantize(request: QuantizeRequest, onProgress: (p: Quan
       if (tail.length > 15) tail.shift();
       const progress = parseQuantizeProgress(line);
       if (progress) onProgress(progress);
+      toolVersion ??= parseToolVersion(line) ?? null;
     }
   });
   const result = await child;
@@ -50,4 +64,16 @@ export async function runQuantize(request: QuantizeRequest, onProgress: (p: Quan
   if (result.exitCode !== 0) {
     throw new Error(`llama-quantize exited with ${result.exitCode ?? result.signal}: ${tail.filter(Boolean).slice(-5).join(' | ')}`);
   }
+  return { toolVersion };
+}
+
+/** The quantization types a llama-quantize build accepts, from its --help text ("15  or  Q4_K_M  : …", "COPY : …"). */
+export function quantTypesOf(help: string): string[] {
+  return [...help.matchAll(/^\s*(?:\d+\s+or\s+)?([A-Z][A-Z0-9_]*)\s+:/gm)].map((m) => m[1] as string);
+}
+
+/** The types this build knows; it prints them with its usage (and exits 1, which is not a failure here). */
+export async function knownQuantTypes(binary: string): Promise<string[]> {
+  const result = await execa(binary, ['--help'], { all: true, reject: false, timeout: 10_000 });
+  return quantTypesOf(result.all ?? '');
 }

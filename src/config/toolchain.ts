@@ -16,6 +16,8 @@ export interface Toolchain {
   temporal: string;
   temporalTestServer: string;
   python: string;
+  /** a Python with llama.cpp's convert_hf_to_gguf.py requirements (torch, transformers) */
+  convertPython: string;
   /** the real Gemma 3 270M Q4_K_M model assembled by setup */
   gemmaModel: string;
   /** SmolLM2-135M-Instruct (Q4_1), a second model family, extracted by setup */
@@ -36,6 +38,7 @@ const ENV: Record<keyof Toolchain, string> = {
   temporal: 'GANTRY_TEMPORAL_CLI',
   temporalTestServer: 'GANTRY_TEMPORAL_TEST_SERVER',
   python: 'GANTRY_PYTHON',
+  convertPython: 'GANTRY_CONVERT_PYTHON',
   gemmaModel: 'GANTRY_GEMMA_MODEL',
   smollm2Model: 'GANTRY_SMOLLM2_MODEL',
   llamaSource: 'GANTRY_LLAMA_SOURCE',

@@ -24,7 +24,12 @@ export function hostActivitiesFor(hostName: string, dataDir: string) {
     hostName,
     supervisor,
     artifactsDir: join(dataDir, 'artifacts'),
-    binaries: { llamaQuantize: () => toolPath('llamaQuantize') },
+    binaries: {
+      llamaQuantize: () => toolPath('llamaQuantize'),
+      llamaPerplexity: () => toolPath('llamaPerplexity'),
+      convertPython: () => toolPath('convertPython'),
+      llamaSource: () => toolPath('llamaSource'),
+    },
   });
   return { supervisor, activities };
 }

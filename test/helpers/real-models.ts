@@ -42,3 +42,15 @@ export function compressedSpec(route: string, overrides: Partial<RolloutSpecInpu
     ...overrides,
   };
 }
+
+/**
+ * A tiny Hugging Face checkpoint written here, never downloaded: a two-layer Llama with random
+ * weights and SmolLM2's real tokenizer, rebuilt from the SmolLM2 GGUF that setup extracts.
+ */
+export async function writeTinyCheckpoint(seed = 0): Promise<string> {
+  const { execa } = await import('execa');
+  const dir = join(mkdtempSync(join(tmpdir(), 'gantry-checkpoint-')), 'tiny-llama');
+  const script = join(REPO_ROOT, 'test/helpers/write-tiny-checkpoint.py');
+  await execa(toolPath('convertPython'), [script, toolPath('smollm2Model'), toolPath('llamaSource'), dir, String(seed)]);
+  return dir;
+}
