@@ -50,10 +50,16 @@ export function resolveSpecPaths(spec: RolloutSpec, baseDir: string): RolloutSpe
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   const server = <T extends { chatTemplateFile?: string }>(options: T): T =>
     options.chatTemplateFile ? { ...options, chatTemplateFile: abs(options.chatTemplateFile) } : options;
+  const quantize = spec.candidate.quantize;
   return {
     ...spec,
     stable: spec.stable && 'model' in spec.stable ? { ...spec.stable, model: abs(spec.stable.model), server: server(spec.stable.server) } : spec.stable,
-    candidate: { ...spec.candidate, model: abs(spec.candidate.model), server: server(spec.candidate.server) },
+    candidate: {
+      ...spec.candidate,
+      model: abs(spec.candidate.model),
+      server: server(spec.candidate.server),
+      quantize: quantize?.loss ? { ...quantize, loss: { ...quantize.loss, corpus: abs(quantize.loss.corpus) } } : quantize,
+    },
     qa: spec.qa ? { ...spec.qa, suite: abs(spec.qa.suite) } : undefined,
     quality: spec.quality ? resolveQualityPaths(spec.quality, abs) : undefined,
   };

@@ -34,19 +34,54 @@ export const stableSchema = z.union([
     .strict(),
 ]);
 
+/** Quantization loss gate: the artifact's token probabilities against its source's (llama-perplexity). */
+export const quantLossSchema = z
+  .object({
+    /** plain text the two models read; configs/corpus/quantization-check.txt ships with Gantry */
+    corpus: z.string().min(1),
+    /** tokens per chunk; the corpus is read in chunks of this size */
+    contextSize: z.number().int().min(16).default(128),
+    /** mean KL divergence per token (nats), at most */
+    maxKldMean: z.number().positive().optional(),
+    /** 99th percentile of the per-token KL divergence, at most */
+    maxKldP99: z.number().positive().optional(),
+    /** share of tokens where both put the same token on top, at least */
+    minSameTop: fraction.optional(),
+    /** the artifact's perplexity over the source's, at most */
+    maxPplRatio: z.number().min(1).optional(),
+  })
+  .strict();
+
 export const candidateSchema = z
   .object({
     model: z.string().min(1),
     host: z.string().default('local'),
     engine: engine.default('llama.cpp'),
     quantize: z
-      .object({ type: z.string().regex(/^[A-Za-z0-9_]+$/, 'a llama-quantize type such as Q8_0') })
+      .object({
+        type: z.string().regex(/^[A-Za-z0-9_]+$/, 'a llama-quantize type such as Q8_0'),
+        /** what quantizing cost, measured against the source on a text corpus; unset: not measured */
+        loss: quantLossSchema.optional(),
+      })
       .strict()
       .optional(),
     server: serverOptionsSchema,
     readyTimeout: duration.default(120_000),
   })
   .strict();
+
+export const qaBandsSchema = z
+  .object({
+    /** at or above: excellent */
+    excellent: z.number().min(0).max(100).default(95),
+    /** at or above: approved, with extra monitoring (the next phase is analysed twice as often) */
+    approve: z.number().min(0).max(100).default(80),
+    /** at or above: an operator must approve (the rollout waits at the QA gate); below: blocked */
+    review: z.number().min(0).max(100).default(65),
+  })
+  .strict()
+  .refine((b) => b.excellent >= b.approve && b.approve >= b.review, { message: 'bands must not decrease: excellent ≥ approve ≥ review' })
+  .prefault({});
 
 export const qaSchema = z
   .object({
@@ -60,9 +95,19 @@ export const qaSchema = z
         minAccuracy: fraction.default(0.8),
         maxP95Ms: z.number().positive().optional(),
         maxErrorRate: fraction.default(0),
+        /** stable accuracy minus the artifact's, at most; -0.02 asks for the seeds' "stable + 2 points" */
+        maxAccuracyDrop: z.number().min(-1).max(1).optional(),
+        /** cases the stable got right and the artifact wrong, at most */
+        maxRegressions: z.number().int().nonnegative().optional(),
+        /** the exact sign test on the flips fails the gate below this p-value */
+        significance: z.number().gt(0).lt(1).default(0.05),
+        bands: qaBandsSchema,
       })
       .strict()
       .prefault({}),
+    /** how long a score in the review band waits for approval; unset waits for ever */
+    approvalTimeout: duration.optional(),
+    onTimeout: z.enum(['rollback', 'hold']).default('rollback'),
   })
   .strict();
 
@@ -208,6 +253,7 @@ export type ServerOptions = z.output<typeof serverOptionsSchema>;
 export type RollbackRules = z.output<typeof rollbackRulesSchema>;
 export type PromoteRules = z.output<typeof promoteRulesSchema>;
 export type QaSpec = NonNullable<RolloutSpec['qa']>;
+export type QuantLossRules = z.output<typeof quantLossSchema>;
 export type QaGate = QaSpec['gate'];
 export type CanaryStep = RolloutSpec['canary']['steps'][number];
 export type Webhook = z.output<typeof webhookSchema>;

@@ -37,7 +37,7 @@ export function controlPlaneActivities(
   const gateway = new GatewayAdminClient(config.GANTRY_GATEWAY_URL, config.GANTRY_ADMIN_TOKEN);
   const provider = createMetricProvider({ kind: 'gateway', url: config.GANTRY_GATEWAY_URL, token: config.GANTRY_ADMIN_TOKEN });
   return {
-    ...createQaActivities(defaultQaDeps),
+    ...createQaActivities({ ...defaultQaDeps, gateway }),
     ...createTrafficActivities({ gateway }),
     ...createMetricActivities({ provider }),
     ...createNotificationActivities({ timeoutMs: 5_000 }),

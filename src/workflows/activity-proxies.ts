@@ -69,6 +69,17 @@ export function qaActivities(heartbeatTimeoutMs: number): ControlPlaneActivities
   });
 }
 
+/** Measuring quantization loss: minutes to hours on a CPU, heartbeating every chunk of the corpus. */
+export function hostMeasurements(host: string): ModelHostActivities {
+  return proxyActivities<ModelHostActivities>({
+    taskQueue: hostTaskQueue(host),
+    startToCloseTimeout: '6h',
+    heartbeatTimeout: '2m',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: 2 },
+  });
+}
+
 export function hostActivities(host: string, readyTimeoutMs = 120_000): ModelHostActivities {
   return proxyActivities<ModelHostActivities>({
     taskQueue: hostTaskQueue(host),

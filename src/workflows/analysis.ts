@@ -25,7 +25,7 @@ export async function analyse(ctx: RolloutContext, wait: DeepReadonly<WaitState>
   const { rollout } = ctx;
   const windowEnd = floorSecond(Date.now());
   rollout.analysisStarted();
-  if (windowEnd <= wait.windowStart) return NOTHING;
+  if (windowEnd <= wait.windowStart || wait.analysis === 'none') return NOTHING;
   return release2 ? analyseWindow(ctx, wait, windowEnd) : analyseWindowRelease1(ctx, wait, windowEnd);
 }
 

@@ -1,7 +1,7 @@
 // The ends of a rollout: promote, roll back, or tear down after a failure or cancellation.
 // All run in non-cancellable scopes with cleanup retry policies: they must complete.
 import type { RolloutContext } from './rollout-context';
-import { cleanupTraffic, hostCleanup } from './activity-proxies';
+import { cleanupTraffic, hostActivities, hostCleanup } from './activity-proxies';
 import { notify } from './notify';
 import { stopJudge } from './quality';
 import type { Outcome, RolloutState } from './state/rollout-state';
@@ -49,6 +49,37 @@ export async function teardownCandidate(ctx: RolloutContext, why: string): Promi
   rollout.trafficSet(0, 0);
   await hostCleanup(candidate.host).stopModelServer({ deploymentId: candidate.deploymentId });
   rollout.note(`${why}: candidate detached and stopped`);
+}
+
+/**
+ * The artifact's record on its host learns what this rollout found: QA, quantization loss, the
+ * outcome. Best effort: a host that is gone costs the record a line, never the rollout its end.
+ */
+export async function recordOutcome(ctx: RolloutContext): Promise<void> {
+  const { rollout, spec } = ctx;
+  const { artifact, qa, quantLoss, result } = rollout.state;
+  if (!artifact?.record || !result) return;
+  try {
+    await hostActivities(spec.candidate.host).annotateArtifact({
+      record: artifact.record,
+      rolloutId: rollout.state.rolloutId,
+      ...(qa
+        ? {
+            qa: {
+              summary: qa.summary,
+              accuracy: qa.accuracy,
+              stableAccuracy: qa.stable?.accuracy ?? null,
+              score: qa.score?.value ?? null,
+              decision: qa.decision ?? (qa.passedGate ? 'pass' : 'block'),
+            },
+          }
+        : {}),
+      ...(quantLoss ? { quantLossVerdict: { passed: quantLoss.verdict.passed, summary: quantLoss.verdict.summary } } : {}),
+      outcome: { result: result.outcome, reason: result.reason },
+    });
+  } catch (error) {
+    rollout.note(`the artifact record ${artifact.record} was not updated: ${(error as Error).message}`);
+  }
 }
 
 /** A rollout's schedules end with it, and so does a judge it served for itself. */

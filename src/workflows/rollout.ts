@@ -12,7 +12,8 @@ import { migrateState } from './state/legacy-status';
 import { StateOwner } from './state/state-owner';
 import { statusView } from './state/status-view';
 import { runPipeline } from './pipeline';
-import { promote, removeSchedules, rollback, teardownCandidate, type RolloutResult } from './finish';
+import { promote, recordOutcome, removeSchedules, rollback, teardownCandidate, type RolloutResult } from './finish';
+import { onRelease2 } from './release';
 import { describeFailure } from './failures';
 import { notify } from './notify';
 
@@ -80,6 +81,7 @@ async function finish(
   });
   ctx.rollout.finish(outcome, reason, failureType);
   upsertMemo({ route: ctx.spec.route, outcome });
+  if (onRelease2()) await CancellationScope.nonCancellable(() => recordOutcome(ctx));
   // The last word is awaited (its retries are bounded) so it is not abandoned when the workflow closes.
   await notify(ctx, EVENT[outcome], LEVEL[outcome], `${outcome}: ${reason}`);
   return { outcome, reason, status: statusView(ctx.rollout.state, Date.now()) };

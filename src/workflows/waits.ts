@@ -27,7 +27,7 @@ async function continueAsNewIfLong(ctx: RolloutContext): Promise<void> {
 
 /** Runs a wait, resuming the one in the state if a previous run left it there. `until` ends it early when it holds. */
 export async function runWait(ctx: RolloutContext, request: WaitRequest & { until?: () => boolean }): Promise<WaitOutcome> {
-  const { rollout, spec, control } = ctx;
+  const { rollout, control } = ctx;
   if (rollout.state.wait?.kind !== request.kind) {
     control.exit = null; // an advance meant for an earlier wait must not end this one
     rollout.beginWait(request);
@@ -69,7 +69,7 @@ export async function runWait(ctx: RolloutContext, request: WaitRequest & { unti
       rollout.holdAfterGateTimeout();
       continue;
     }
-    let deadline = wait.lastAnalysisAt + spec.analysis.interval;
+    let deadline = wait.lastAnalysisAt + analysisInterval(ctx);
     if (wait.endsOn === 'time' && !paused) deadline = Math.min(deadline, now + remaining);
     if (wait.gateTimeoutAt !== null) deadline = Math.min(deadline, wait.gateTimeoutAt);
     const release2 = onRelease2();
@@ -82,6 +82,17 @@ export async function runWait(ctx: RolloutContext, request: WaitRequest & { unti
     if (found.kind === 'breach') return found;
     await continueAsNewIfLong(ctx);
   }
+}
+
+/**
+ * The QA gate's approve band asks for extra monitoring: the first phase that serves traffic to the
+ * candidate (the shadow phase, or else the first canary step) is analysed twice as often.
+ */
+function analysisInterval(ctx: RolloutContext): number {
+  const { spec, rollout } = ctx;
+  const state = rollout.state;
+  const firstTrafficPhase = spec.shadow ? state.stage === 'shadow' : state.stage === 'canary' && state.step === 0;
+  return state.extraMonitoring && firstTrafficPhase ? spec.analysis.interval / 2 : spec.analysis.interval;
 }
 
 function end(ctx: RolloutContext, forced: boolean): WaitOutcome {

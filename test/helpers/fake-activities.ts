@@ -8,6 +8,8 @@ import { measurementsOfWindow } from '../../src/analysis/measurements';
 import { emptyPairTotals, type EvalFlips, type PairTotals } from '../../src/analysis/quality/quality-totals';
 import { record } from '../../src/analysis/histogram';
 import type { QaReport } from '../../src/analysis/qa-gate';
+import type { QuantLossResult } from '../../src/adapters/llama-perplexity';
+import type { ArtifactNote } from '../../src/activities/artifacts';
 import type { RouteConfigInput } from '../../src/gateway/route-config';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
@@ -44,19 +46,25 @@ export interface FakeWorld {
   evalFlips: Omit<EvalFlips, 'at' | 'runs'> | null;
   evalRuns: number;
   qaAccuracy: number;
+  /** the QA gate's weighted score; the accuracy × 100 unless set */
+  qaScore?: number;
   failQuantize?: { message: string; type: string };
+  /** what measuring the quantization loss finds */
+  quantLoss: QuantLossResult;
+  /** what rollouts wrote into artifact records */
+  annotations: ArtifactNote[];
   metricsDown: boolean;
   windows: number;
   notifications: { event: string; level: string; message: string }[];
   schedulesDeleted: string[];
   /** activities named here stay running (heartbeating) until released */
-  hold: Set<'qa' | 'quantize' | 'deploy'>;
+  hold: Set<'qa' | 'quantize' | 'deploy' | 'eval'>;
   /** activities that have started while held */
   holding: Set<string>;
 }
 
 /** Keeps an activity running like a real long one: heartbeats, and honours cancellation. */
-async function heldWhile(world: FakeWorld, name: 'qa' | 'quantize' | 'deploy'): Promise<void> {
+async function heldWhile(world: FakeWorld, name: 'qa' | 'quantize' | 'deploy' | 'eval'): Promise<void> {
   if (!world.hold.has(name)) return;
   world.holding.add(name);
   const ctx = Context.current();
@@ -101,6 +109,8 @@ export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     evalFlips: null,
     evalRuns: 0,
     qaAccuracy: 1,
+    quantLoss: { measured: true, kldMean: 0.003, kldP99: 0.016, sameTop: 0.946, pplArtifact: 20.01, pplSource: 20, pplRatio: 1.0005 },
+    annotations: [],
     metricsDown: false,
     windows: 0,
     notifications: [],
@@ -131,9 +141,19 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
   };
   return {
     async runQaSuite(input): Promise<QaReport> {
-      world.calls.push(`qa ${input.endpoint}`);
+      world.calls.push(`qa ${input.endpoint}${input.target ? ` on ${input.target}` : ''}${input.compareWithRoute ? ` beside ${input.compareWithRoute}` : ''}`);
       await heldWhile(world, 'qa');
       const passed = world.qaAccuracy >= input.gate.minAccuracy;
+      const score = world.qaScore ?? world.qaAccuracy * 100;
+      const band =
+        score >= input.gate.bands.excellent
+          ? 'excellent'
+          : score >= input.gate.bands.approve
+            ? 'approve'
+            : score >= input.gate.bands.review
+              ? 'review'
+              : 'block';
+      const decision = !passed || band === 'block' ? 'block' : band === 'review' ? 'review' : 'pass';
       return {
         cases: 10,
         passed: Math.round(world.qaAccuracy * 10),
@@ -142,9 +162,13 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
         errorRate: 0,
         p95Ms: 100,
         checks: [],
-        passedGate: passed,
-        summary: `accuracy ${world.qaAccuracy * 100}% (min ${input.gate.minAccuracy * 100}%)`,
+        passedGate: decision !== 'block',
+        summary: `accuracy ${world.qaAccuracy * 100}% (min ${input.gate.minAccuracy * 100}%); score ${score} (${band})`,
         failures: [],
+        score: { value: score, band, categories: [] },
+        decision,
+        extraMonitoring: band === 'approve',
+        target: input.target ?? null,
       };
     },
     async getRoute({ route }) {
@@ -213,6 +237,7 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
     },
     async runEvalFlips() {
       world.evalRuns += 1;
+      await heldWhile(world, 'eval');
       if (!world.evalFlips) throw new Error('no eval set in this world');
       return { ...world.evalFlips, at: 0, runs: 1 };
     },
@@ -243,7 +268,16 @@ export function fakeHost(world: FakeWorld, host = 'local'): ModelHostActivities 
       world.calls.push(`quantize ${source} ${type}`);
       await heldWhile(world, 'quantize');
       if (world.failQuantize) return applicationFailure(world.failQuantize.message, world.failQuantize.type);
-      return { path: `/artifacts/${rolloutId}/model.${type}.gguf`, sha256: 'b'.repeat(64), sizeBytes: 500, ggufVersion: 3, quantType: type };
+      const path = `/artifacts/${rolloutId}/model.${type}.gguf`;
+      return { path, sha256: 'b'.repeat(64), sizeBytes: 500, ggufVersion: 3, quantType: type, record: `${path}.gantry.json`, sourceGguf: source };
+    },
+    async measureQuantizationLoss({ artifact }) {
+      world.calls.push(`measure loss ${artifact}`);
+      return world.quantLoss;
+    },
+    async annotateArtifact(note) {
+      world.annotations.push(note);
+      return { annotated: true };
     },
     async startModelServer({ deploymentId, modelPath }) {
       world.calls.push(`start ${deploymentId}`);

@@ -171,4 +171,53 @@ describe('the quality counts across continue-as-new', () => {
     assert.equal(q?.cursor, `c${world.pairBatches}`);
     assert.equal(q?.verdicts[0]?.status, 'PASS');
   });
+
+  it('a run that continues as new while waiting for the eval set resumes there, not at the start of the shadow phase', async () => {
+    const world = newWorld({
+      pairBatch: () => ({ shadow: { pairs: 3, equivalent: 3 }, canary: { pairs: 2, equivalent: 2 }, scored: 3 }),
+      evalFlips: { cases: 40, stableCorrect: 14, candidateCorrect: 15, rightToWrong: 0, wrongToRight: 1, errors: 0 },
+      hold: new Set(['eval']),
+    });
+    // A held activity stops the test server from skipping time, so this run's clock is the wall
+    // clock: a five-second soak, a three-second canary, half-second analyses, and a history limit that is passed while the
+    // eval set runs (a run never continues as new with the eval set in flight: its result belongs to
+    // that run). The first analysis after the eval set finishes continues as new, inside the wait.
+    const base = withQuality({
+      onInconclusive: 'promote',
+      evalSet: { suite: '/evals/flips.jsonl', every: 30 * DAY, maxTokens: 16, requestTimeout: 60_000 },
+      metrics: [{ name: 'eval-flips', kind: 'eval-flips', critical: true, minN: 20 }],
+    });
+    const SOAK_MS = 5_000;
+    const spec: RolloutSpec = {
+      ...base,
+      shadow: { duration: SOAK_MS, sampleRate: 1, minPairs: 0 },
+      canary: { steps: [{ weight: 50, duration: 3_000, advance: 'auto', onTimeout: 'hold' }] },
+      analysis: { ...base.analysis, interval: 500 },
+    };
+    let runsAtWait = 0;
+    const result = await withWorkers(env, world, async () => {
+      try {
+        const handle = await startRollout(env, spec, { historyLimit: 40 });
+        runsAtWait = (await waitForStatus(handle, (s) => s.wait?.kind === 'eval-set', 60_000)).runs;
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        const waiting = await handle.query(statusQuery);
+        assert.equal(waiting.runs, runsAtWait, 'no continue-as-new while the eval set runs');
+        assert.equal(waiting.wait?.kind, 'eval-set');
+        world.hold.delete('eval');
+        return await handle.result();
+      } finally {
+        world.hold.delete('eval'); // a held activity would keep the worker from shutting down
+      }
+    });
+    assert.equal(result.outcome, 'Promoted', result.reason);
+    assert.ok(result.status.runs > runsAtWait, `runs: ${result.status.runs}, ${runsAtWait} when the eval-set wait began`);
+    // Once the eval set's result is in, the quality check follows at once: a second soak would
+    // take the whole soak again first.
+    const at = (pattern: RegExp): number => result.status.timeline.find((t) => pattern.test(t.message))?.at ?? Number.NaN;
+    const afterEval = at(/^quality at the end of the shadow phase/) - at(/^eval set: /);
+    assert.ok(afterEval < SOAK_MS, `the shadow phase ended ${afterEval}ms after the eval set's result`);
+    assert.equal(result.status.timeline.filter((t) => /^shadow 100% of traffic/.test(t.message)).length, 1);
+    assert.equal(world.evalRuns, 1, 'the eval set ran once');
+    assert.equal(result.status.quality?.verdicts[0]?.status, 'PASS');
+  });
 });

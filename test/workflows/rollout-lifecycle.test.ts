@@ -160,12 +160,16 @@ describe('rolloutWorkflow', () => {
     assert.ok(world.stopped.includes(`${workflowId}-candidate`));
   });
 
-  it('stops at the QA gate when accuracy is below the gate, before quantizing', async () => {
+  it('gates the quantized artifact beside the stable, and blocks it before anything serves users', async () => {
     const world = newWorld({ qaAccuracy: 0.3 });
     const result = await run(world);
     assert.equal(result.outcome, 'RolledBack');
     assert.match(result.reason, /^QA gate failed: accuracy 30%/);
-    assert.ok(!world.calls.some((c) => c.startsWith('quantize')));
+    const quantizeAt = world.calls.findIndex((c) => c.startsWith('quantize'));
+    const qaAt = world.calls.findIndex((c) => c.startsWith('qa '));
+    assert.ok(quantizeAt >= 0 && quantizeAt < qaAt, 'quantized first, then gated');
+    assert.match(world.calls[qaAt] ?? '', /on \/artifacts\/.*\.Q8_0\.gguf beside chat$/);
+    assert.ok(!world.calls.some((c) => /^start .*-candidate$/.test(c)), 'the candidate never served');
     assert.deepEqual([...world.servers.keys()], [`chat-stable-${result.status.rolloutId}`], 'the QA server was stopped; the stable serves on');
   });
 

@@ -8,8 +8,8 @@ export const evaluationStage: Stage = {
   name: 'evaluation',
   async run(ctx) {
     const { rollout, spec } = ctx;
-    // A run that continued as new at the quality gate has evaluated already.
-    if (rollout.state.wait?.kind === 'quality-gate') return qualityGate(ctx, 'promotion');
+    // A run that continued as new at the quality gate, or waiting for the eval set, has evaluated already.
+    if (rollout.state.wait?.kind === 'quality-gate' || rollout.state.wait?.kind === 'eval-set') return qualityGate(ctx, 'promotion');
     enter(ctx, 'evaluation', 'evaluate the whole canary against the promotion rules');
     const totals = rollout.state.totals.canary;
     const decision = decidePromotion(totals.stable, totals.candidate, spec.analysis.promote);

@@ -42,10 +42,14 @@ export async function qualityGate(ctx: RolloutContext, where: 'shadow' | 'promot
 
 /** An eval set still running is evidence about to arrive: wait for it, still judging every interval. */
 async function untilEvalDone(ctx: RolloutContext, where: 'shadow' | 'promotion'): Promise<Decision | undefined> {
-  if (!evalRunning(ctx)) return undefined;
+  if (!evalRunning(ctx)) {
+    // A run that continued as new once the eval set had finished: its wait is over.
+    if (ctx.rollout.state.wait?.kind === 'eval-set') ctx.rollout.endWait();
+    return undefined;
+  }
   ctx.rollout.note('waiting for the eval set that is running before judging quality');
   const outcome = await runWait(ctx, {
-    kind: 'soak',
+    kind: 'eval-set',
     endsOn: 'time',
     durationMs: EVAL_WAIT_MS,
     analysis: where === 'shadow' ? 'shadow' : 'canary',

@@ -16,8 +16,9 @@ export const shadowStage: Stage = {
       enter(ctx, 'shadow', `shadow ${Math.round(shadow.sampleRate * 100)}% of traffic for ${shadow.duration}ms`);
     }
     await setTraffic(ctx, 0, shadow.sampleRate);
-    // A run that continued as new at the quality gate is past the soak.
-    if (ctx.rollout.state.wait?.kind !== 'quality-gate') {
+    // A run that continued as new at the quality gate, or waiting for the eval set, is past the soak.
+    const pastSoak = ctx.rollout.state.wait?.kind === 'quality-gate' || ctx.rollout.state.wait?.kind === 'eval-set';
+    if (!pastSoak) {
       const outcome = await runWait(ctx, { kind: 'shadow', endsOn: 'time', durationMs: shadow.duration, analysis: 'shadow', minPairs: shadow.minPairs });
       const decision = stopped(outcome, 'shadow analysis') ?? enoughPairs(ctx, shadow.minPairs, outcome.kind === 'ended' && outcome.forced);
       if (decision) return decision;

@@ -55,7 +55,8 @@ const withoutBreaker = ({ breakerOpen: _dropped, ...window }: TrafficWindow & { 
 
 /** The state a run starts from: this release's as is, the first release's converted. */
 export function migrateState(saved: RolloutState | LegacyRolloutStatus, candidateHost: string): RolloutState {
-  if (saved.version === ROLLOUT_STATE_VERSION) return { ...saved, quality: saved.quality ?? null };
+  if (saved.version === ROLLOUT_STATE_VERSION)
+    return { ...saved, quality: saved.quality ?? null, extraMonitoring: saved.extraMonitoring ?? false, quantLoss: saved.quantLoss ?? null };
   const legacy = saved;
   // The first release kept the next stage to run; a run only continued as new inside a wait, where
   // that is also the stage in progress. 'done' was set just before promotion.
@@ -87,7 +88,9 @@ export function migrateState(saved: RolloutState | LegacyRolloutStatus, candidat
     },
     stable: null,
     qa: legacy.qa,
+    extraMonitoring: false,
     artifact: legacy.artifact,
+    quantLoss: null,
     candidate: legacy.candidateDeploymentId
       ? { deploymentId: legacy.candidateDeploymentId, host: legacy.candidate?.host ?? candidateHost, deployment: legacy.candidate }
       : null,

@@ -7,6 +7,8 @@ import type { PromotionDecision } from '../../analysis/promotion-decision';
 import type { UpstreamProbe } from '../../analysis/baseline-health';
 import { emptyWindow, type TrafficWindow } from '../../analysis/stats';
 import type { Deployment, ModelArtifact } from '../../activities/model-host';
+import type { QuantLossResult } from '../../adapters/llama-perplexity';
+import type { QuantLossVerdict } from '../../analysis/quant-loss-gate';
 import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
 import { emptyPairTotals, emptyRatings, type EvalFlips, type JudgeAudit, type PairTotals, type RatingTotals } from '../../analysis/quality/quality-totals';
 
@@ -48,7 +50,7 @@ export interface TimelineEntry {
 /** A wait in progress: a timed soak, or a gate that ends on approve or advance. */
 export interface WaitState {
   /** quality-gate: a critical quality metric was inconclusive where a phase ends, and the spec says hold */
-  kind: 'shadow' | 'soak' | 'gate' | 'promotion-gate' | 'quality-gate';
+  kind: 'shadow' | 'soak' | 'gate' | 'promotion-gate' | 'quality-gate' | 'qa-gate' | 'eval-set';
   endsOn: 'time' | 'approve' | 'advance';
   startedAt: number;
   /** for timed waits; paused time does not count */
@@ -59,8 +61,8 @@ export interface WaitState {
   /** the analysis window in progress starts here */
   windowStart: number;
   lastAnalysisAt: number;
-  /** which totals this wait's traffic adds to */
-  analysis: 'shadow' | 'canary';
+  /** which totals this wait's traffic adds to; none: nothing to judge yet (the QA gate, before the candidate serves) */
+  analysis: 'shadow' | 'canary' | 'none';
   /** shadow only: pairs required before the phase may end; an advance short of it needs force */
   minPairs: number;
 }
@@ -161,6 +163,11 @@ export function initialQualityState(now: number): QualityState {
   };
 }
 
+export interface QuantLossRecord {
+  result: QuantLossResult;
+  verdict: QuantLossVerdict;
+}
+
 export interface RolloutResultRecord {
   outcome: Outcome;
   reason: string;
@@ -191,7 +198,11 @@ export interface RolloutState {
   analysis: AnalysisState;
   stable: StableRecord | null;
   qa: QaReport | null;
+  /** the QA score was in the approve band: the next phase is analysed twice as often */
+  extraMonitoring: boolean;
   artifact: ModelArtifact | null;
+  /** what quantizing cost against the source, and whether it was within the spec's limits */
+  quantLoss: QuantLossRecord | null;
   candidate: CandidateRecord | null;
   totals: { shadow: TrafficWindow; canary: TrafficWindow };
   evaluation: PromotionDecision | null;
@@ -224,7 +235,9 @@ export function initialRolloutState(rolloutId: string, route: string, stepCount:
     analysis: { count: 0, consecutiveFailures: 0, consecutiveErrors: 0, excludedWindows: 0, last: null, recent: [], stableProbe: null },
     stable: null,
     qa: null,
+    extraMonitoring: false,
     artifact: null,
+    quantLoss: null,
     candidate: null,
     totals: { shadow: emptyWindow(now, now), canary: emptyWindow(now, now) },
     evaluation: null,
@@ -238,9 +251,4 @@ export function phaseOf(state: Pick<ReadonlyRolloutState, 'stage' | 'closing' | 
   if (state.result) return state.result.outcome;
   if (state.closing) return state.closing;
   return state.stage ? STAGE_PHASE[state.stage] : 'Pending';
-}
-
-/** True when `stage` is done: the pipeline has moved past it. */
-export function isDone(state: Pick<ReadonlyRolloutState, 'stage'>, stage: StageName): boolean {
-  return state.stage !== null && STAGES.indexOf(state.stage) > STAGES.indexOf(stage);
 }

@@ -6,6 +6,8 @@ import type { PromotionDecision } from '../../analysis/promotion-decision';
 import type { UpstreamProbe } from '../../analysis/baseline-health';
 import { mergeWindows, type TrafficWindow } from '../../analysis/stats';
 import type { Deployment, ModelArtifact } from '../../activities/model-host';
+import type { QuantLossResult } from '../../adapters/llama-perplexity';
+import type { QuantLossVerdict } from '../../analysis/quant-loss-gate';
 import { addPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../../analysis/quality/quality-totals';
 import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
 import {
@@ -86,12 +88,19 @@ export class StateOwner {
 
   qaReported(report: QaReport): void {
     this.s.qa = report;
+    this.s.extraMonitoring = report.extraMonitoring === true;
     this.note(`QA: ${report.passed}/${report.cases} passed; ${report.summary}`);
   }
 
   artifactReady(artifact: ModelArtifact): void {
     this.s.artifact = artifact;
-    this.note(`artifact ${artifact.path} (${artifact.sizeBytes} bytes, sha256 ${artifact.sha256.slice(0, 12)}…)`);
+    const reused = artifact.reused ? ', reused: an earlier rollout made it from the same source and type' : '';
+    this.note(`artifact ${artifact.path} (${artifact.sizeBytes} bytes, sha256 ${artifact.sha256.slice(0, 12)}…${reused})`);
+  }
+
+  quantLossMeasured(result: QuantLossResult, verdict: QuantLossVerdict): void {
+    this.s.quantLoss = { result, verdict };
+    this.note(`quantization loss: ${verdict.summary}`);
   }
 
   candidateDeploying(deploymentId: string, host: string): void {
@@ -157,7 +166,7 @@ export class StateOwner {
    * Records an interval's verdict and adds its traffic to the phase's totals, unless the stable was
    * too sick to compare with: such windows are left out of every comparison.
    */
-  verdictRecorded(record: Omit<AnalysisRecord, 'at' | 'phase' | 'step'>, traffic: TrafficWindow | null, totals: 'shadow' | 'canary'): AnalysisRecord {
+  verdictRecorded(record: Omit<AnalysisRecord, 'at' | 'phase' | 'step'>, traffic: TrafficWindow | null, totals: 'shadow' | 'canary' | 'none'): AnalysisRecord {
     const full: AnalysisRecord = { ...record, at: this.now(), phase: phaseOf(this.s), step: this.s.step };
     const analysis = this.s.analysis;
     analysis.count += 1;
@@ -167,7 +176,7 @@ export class StateOwner {
     if (full.verdict === 'Fail') analysis.consecutiveFailures += 1;
     else if (full.verdict === 'Pass') analysis.consecutiveFailures = 0;
     analysis.consecutiveErrors = full.verdict === 'Error' ? analysis.consecutiveErrors + 1 : 0;
-    if (traffic && full.baselineHealthy !== false) this.s.totals[totals] = mergeWindows(this.s.totals[totals], traffic);
+    if (traffic && totals !== 'none' && full.baselineHealthy !== false) this.s.totals[totals] = mergeWindows(this.s.totals[totals], traffic);
     if (full.baselineHealthy === false) analysis.excludedWindows += 1;
     return full;
   }

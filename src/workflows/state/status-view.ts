@@ -34,6 +34,7 @@ export interface RolloutStatus {
   stable: R<RolloutState['stable']>;
   qa: R<RolloutState['qa']>;
   artifact: R<RolloutState['artifact']>;
+  quantLoss: R<RolloutState['quantLoss']>;
   candidate: R<Deployment> | null;
   shadowTotals: R<TrafficWindow>;
   canaryTotals: R<TrafficWindow>;
@@ -77,6 +78,7 @@ export function statusView(state: ReadonlyRolloutState, now: number): RolloutSta
     stable: state.stable,
     qa: state.qa,
     artifact: state.artifact,
+    quantLoss: state.quantLoss,
     candidate: state.candidate?.deployment ?? null,
     shadowTotals: state.totals.shadow,
     canaryTotals: state.totals.canary,
@@ -104,9 +106,13 @@ export function waitingFor(state: ReadonlyRolloutState, now: number): string | n
       text =
         wait.kind === 'shadow'
           ? `the shadow phase to end (${formatDuration(left)} left)`
-          : wait.durationMs === 0
-            ? 'resume'
-            : `${stepText} to end (${formatDuration(left)} left)`;
+          : wait.kind === 'eval-set'
+            ? `the eval set that is running to finish (at most ${formatDuration(left)} more; judged every interval meanwhile)`
+            : wait.durationMs === 0
+              ? 'resume'
+              : `${stepText} to end (${formatDuration(left)} left)`;
+    } else if (wait.kind === 'qa-gate') {
+      text = `approval: the QA score is in the review band (${state.qa?.score?.value.toFixed(1) ?? '?'})`;
     } else if (wait.kind === 'quality-gate') {
       text = 'approval, or every critical quality metric to pass';
     } else if (wait.endsOn === 'approve') {
