@@ -5,6 +5,7 @@ import { registerRolloutCommands } from './rollout/commands';
 import { registerTrafficCommands } from './traffic/replay';
 import { registerScheduleCommands } from './schedule/commands';
 import { registerQualityCommands } from './quality/commands';
+import { registerModelCommands } from './model/commands';
 import { exitCodeFor } from './exit-codes';
 
 const program = new Command('gantry').description('Roll new LLM model versions into production safely, as durable Temporal workflows').showHelpAfterError();
@@ -13,6 +14,7 @@ registerRolloutCommands(program);
 registerTrafficCommands(program);
 registerScheduleCommands(program);
 registerQualityCommands(program);
+registerModelCommands(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`gantry: ${error.message.split('\n')[0]}\n`);

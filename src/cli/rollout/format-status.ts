@@ -16,7 +16,8 @@ export function progressLine(status: RolloutStatus, now: number): string {
   if (status.phase === 'Canary') parts.push(`step ${status.step + 1}/${status.steps}`);
   parts.push(`weight ${status.weight}%`);
   if (status.shadowRate > 0) parts.push(`shadow ${Math.round(status.shadowRate * 100)}%`);
-  if (status.waitUntil) parts.push(`${formatDuration(Math.max(0, status.waitUntil - now))} left`);
+  if (status.wait?.kind === 'eval-set') parts.push('eval set running');
+  else if (status.waitUntil) parts.push(`${formatDuration(Math.max(0, status.waitUntil - now))} left`);
   if (status.lastVerdict) parts.push(`last check ${status.lastVerdict.verdict}: ${status.lastVerdict.summary}`);
   return parts.join(' | ');
 }
@@ -34,12 +35,12 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
     const where = status.stable.kind === 'managed' ? `${status.stable.deploymentId ?? ''} on host ${status.stable.host ?? ''}` : 'external';
     lines.push(`stable    ${status.stable.endpoint} (${where}; ${status.stable.found} at the stable check)`);
   }
-  if (status.qa)
-    lines.push(
-      `QA        ${status.qa.passed}/${status.qa.cases} passed, accuracy ${pct(status.qa.accuracy)}, p95 ${msText(status.qa.p95Ms ?? undefined)} → ${status.qa.passedGate ? 'pass' : 'FAIL'}`,
-    );
   if (status.artifact)
-    lines.push(`artifact  ${status.artifact.path} (${(status.artifact.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${status.artifact.sha256.slice(0, 16)}…)`);
+    lines.push(
+      `artifact  ${status.artifact.path} (${(status.artifact.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${status.artifact.sha256.slice(0, 16)}…${status.artifact.reused ? ', reused' : ''})`,
+    );
+  if (status.quantLoss) lines.push(`quant loss ${status.quantLoss.verdict.passed ? '' : 'FAIL '}${status.quantLoss.verdict.summary}`);
+  if (status.qa) lines.push(...qaLines(status.qa));
   if (status.candidate) lines.push(`candidate ${status.candidate.endpoint} on host ${status.candidate.host}`);
   if (status.shadowTotals.shadow.requests > 0) {
     lines.push(
@@ -63,6 +64,24 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
   }
   lines.push(`Web UI    ${link}`);
   return lines.join('\n');
+}
+
+/** Both accuracies, the flips and the weighted score, as the QA gate judged the artifact. */
+export function qaLines(qa: NonNullable<RolloutStatus['qa']>): string[] {
+  const verdict = qa.decision === 'review' ? 'REVIEW (an operator must approve)' : qa.passedGate ? 'pass' : 'FAIL';
+  const lines = [`QA        ${qa.passed}/${qa.cases} passed, accuracy ${pct(qa.accuracy)}, p95 ${msText(qa.p95Ms ?? undefined)} → ${verdict}`];
+  if (qa.stable) {
+    const delta = qa.accuracyDelta;
+    const low = delta?.interval[0] ?? 0;
+    const high = delta?.interval[1] ?? 0;
+    const interval = delta ? ` (${(delta.estimate * 100).toFixed(1)} points, ${(low * 100).toFixed(1)} to ${(high * 100).toFixed(1)})` : '';
+    lines.push(`          stable ${qa.stable.passed}/${qa.stable.cases}, accuracy ${pct(qa.stable.accuracy)}${interval}`);
+  }
+  if (qa.flips)
+    lines.push(`          flips right→wrong ${qa.flips.rightToWrong}, wrong→right ${qa.flips.wrongToRight} (exact sign test p=${qa.flips.pValue.toFixed(3)})`);
+  if (qa.score)
+    lines.push(`          score ${qa.score.value.toFixed(1)} (${qa.score.band})${qa.extraMonitoring ? ': the next phase is analysed twice as often' : ''}`);
+  return lines;
 }
 
 const STATUS_WORD: Record<string, string> = { PASS: 'PASS', FAIL: 'FAIL', CONTINUE: 'CONT', 'NO DATA': 'NODATA' };
