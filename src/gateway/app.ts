@@ -5,6 +5,7 @@ import { registerDataPlane, type RawJsonBody } from './data-plane';
 import { registerAdminApi } from './admin-api';
 import { openAiError } from './openai-error';
 import type { GatewayContext } from './context';
+import { drainRequest } from './drain-request';
 
 export interface GatewayOptions {
   bodyLimitBytes: number;
@@ -32,9 +33,15 @@ export function buildGateway(ctx: GatewayContext, options: GatewayOptions): Fast
     }
   });
 
-  app.setErrorHandler(async (error: Error & { statusCode?: number }, _request, reply) => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) reply.log.error({ err: error }, 'gateway error');
+    if (status === 413) {
+      // Answered while the client is still sending, a 413 is lost to a connection reset when the
+      // socket closes on unread bytes: read the rest (within bounds) first, then close.
+      await drainRequest(request.raw);
+      reply.header('connection', 'close');
+    }
     await reply
       .code(status)
       .send(openAiError(status === 500 ? 'internal gateway error' : error.message, status === 500 ? 'server_error' : 'invalid_request_error'));

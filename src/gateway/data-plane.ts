@@ -101,13 +101,17 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     }
   }
 
-  const finish = (variant: Variant, startedAt: number, outcome: AnswerOutcome): void => {
-    const latencyMs = performance.now() - startedAt;
-    const clientLeft = outcome.errorClass === 'client_closed';
+  /**
+   * Measures an answer (or a failure) and hands a waiting mirror its live side. `counted: false` is
+   * a candidate's refusal that the stable confirmed as the client's error: not held against it.
+   */
+  const finish = (variant: Variant, startedAt: number, outcome: AnswerOutcome, endedAt = performance.now(), counted = true): void => {
+    const latencyMs = endedAt - startedAt;
+    const clientLeft = outcome.errorClass === 'client_closed' || !counted;
     const isError = outcome.errorClass !== 'none' && !clientLeft;
     const labels = { route: routeName, variant };
     if (!clientLeft) ctx.stats.recordRequest(routeName, variant, latencyMs, isError);
-    ctx.metrics.requests.inc([routeName, variant, outcome.errorClass]);
+    if (counted) ctx.metrics.requests.inc([routeName, variant, outcome.errorClass]);
     if (outcome.errorClass === 'none') {
       ctx.metrics.duration.observe(labels, latencyMs / 1000);
       if (outcome.ttftMs !== null) ctx.metrics.timeToFirstToken.observe(labels, outcome.ttftMs / 1000);
@@ -142,23 +146,32 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     requestId,
     isStream,
   );
-  let fellBack = false;
-  // A failed canary request is answered by stable when the route allows it; it still counts
-  // against the candidate.
-  if (variant === 'candidate' && route.fallbackToStable && (attempt.kind === 'failed' || attempt.response.status >= 500)) {
-    if (attempt.kind === 'failed') finish('candidate', startedAt, failedOutcome(attempt.status, attempt.errorClass));
-    else {
-      if (attempt.kind === 'streaming') await attempt.response.body.dump();
-      finish('candidate', startedAt, failedOutcome(attempt.response.status, errorClassOf(attempt.response.status)));
-    }
-    ctx.metrics.fallbacks.inc({ route: routeName });
+  let fellBack: 'candidate-failed' | 'client-error' | null = null;
+  // A failed canary request is answered by stable when the route allows it, and counts against the
+  // candidate. A 5xx, a timeout or no answer is the candidate's failure; so is a 4xx the stable does
+  // not give for the same request (a context window too small, a parameter it rejects). Only when
+  // the stable refuses it too is it the client's error: the user gets the stable's 4xx, and the
+  // candidate is not blamed.
+  if (variant === 'candidate' && route.fallbackToStable && (attempt.kind === 'failed' || attempt.response.status >= 400)) {
+    const candidateStartedAt = startedAt;
+    const candidateEndedAt = performance.now();
+    const candidateOutcome =
+      attempt.kind === 'failed'
+        ? failedOutcome(attempt.status, attempt.errorClass)
+        : failedOutcome(attempt.response.status, errorClassOf(attempt.response.status));
+    if (attempt.kind === 'streaming') await attempt.response.body.dump();
+    const refused = candidateOutcome.errorClass === 'client_error';
+    if (!refused) finish('candidate', candidateStartedAt, candidateOutcome, candidateEndedAt);
     variant = 'stable';
-    fellBack = true;
     startedAt = performance.now();
     attempt = await callUpstream(ctx, route.stable, pathAfterV1, bodyFor('stable'), requestId, isStream);
+    const stableRefusedToo = attempt.kind !== 'failed' && errorClassOf(attempt.response.status) === 'client_error';
+    if (refused) finish('candidate', candidateStartedAt, candidateOutcome, candidateEndedAt, !stableRefusedToo);
+    fellBack = refused && stableRefusedToo ? 'client-error' : 'candidate-failed';
+    if (fellBack === 'candidate-failed') ctx.metrics.fallbacks.inc({ route: routeName });
   }
   reply.header('x-gantry-variant', variant).header('x-request-id', requestId);
-  if (fellBack) reply.header('x-gantry-fallback', 'candidate-failed');
+  if (fellBack) reply.header('x-gantry-fallback', fellBack);
 
   if (attempt.kind === 'failed') {
     finish(variant, startedAt, failedOutcome(attempt.status, attempt.errorClass));

@@ -226,6 +226,54 @@ describe('gateway protection', () => {
     assert.match(metrics, /gantry_gateway_fallbacks_total\{route="guarded"\} 5/);
   });
 
+  it('answers from stable when the candidate refuses a request the stable takes, and passes on a refusal both give', async () => {
+    // The candidate's context window is too small for a long prompt: llama-server answers 400.
+    const options = serverOptionsSchema.parse({ contextSize: 128, threads: 1, parallel: 1, chatTemplateFile: chatTemplate });
+    const small = await supervisor.start(
+      'gw-small-context',
+      { engine: 'llama.cpp', modelPath: gemmaQ4(), servedName: 'chat', options },
+      60_000,
+      () => undefined,
+    );
+    await gateway.admin.setRoute('refusing', { stable: { url: upstream }, candidate: { url: small.endpoint }, weight: 100 });
+    const ask = (words: number) =>
+      request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({
+          ...question,
+          model: 'refusing',
+          max_tokens: 2,
+          messages: [{ role: 'user', content: `${'one two three '.repeat(words / 3)}how many words?` }],
+        }),
+        headers: { 'content-type': 'application/json' },
+      });
+    const direct = await request(`${small.endpoint}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ ...question, max_tokens: 2, messages: [{ role: 'user', content: 'one two three '.repeat(100) }] }),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(Math.floor(direct.statusCode / 100), 4, 'the small candidate refuses the long prompt itself');
+    await direct.body.dump();
+
+    const answered = await ask(300);
+    assert.equal(answered.statusCode, 200, await answered.body.text());
+    assert.equal(answered.headers['x-gantry-variant'], 'stable');
+    assert.equal(answered.headers['x-gantry-fallback'], 'candidate-failed');
+
+    // Longer than either window: the stable refuses it too, so it is the client's error.
+    const refused = await ask(3_000);
+    assert.equal(Math.floor(refused.statusCode / 100), 4);
+    assert.equal(refused.headers['x-gantry-variant'], 'stable');
+    assert.equal(refused.headers['x-gantry-fallback'], 'client-error');
+    await refused.body.dump();
+
+    const window = await gateway.admin.windowStats('refusing', 0, Date.now() + 60_000);
+    assert.equal(window.candidate.errors, 1, 'only the refusal the stable did not share counts against the candidate');
+    const metrics = await (await request(`${gateway.url}/metrics`)).body.text();
+    assert.match(metrics, /gantry_gateway_fallbacks_total\{route="refusing"\} 1/);
+    await supervisor.stop('gw-small-context');
+  });
+
   it('passes a candidate failure through when fallback is off', async () => {
     const dead = { url: `http://127.0.0.1:${await freePort()}/v1` };
     await gateway.admin.setRoute('unguarded', { stable: { url: upstream }, candidate: dead, weight: 100, fallbackToStable: false });
@@ -258,6 +306,18 @@ describe('gateway bad input', () => {
     assert.match(unknown.body.error?.message ?? '', /the model "gpt-7" does not exist/);
     const tooLarge = await post('/v1/chat/completions', JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(100_000) }] }));
     assert.equal(tooLarge.status, 413);
+  });
+
+  it('answers an oversized body with a 413 the official client reads, every time', async () => {
+    const huge = 'x'.repeat(5 * 1024 * 1024);
+    for (let i = 0; i < 10; i++) {
+      const error = await client.chat.completions.create({ ...question, messages: [{ role: 'user', content: huge }] }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof OpenAI.APIError, `try ${i + 1}: ${String(error)}`);
+      assert.equal(error.status, 413, `try ${i + 1}: ${error.message}`);
+    }
   });
 
   it('answers 502 naming the variant when its upstream is down', async () => {
