@@ -2,7 +2,7 @@
 // in batches (a burst of pairs costs one datasync, not one each), with files older than the
 // retention deleted. A pair's append() resolves only after the sync that covers it, so a pair
 // acknowledged as written survives the gateway being killed.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { open, readFile, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PairPage, PairRange, PairStore, ShadowPair } from './pair-store';
@@ -37,7 +37,9 @@ export class JsonlPairStore implements PairStore {
   private readonly now: () => Date;
 
   constructor(private readonly options: JsonlPairStoreOptions) {
-    mkdirSync(options.dir, { recursive: true });
+    // Pairs hold users' prompts and answers: the folder and its files are the owner's only.
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    chmodSync(options.dir, 0o700);
     this.now = options.now ?? (() => new Date());
     this.writes = new BatchedWrites({
       writeBatch: (lines) => this.writeLines(lines),
@@ -147,7 +149,7 @@ export class JsonlPairStore implements PairStore {
         else seq = latest.seq + 1;
       }
     }
-    const handle = await open(join(this.options.dir, pairFileName(day, seq)), 'a+');
+    const handle = await open(join(this.options.dir, pairFileName(day, seq)), 'a+', 0o600);
     if (bytes > 0) bytes += await endWithNewline(handle, bytes);
     this.file = { handle, day, seq, bytes };
   }

@@ -1,7 +1,7 @@
 // Routes live in memory for the hot path and in a JSON file so a restarted gateway comes back with
 // the same weights. Writes go to a temp file and are renamed over the old one: a crash mid-write
 // leaves the previous routes intact.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { routeConfigSchema, type RouteConfig } from './route-config';
 
@@ -40,9 +40,11 @@ export class RouteTable {
 
   private persist(): void {
     if (!this.file) return;
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.all(), null, 2));
+    // Routes hold upstream API keys: readable by the owner only.
+    writeFileSync(tmp, JSON.stringify(this.all(), null, 2), { mode: 0o600 });
+    chmodSync(tmp, 0o600); // a leftover tmp file from an older release keeps its mode otherwise
     renameSync(tmp, this.file);
   }
 }

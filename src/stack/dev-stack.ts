@@ -5,7 +5,7 @@
 // what they are, and the model servers the host agent serves. Their records stay: the host agent
 // starts them again on the next `up`, so routes find their stable where they left it.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { Client } from '@temporalio/client';
@@ -142,7 +142,10 @@ async function componentHealth(config: StackConfig, name: ComponentName, pid: nu
 const HEALTH_TIMEOUT_MS: Record<ComponentName, number> = { temporal: 60_000, gateway: 30_000, orchestrator: 60_000, 'host-agent': 60_000 };
 
 export async function devUp(config: StackConfig, progress: (line: string) => void): Promise<ProcessRecord[]> {
-  mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
+  // The state folder holds the admin token, routes with upstream keys, users' prompts in pairs and
+  // the Temporal database: the owner's only.
+  mkdirSync(join(config.stateDir, 'logs'), { recursive: true, mode: 0o700 });
+  chmodSync(config.stateDir, 0o700);
   const recorded = new Map(readStack(config).map((r) => [r.name as ComponentName, r]));
   const running = new Map<ComponentName, number>();
   for (const name of COMPONENTS) {
@@ -247,9 +250,18 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
   } finally {
     await client?.connection.close();
   }
+  ownerOnlyDatabase(config);
   const all = [...kept, ...started];
   writeStack(config, all);
   return all;
+}
+
+/** The Temporal server creates its SQLite files world-readable; they hold every rollout's history. */
+function ownerOnlyDatabase(config: StackConfig): void {
+  for (const suffix of ['', '-wal', '-shm']) {
+    const file = join(config.stateDir, `temporal.sqlite${suffix}`);
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }
 
 export async function devDown(config: StackConfig, progress: (line: string) => void): Promise<string[]> {

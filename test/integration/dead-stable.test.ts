@@ -4,7 +4,7 @@
 // CRITICAL alert, no promotion).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startRealStack, type RealStack } from '../helpers/real-stack';
@@ -54,6 +54,9 @@ describe('a dead stable on the real stack', () => {
     assert.ok(!isAlive(stableBefore.pid));
     await devUp(stack.config, () => undefined);
     client = await connectClient(temporalEnvFor(stack.config));
+    // What holds keys, prompts and histories is the owner's only.
+    const modeOf = (path: string): string => (statSync(join(stack.config.stateDir, path)).mode & 0o777).toString(8);
+    assert.deepEqual(['.', 'temporal.sqlite', 'admin-token', 'gateway/routes.json', 'gateway/pairs'].map(modeOf), ['700', '600', '600', '600', '700']);
 
     const second = await rolloutWithTraffic(stack, client, 'it-twice-2', writeSpec(spec), 'chat.jsonl', 20_000);
     assert.equal(second.result.outcome, 'Promoted', second.result.reason);

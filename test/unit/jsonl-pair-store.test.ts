@@ -1,7 +1,7 @@
 // The embedded pair store on a real temporary directory.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonlPairStore } from '../../src/gateway/jsonl-pair-store';
@@ -55,6 +55,9 @@ describe('JsonlPairStore', () => {
       ['b', 'a'],
     );
     assert.deepEqual(await store.recent('other', 10), []);
+    // Pairs hold users' prompts: the owner's only.
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, pairFileName('2026-11-22', 0))).mode & 0o777, 0o600);
     await store.close();
   });
 
