@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FailureType } from '../errors';
-import { GgufError, inspectGguf, readGgufHeader, sha256File } from '../adapters/gguf-file';
+import { GgufError, inspectGguf, readGgufHeader } from '../adapters/gguf-file';
+import { DigestCache } from '../hosts/digest-cache';
 import { runQuantize } from '../adapters/llama-quantize';
 import { measureQuantLoss, type QuantLossResult } from '../adapters/llama-perplexity';
 import { CheckpointError, checkCheckpointFolder, checkpointDigest, isFolder, runConvert } from '../adapters/hf-checkpoint';
@@ -82,6 +83,11 @@ function toolFailure(error: unknown, what: string, type: FailureType): never {
 
 export function createArtifactActivities(deps: ArtifactDeps) {
   const now = deps.now ?? (() => new Date());
+  const sources = new DigestCache(join(deps.artifactsDir, 'source-digests.json'));
+  const sourceSha256Of = (file: string): Promise<string> => {
+    mkdirSync(deps.artifactsDir, { recursive: true });
+    return sources.sha256(file);
+  };
 
   async function inspectModel(input: { path: string; rolloutId?: string }): Promise<ModelArtifact> {
     const info = await inspectGguf(input.path).catch(modelFailure);
@@ -157,7 +163,7 @@ export function createArtifactActivities(deps: ArtifactDeps) {
         modelFailure(error);
       }
       ctx.heartbeat({ step: 'digest' });
-      const digest = await checkpointDigest(input.source);
+      const digest = await checkpointDigest(input.source, sourceSha256Of);
       const earlier = await reusable(digest, input.type, input.rolloutId);
       if (earlier) return earlier;
       mkdirSync(outDir, { recursive: true });
@@ -165,7 +171,7 @@ export function createArtifactActivities(deps: ArtifactDeps) {
       sourceSha256 = Promise.resolve(digest);
     } else {
       await readGgufHeader(input.source).catch(modelFailure);
-      sourceSha256 = sha256File(input.source);
+      sourceSha256 = sourceSha256Of(input.source);
       mkdirSync(outDir, { recursive: true });
     }
     const output = join(outDir, `${basename(sourceGguf, '.gguf').replace(/\.f16$/, '')}.${input.type}.gguf`);

@@ -47,7 +47,8 @@ export async function readGgufHeader(path: string): Promise<{ version: number; s
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  // 4 MiB reads: with the default 64 KiB, a model file took twice as long to hash.
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

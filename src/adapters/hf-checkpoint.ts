@@ -34,9 +34,9 @@ function filesUnder(dir: string): string[] {
 }
 
 /** One digest for the whole folder: each file's relative path and sha256, in order. */
-export async function checkpointDigest(path: string): Promise<string> {
+export async function checkpointDigest(path: string, sha256Of: (file: string) => Promise<string> = sha256File): Promise<string> {
   const manifest = createHash('sha256');
-  for (const file of filesUnder(path)) manifest.update(`${relative(path, file)}\0${await sha256File(file)}\n`);
+  for (const file of filesUnder(path)) manifest.update(`${relative(path, file)}\0${await sha256Of(file)}\n`);
   return manifest.digest('hex');
 }
 

@@ -1,14 +1,16 @@
 // The artifact side of the QA gate: llama-perplexity and llama-quantize output parsed from captured
 // real runs, the quantization-loss gate, checkpoint folders, and artifact records with reuse.
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseQuantLoss, vocabularyMismatch, type QuantLossResult } from '../../src/adapters/llama-perplexity';
 import { parseToolVersion, quantTypesOf } from '../../src/adapters/llama-quantize';
 import { CheckpointError, checkCheckpointFolder, checkpointDigest } from '../../src/adapters/hf-checkpoint';
 import { judgeQuantLoss } from '../../src/analysis/quant-loss-gate';
+import { DigestCache } from '../../src/hosts/digest-cache';
 import { listRecords, readRecord, reusableRecords, updateRecord, useOf, writeRecord, type ArtifactRecord } from '../../src/hosts/artifact-records';
 import { findRecord } from '../../src/cli/model/commands';
 import { quantLossSchema } from '../../src/config/spec';
@@ -155,5 +157,25 @@ describe('artifact records', () => {
     assert.throws(() => findRecord(all, 'aaaaaa'), /matches 2 artifacts/);
     assert.throws(() => findRecord(all, 'ffffff'), /no artifact record matches "ffffff"/);
     assert.throws(() => findRecord(all, 'aa'), /no artifact record/);
+  });
+});
+
+describe('the source digest cache', () => {
+  it('reads a source once, and again when it changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-digests-'));
+    const source = join(dir, 'model.gguf');
+    writeFileSync(source, 'weights, version one');
+    const cache = new DigestCache(join(dir, 'digests.json'));
+    const first = await cache.sha256(source);
+    assert.equal(first, createHash('sha256').update('weights, version one').digest('hex'));
+    const remembered = JSON.parse(readFileSync(join(dir, 'digests.json'), 'utf8')) as Record<string, { sha256: string }>;
+    assert.equal(Object.values(remembered)[0]?.sha256, first);
+    // A remembered digest is answered without reading: prove it by planting one.
+    writeFileSync(join(dir, 'digests.json'), JSON.stringify({ [source]: { ...Object.values(remembered)[0], sha256: 'planted' } }));
+    assert.equal(await cache.sha256(source), 'planted');
+    // Rewritten (same size, new time): read again.
+    writeFileSync(source, 'weights, version two');
+    utimesSync(source, new Date(), new Date(Date.now() + 5_000));
+    assert.equal(await cache.sha256(source), createHash('sha256').update('weights, version two').digest('hex'));
   });
 });
