@@ -191,7 +191,8 @@ describe('continue-as-new', () => {
       const handle = await startRollout(env, fourWeeks());
       const result = await handle.result();
       assert.equal(result.outcome, 'Promoted', result.reason);
-      assert.equal(result.status.analyses, 28 * 24);
+      // Hourly, plus at most one short closing window per timed phase (six) when activities ran late.
+      assert.ok(result.status.analyses >= 28 * 24 && result.status.analyses <= 28 * 24 + 6, `analyses: ${result.status.analyses}`);
       const counts = await eventsPerRun(handle.workflowId, handle.firstExecutionRunId);
       assert.ok(counts.length >= 4, `runs: ${counts.join(', ')}`);
       assert.ok(

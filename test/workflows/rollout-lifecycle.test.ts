@@ -54,9 +54,14 @@ describe('rolloutWorkflow', () => {
     // weights went up step by step: 0 (shadow) then 1, 5, 25, 50, 100
     const weights = world.calls.filter((c) => c.startsWith('route chat') && c.includes('candidate=yes')).map((c) => Number(/weight=(\d+)/.exec(c)?.[1]));
     assert.deepEqual([...new Set(weights)], [0, 1, 5, 25, 50, 100]);
-    // hourly analyses: 7*24 in shadow + 11*24 in canary
-    assert.equal(result.status.analyses, (7 + 11) * 24);
-    assert.equal(result.status.shadowTotals.pairs, 7 * 24 * 600);
+    // Hourly analyses: 7*24 in shadow + 11*24 in canary. A timed phase also judges the window since
+    // its last analysis before it ends; that window is empty unless activities ran late, as they do
+    // on a loaded machine (the test server's clock runs in real time while one is running), so each
+    // of the six timed phases may add one.
+    const hourly = (7 + 11) * 24;
+    assert.ok(result.status.analyses >= hourly && result.status.analyses <= hourly + 6, `analyses: ${result.status.analyses}`);
+    const shadowPairs = result.status.shadowTotals.pairs;
+    assert.ok(shadowPairs % 600 === 0 && shadowPairs >= 7 * 24 * 600 && shadowPairs <= (7 * 24 + 1) * 600, `shadow pairs: ${shadowPairs}`);
     assert.equal(result.status.evaluation?.promote, true);
   });
 
