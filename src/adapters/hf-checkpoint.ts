@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { sha256File } from './gguf-file';
+import { ToolOutput } from './tool-output';
 
 export class CheckpointError extends Error {}
 
@@ -53,7 +54,6 @@ const TENSOR_LINE = /^INFO:hf-to-gguf:(\S+),\s+torch\.\w+ --> (\w+)/;
 
 export async function runConvert(request: ConvertRequest, onTensor: (tensor: string) => void, signal?: AbortSignal): Promise<void> {
   const script = join(request.llamaSource, 'convert_hf_to_gguf.py');
-  const tail: string[] = [];
   const child = execa(request.python, [script, request.checkpoint, '--outfile', request.output, '--outtype', 'f16'], {
     all: true,
     buffer: false,
@@ -62,21 +62,13 @@ export async function runConvert(request: ConvertRequest, onTensor: (tensor: str
     forceKillAfterDelay: 5_000,
     env: { PYTHONUNBUFFERED: '1' },
   });
-  child.all?.setEncoding('utf8');
-  let partial = '';
-  child.all?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      tail.push(line);
-      if (tail.length > 15) tail.shift();
-      const tensor = TENSOR_LINE.exec(line)?.[1];
-      if (tensor) onTensor(tensor);
-    }
+  const output = new ToolOutput(child.all, (line) => {
+    const tensor = TENSOR_LINE.exec(line)?.[1];
+    if (tensor) onTensor(tensor);
   });
   const result = await child;
   if (result.isCanceled) throw new Error('conversion cancelled');
   if (result.exitCode !== 0) {
-    throw new Error(`convert_hf_to_gguf.py exited with ${result.exitCode ?? result.signal}: ${tail.filter(Boolean).slice(-4).join(' | ')}`);
+    throw new Error(`convert_hf_to_gguf.py exited with ${result.exitCode ?? result.signal}: ${output.tail(4)}`);
   }
 }

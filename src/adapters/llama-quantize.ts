@@ -1,6 +1,7 @@
 // Typed adapter over llama-quantize: builds the command, reports per-tensor progress, and turns a
 // failure into an error carrying the tool's last lines.
 import { execa } from 'execa';
+import { ToolOutput } from './tool-output';
 
 export interface QuantizeRequest {
   binary: string;
@@ -43,26 +44,17 @@ export async function runQuantize(
   onProgress: (p: QuantizeProgress) => void,
   signal?: AbortSignal,
 ): Promise<{ toolVersion: string | null }> {
-  const tail: string[] = [];
   let toolVersion: string | null = null;
   const child = execa(request.binary, quantizeArgs(request), { all: true, buffer: false, reject: false, cancelSignal: signal, forceKillAfterDelay: 5_000 });
-  child.all?.setEncoding('utf8');
-  let partial = '';
-  child.all?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      tail.push(line);
-      if (tail.length > 15) tail.shift();
-      const progress = parseQuantizeProgress(line);
-      if (progress) onProgress(progress);
-      toolVersion ??= parseToolVersion(line) ?? null;
-    }
+  const output = new ToolOutput(child.all, (line) => {
+    const progress = parseQuantizeProgress(line);
+    if (progress) onProgress(progress);
+    toolVersion ??= parseToolVersion(line) ?? null;
   });
   const result = await child;
   if (result.isCanceled) throw new Error('quantize cancelled');
   if (result.exitCode !== 0) {
-    throw new Error(`llama-quantize exited with ${result.exitCode ?? result.signal}: ${tail.filter(Boolean).slice(-5).join(' | ')}`);
+    throw new Error(`llama-quantize exited with ${result.exitCode ?? result.signal}: ${output.tail(5)}`);
   }
   return { toolVersion };
 }

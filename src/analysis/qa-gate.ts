@@ -48,13 +48,7 @@ export interface CategoryScore {
   accuracy: number;
 }
 
-export interface QaReport {
-  cases: number;
-  passed: number;
-  errors: number;
-  accuracy: number;
-  errorRate: number;
-  p95Ms: number | null;
+export interface QaReport extends VariantResult {
   checks: Check[];
   /** every rule holds and the score is not in the block band */
   passedGate: boolean;
