@@ -33,7 +33,9 @@ export async function startRollout(
 export async function waitForStatus(
   handle: WorkflowHandle,
   done: (s: RolloutStatus) => boolean,
-  timeoutMs = 20_000,
+  // Generous: with both cores busy, an hour of skipped time and a query took seconds each. The
+  // per-test limit (3 min) still catches a hang.
+  timeoutMs = 90_000,
   skip?: { env: TestWorkflowEnvironment; by: string },
 ): Promise<RolloutStatus> {
   const deadline = Date.now() + timeoutMs;

@@ -113,7 +113,7 @@ describe('a sick baseline is no evidence', () => {
     });
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, quickSpec());
-      const paused = await waitForStatus(handle, (s) => s.paused !== null, 20_000, { env, by: '30m' });
+      const paused = await waitForStatus(handle, (s) => s.paused !== null, 90_000, { env, by: '30m' });
       assert.equal(paused.phase, 'Shadow');
       assert.equal(paused.paused?.by, 'gantry');
       assert.ok(paused.recentVerdicts.length >= 4 && paused.recentVerdicts.every((v) => v.verdict === 'Error' && v.baselineHealthy === false));
@@ -135,13 +135,13 @@ describe('a sick baseline is no evidence', () => {
     const spec = quickSpec({ shadow: undefined, canary: { steps: [{ weight: 10, duration: 2 * 24 * HOUR, advance: 'auto', onTimeout: 'hold' }] } });
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, spec);
-      await waitForStatus(handle, (s) => s.lastVerdict?.verdict === 'Pass', 20_000, { env, by: '1h' });
+      await waitForStatus(handle, (s) => s.lastVerdict?.verdict === 'Pass', 90_000, { env, by: '1h' });
       stableUp = false;
-      const sick = await waitForStatus(handle, (s) => s.lastVerdict?.verdict === 'Error', 20_000, { env, by: '1h' });
+      const sick = await waitForStatus(handle, (s) => s.lastVerdict?.verdict === 'Error', 90_000, { env, by: '1h' });
       assert.equal(sick.phase, 'Canary');
       assert.match(sick.lastVerdict?.summary ?? '', /^baseline unhealthy: the stable's server is down \(unreachable: connect ECONNREFUSED\)/);
       assert.ok(sick.warnings.includes("the route's stable is down: unreachable: connect ECONNREFUSED"));
-      const paused = await waitForStatus(handle, (s) => s.paused !== null, 20_000, { env, by: '1h' });
+      const paused = await waitForStatus(handle, (s) => s.paused !== null, 90_000, { env, by: '1h' });
       assert.equal(paused.paused?.by, 'gantry');
       await handle.terminate('test over');
     });
@@ -161,9 +161,9 @@ describe('a sick baseline is no evidence', () => {
     const spec = quickSpec({ shadow: undefined, canary: { steps: [{ weight: 60, duration: 6 * HOUR, advance: 'auto', onTimeout: 'hold' }] } });
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, spec);
-      await waitForStatus(handle, (s) => s.analyses >= 5, 20_000, { env, by: '1h' });
+      await waitForStatus(handle, (s) => s.analyses >= 5, 90_000, { env, by: '1h' });
       stableSick = true; // the step's last window finds the stable sick
-      const held = await waitForStatus(handle, (s) => s.phase === 'Approval' || s.timeline.some((t) => /promotion held/.test(t.message)), 20_000, {
+      const held = await waitForStatus(handle, (s) => s.phase === 'Approval' || s.timeline.some((t) => /promotion held/.test(t.message)), 90_000, {
         env,
         by: '30m',
       });

@@ -123,7 +123,7 @@ describe('gates', () => {
     const world = newWorld();
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, gated('hold'));
-      await waitForStatus(handle, (s) => s.wait?.kind === 'gate', 20_000, { env, by: '6h' });
+      await waitForStatus(handle, (s) => s.wait?.kind === 'gate', 90_000, { env, by: '6h' });
       await env.sleep(5 * DAY);
       const holding = await handle.query(statusQuery);
       assert.equal(holding.step, 0);
@@ -147,7 +147,7 @@ describe('gates', () => {
     spec.analysis = { ...spec.analysis, failureLimit: 1_000 };
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, spec);
-      await waitForStatus(handle, (s) => s.lastVerdict?.verdict === 'Fail', 20_000, { env, by: '1h' });
+      await waitForStatus(handle, (s) => s.lastVerdict?.verdict === 'Fail', 90_000, { env, by: '1h' });
       const refused = await command(handle, advanceSignal, { by: 'ops' });
       assert.equal(refused.accepted, false);
       assert.match(refused.message, /^the latest analysis failed \(candidate error rate 20\.0% \(max 10\.0%\).*\): advance with force to override$/);

@@ -38,7 +38,7 @@ describe('QA score bands', () => {
     const world = newWorld({ qaAccuracy: 0.9, qaScore: 72 });
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, gated());
-      const waiting = await waitForStatus(handle, (s) => s.wait?.kind === 'qa-gate', 20_000, { env, by: '1h' });
+      const waiting = await waitForStatus(handle, (s) => s.wait?.kind === 'qa-gate', 90_000, { env, by: '1h' });
       assert.equal(waiting.phase, 'QA');
       assert.equal(waiting.waitingFor, 'approval: the QA score is in the review band (72.0)');
       assert.ok(world.notifications.some((n) => n.event === 'gate' && /QA score 72\.0 is in the review band/.test(n.message)));

@@ -127,7 +127,7 @@ describe('no data is neither a pass nor a failure', () => {
     });
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, judgeSpec());
-      const held = await waitForStatus(handle, (s) => s.wait?.kind === 'quality-gate', 20_000, { env, by: '6h' });
+      const held = await waitForStatus(handle, (s) => s.wait?.kind === 'quality-gate', 90_000, { env, by: '6h' });
       assert.equal(held.phase, 'Shadow');
       assert.equal(held.waitingFor, 'approval, or every critical quality metric to pass');
       const verdict = held.quality?.verdicts[0];
@@ -138,7 +138,7 @@ describe('no data is neither a pass nor a failure', () => {
       const still = await handle.query(statusQuery);
       assert.deepEqual([still.outcome, still.phase, still.weight], [null, 'Shadow', 0], 'no data never moves the rollout on its own');
       assert.equal((await command(handle, approveSignal, { by: 'lead' })).accepted, true);
-      await waitForStatus(handle, (s) => s.wait?.kind === 'quality-gate' && s.phase === 'Evaluation', 20_000, { env, by: '6h' });
+      await waitForStatus(handle, (s) => s.wait?.kind === 'quality-gate' && s.phase === 'Evaluation', 90_000, { env, by: '6h' });
       assert.equal((await command(handle, approveSignal, { by: 'lead' })).accepted, true);
       const result = await handle.result();
       assert.equal(result.outcome, 'Promoted');

@@ -199,7 +199,7 @@ describe('rolloutWorkflow', () => {
     const spec = weeksLongSpec({ shadow: undefined, canary: { steps: [{ weight: 50, duration: '6h' }] } });
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, spec);
-      const paused = await waitForStatus(handle, (s) => s.paused !== null, 20_000, { env, by: '30m' });
+      const paused = await waitForStatus(handle, (s) => s.paused !== null, 90_000, { env, by: '30m' });
       assert.equal(paused.paused?.by, 'gantry');
       assert.match(paused.paused?.reason ?? '', /^4 analysis windows in a row without usable evidence \(limit 4\): metrics unavailable: /);
       assert.ok(paused.recentVerdicts.every((v) => v.verdict === 'Error'));
