@@ -60,14 +60,17 @@ describe('a real rollout on the real stack', () => {
     const history = await stack.client.workflow.getHandle('it-promote').fetchHistory();
     const activities = new Set((history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean));
     for (const name of [
+      'getRoute',
+      'quantizeModel',
       'startModelServer',
       'runQaSuite',
       'stopModelServer',
-      'quantizeModel',
       'createRoute',
       'setCandidateTraffic',
-      'collectWindow',
+      'collectMeasurements',
+      'routeHealth',
       'promoteCandidate',
+      'annotateArtifact',
     ]) {
       assert.ok(activities.has(name), `history lacks ${name}: ${[...activities].join(', ')}`);
     }
