@@ -3,24 +3,13 @@
 // as often. And (b): how many non-tie judgments a 10-point drop takes to be caught at 80% power.
 import { binomialUpperTail, logEvidenceAbove, logThreshold } from '../../src/analysis/sequential';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
+import { seededRandom } from '../../src/analysis/seeded-random';
 
 function harmSampleSize(drop: number, alpha: number, power: number): number {
   const za = normalQuantile(1 - alpha, 0, 1);
   const zb = normalQuantile(power, 0, 1);
   const p1 = 0.5 + drop;
   return Math.ceil(((za * 0.5 + zb * Math.sqrt(p1 * (1 - p1))) / drop) ** 2);
-}
-
-/** mulberry32: seeded, so every run of the benchmark simulates the same rollouts. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function poisson(mean: number, next: () => number): number {
@@ -43,7 +32,7 @@ export interface FalseAlarmOptions {
 }
 
 export function measureFalseAlarms(options: FalseAlarmOptions): Record<string, unknown> {
-  const next = random(20261202);
+  const next = seededRandom(20261202);
   const threshold = logThreshold(options.alpha);
   let sequentialAlarms = 0;
   let fixedAlarms = 0;
@@ -80,7 +69,7 @@ export function measureFalseAlarms(options: FalseAlarmOptions): Record<string, u
 }
 
 export function measurePower(options: { rollouts: number; alpha: number; drop: number; power: number }): Record<string, unknown> {
-  const next = random(7);
+  const next = seededRandom(7);
   const threshold = logThreshold(options.alpha);
   const stops: number[] = [];
   for (let r = 0; r < options.rollouts; r++) {

@@ -2,22 +2,11 @@
 // candidate's, from different pairs, in a shuffled order. Pure, so the same seed gives the same sheet.
 import type { ShadowPair } from '../../gateway/pair-store';
 import type { RatedVariant } from './blinding';
+import { seededRandom } from '../../analysis/seeded-random';
 
 export interface SampledAnswer {
   pair: ShadowPair;
   variant: RatedVariant;
-}
-
-/** mulberry32: a small seeded generator, enough for sampling. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function seedOf(text: string): number {
@@ -36,7 +25,7 @@ function shuffle<T>(items: T[], next: () => number): T[] {
 }
 
 export function sampleAnswers(pairs: readonly ShadowPair[], size: number, seed: number): SampledAnswer[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const answered = (p: ShadowPair, variant: RatedVariant): boolean => {
     const side = p[variant];
     return side.status >= 200 && side.status < 300 && typeof side.answer === 'string' && side.answer.trim() !== '';
