@@ -1,7 +1,8 @@
 // Webhook notifications: JSON, or a Slack-compatible body. A failed delivery throws, so Temporal
 // retries it with backoff; the workflow never waits on it longer than those retries.
 import { request } from 'undici';
-import type { Webhook } from '../config/spec';
+import { webhookLabel, type Webhook } from '../config/spec';
+import { webhookUrl } from './secrets';
 
 export interface NotificationPayload {
   rolloutId: string;
@@ -40,7 +41,7 @@ export function slackBody(payload: NotificationPayload): Record<string, unknown>
 export function createNotificationActivities(deps: { timeoutMs: number }) {
   async function sendNotification(input: { webhook: Webhook; payload: NotificationPayload }): Promise<{ status: number }> {
     const body = input.webhook.format === 'slack' ? slackBody(input.payload) : input.payload;
-    const response = await request(input.webhook.url, {
+    const response = await request(webhookUrl(input.webhook), {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'gantry' },
       body: JSON.stringify(body),
@@ -48,7 +49,7 @@ export function createNotificationActivities(deps: { timeoutMs: number }) {
       bodyTimeout: deps.timeoutMs,
     });
     await response.body.dump();
-    if (response.statusCode >= 300) throw new Error(`webhook ${input.webhook.url} answered ${response.statusCode}`);
+    if (response.statusCode >= 300) throw new Error(`webhook ${webhookLabel(input.webhook)} answered ${response.statusCode}`);
     return { status: response.statusCode };
   }
   return { sendNotification };

@@ -9,6 +9,7 @@ import type { RouteConfig, Upstream } from '../gateway/route-config';
 import type { TrafficOptions } from '../config/traffic-options';
 import type { UpstreamProbe } from '../analysis/baseline-health';
 import type { Deployment } from './model-host';
+import { secretFromEnv } from './secrets';
 
 export interface TrafficDeps {
   gateway: GatewayAdminClient;
@@ -32,7 +33,10 @@ export interface RouteSummary {
 }
 
 /** What a route's stable should be: a deployment on a host agent, or an external endpoint. */
-export type StableTarget = { deployment: Deployment; label: string } | { endpoint: string; apiKey?: string; label: string };
+export type StableTarget =
+  | { deployment: Deployment; label: string }
+  /** `apiKey` only in rollouts started before keys were named by variable; `apiKeyEnv` is read here, on the worker */
+  | { endpoint: string; apiKeyEnv?: string; apiKey?: string; label: string };
 
 export interface RouteHealth {
   /** set when the gateway's circuit breaker has cut the candidate off: the reason */
@@ -55,7 +59,8 @@ export function upstreamOf(deployment: Pick<Deployment, 'endpoint' | 'host' | 'd
 
 function upstreamOfStable(stable: StableTarget): Upstream {
   if ('deployment' in stable) return upstreamOf(stable.deployment, stable.label);
-  return { url: stable.endpoint, apiKey: stable.apiKey, label: stable.label };
+  const apiKey = stable.apiKeyEnv ? secretFromEnv('stable.apiKeyEnv', stable.apiKeyEnv) : stable.apiKey;
+  return { url: stable.endpoint, apiKey, label: stable.label };
 }
 
 function sideOf(upstream: Upstream): RouteSide {

@@ -16,7 +16,13 @@ registerScheduleCommands(program);
 registerQualityCommands(program);
 registerModelCommands(program);
 
+/** The SDK's words for a payload it cannot read, in the words of what to do about it. */
+function explain(message: string): string {
+  if (message.includes('Unknown encoding: binary/encrypted')) return "the rollout's payloads are encrypted: set GANTRY_PAYLOAD_KEY to the key its workers use";
+  return message;
+}
+
 program.parseAsync(process.argv).catch((error: Error) => {
-  process.stderr.write(`gantry: ${error.message.split('\n')[0]}\n`);
+  process.stderr.write(`gantry: ${explain(error.message.split('\n')[0] ?? '')}\n`);
   process.exitCode = exitCodeFor(error);
 });

@@ -61,6 +61,10 @@ export function resolveSpecPaths(spec: RolloutSpec, baseDir: string): RolloutSpe
       quantize: quantize?.loss ? { ...quantize, loss: { ...quantize.loss, corpus: abs(quantize.loss.corpus) } } : quantize,
     },
     qa: spec.qa ? { ...spec.qa, suite: abs(spec.qa.suite) } : undefined,
+    notifications: {
+      ...spec.notifications,
+      webhooks: spec.notifications.webhooks.map((w) => (w.urlFile ? { ...w, urlFile: abs(w.urlFile) } : w)),
+    },
     quality: spec.quality ? resolveQualityPaths(spec.quality, abs) : undefined,
   };
 }

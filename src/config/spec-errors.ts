@@ -65,8 +65,21 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return best && best.distance <= Math.max(1, Math.floor(best.key.length / 3)) ? best.key : undefined;
 }
 
+/**
+ * A union's failure as the failures of the branch that came closest (fewest problems), with full
+ * paths: "stable.apiKey: …" says more than "stable: Invalid input".
+ */
+function expandUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+    const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+    return expandUnions(closest.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
+  });
+}
+
 /** The first problem of a failed parse, as one line; unknown keys first. */
-export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): string {
+export function describeIssues(schema: z.ZodType, rawIssues: readonly z.core.$ZodIssue[]): string {
+  const issues = expandUnions(rawIssues);
   const unknown = issues.find((issue) => issue.code === 'unrecognized_keys');
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
   if (unknown && unknown.code === 'unrecognized_keys') {

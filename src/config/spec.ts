@@ -22,8 +22,20 @@ export const serverOptionsSchema = z
 
 const engine = z.enum(['llama.cpp', 'vllm']);
 
+/** The name of an environment variable (secrets are named in a spec, never written in it). */
+export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+const SECRET_IN_SPEC =
+  'a secret written in the spec would be stored in the rollout history: set it in an environment variable of the orchestrator worker and name that variable';
+
 export const stableSchema = z.union([
-  z.object({ endpoint: z.url(), apiKey: z.string().optional() }).strict(),
+  z
+    .object({
+      endpoint: z.url(),
+      /** the variable that holds the endpoint's API key, read on the orchestrator worker */
+      apiKeyEnv: envVarName.optional(),
+      apiKey: z.never({ error: `${SECRET_IN_SPEC} (apiKeyEnv)` }).optional(),
+    })
+    .strict(),
   z
     .object({
       model: z.string().min(1),
@@ -148,13 +160,21 @@ export const notificationEvents = ['started', 'phase', 'step', 'paused', 'resume
 
 export const webhookSchema = z
   .object({
-    url: z.url(),
+    /** a URL without a secret in it; Slack-style URLs that are themselves the secret go in urlEnv or urlFile */
+    url: z.url().optional(),
+    /** the variable that holds the URL, read on the orchestrator worker */
+    urlEnv: envVarName.optional(),
+    /** a file whose first line is the URL, read on the orchestrator worker */
+    urlFile: z.string().min(1).optional(),
     format: z.enum(['json', 'slack']).default('json'),
     /** only these events; all when unset */
     events: z.array(z.enum(notificationEvents)).optional(),
     minLevel: z.enum(alertLevels).default('INFO'),
   })
-  .strict();
+  .strict()
+  .refine((w) => [w.url, w.urlEnv, w.urlFile].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of url, urlEnv or urlFile',
+  });
 
 export const notificationsSchema = z
   .object({ webhooks: z.array(webhookSchema).default([]) })
@@ -257,5 +277,11 @@ export type QuantLossRules = z.output<typeof quantLossSchema>;
 export type QaGate = QaSpec['gate'];
 export type CanaryStep = RolloutSpec['canary']['steps'][number];
 export type Webhook = z.output<typeof webhookSchema>;
+
+/** How logs and errors name a webhook: its URL only when the spec wrote it out, never a secret one. */
+export function webhookLabel(webhook: Pick<Webhook, 'url' | 'urlEnv' | 'urlFile'>): string {
+  if (webhook.url) return webhook.url;
+  return webhook.urlEnv ? `the webhook in $${webhook.urlEnv}` : `the webhook in ${webhook.urlFile ?? '(none)'}`;
+}
 export type AlertLevel = (typeof alertLevels)[number];
 export type NotificationEvent = (typeof notificationEvents)[number];

@@ -18,7 +18,7 @@ import { connectClient, taskQueuePollers } from '../temporal/client';
 import { temporalEnvFor } from '../temporal/stack-connection';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../workflows/messages';
 import { spawnDetached, waitUntilHealthy, type ProcessRecord } from './managed-process';
-import { adminToken, adminTokenFile, gatewayUrl, temporalAddress, temporalUi, type StackConfig } from './stack-config';
+import { adminToken, adminTokenFile, codecEndpoint, gatewayUrl, temporalAddress, temporalUi, type StackConfig } from './stack-config';
 import { pidListeningOn, pidsMatching } from './find-processes';
 import { nodeEntry } from './entry-points';
 import { GatewayAdminClient } from '../gateway/admin-client';
@@ -202,6 +202,8 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
           String(config.temporalMetricsPort),
           '--log-level',
           'warn',
+          // With payloads encrypted, the Web UI asks `gantry dev codec-server` to decode them.
+          ...(process.env.GANTRY_PAYLOAD_KEY ? ['--ui-codec-endpoint', codecEndpoint(config)] : []),
         ],
         process.env,
         logs('temporal'),

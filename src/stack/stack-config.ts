@@ -15,6 +15,7 @@ export const stackEnvSchema = z.object({
   GANTRY_TEMPORAL_HTTP_PORT: port.default(7243),
   GANTRY_TEMPORAL_METRICS_PORT: port.default(7244),
   GANTRY_GATEWAY_PORT: port.default(8400),
+  GANTRY_CODEC_PORT: port.default(8888),
   GANTRY_ADMIN_TOKEN: z.string().min(16).optional(),
   GANTRY_HOST_NAME: z.string().default('local'),
 });
@@ -26,6 +27,8 @@ export interface StackConfig {
   temporalHttpPort: number;
   temporalMetricsPort: number;
   gatewayPort: number;
+  /** where `gantry dev codec-server` listens, and where the Web UI is told to find it */
+  codecPort: number;
   hostName: string;
   /** set when given in the environment; otherwise `dev up` creates one under the state folder */
   adminToken: string | undefined;
@@ -40,6 +43,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StackC
     temporalHttpPort: e.GANTRY_TEMPORAL_HTTP_PORT,
     temporalMetricsPort: e.GANTRY_TEMPORAL_METRICS_PORT,
     gatewayPort: e.GANTRY_GATEWAY_PORT,
+    codecPort: e.GANTRY_CODEC_PORT,
     hostName: e.GANTRY_HOST_NAME,
     adminToken: e.GANTRY_ADMIN_TOKEN,
   };
@@ -56,4 +60,5 @@ export function adminToken(config: StackConfig): string | undefined {
 
 export const gatewayUrl = (config: StackConfig): string => process.env.GANTRY_GATEWAY_URL ?? `http://127.0.0.1:${config.gatewayPort}`;
 export const temporalAddress = (config: StackConfig): string => process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.temporalPort}`;
+export const codecEndpoint = (config: StackConfig): string => `http://127.0.0.1:${config.codecPort}`;
 export const temporalUi = (config: StackConfig): string => process.env.GANTRY_TEMPORAL_UI ?? `http://127.0.0.1:${config.temporalUiPort}`;

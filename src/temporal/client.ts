@@ -3,10 +3,12 @@ import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { GantryError } from '../errors';
 import { connectionOptions, type TemporalEnv } from './connection-config';
+import { dataConverterFor } from './payload-codec';
 
 const { TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
 
 export async function connectClient(env: TemporalEnv): Promise<Client> {
+  const dataConverter = dataConverterFor(env.GANTRY_PAYLOAD_KEY); // a bad key fails before connecting
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ ...connectionOptions(env), connectTimeout: 3_000 });
@@ -18,7 +20,7 @@ export async function connectClient(env: TemporalEnv): Promise<Client> {
       `Temporal is not reachable at ${env.TEMPORAL_ADDRESS}: start the embedded stack with \`gantry dev up\` (or set TEMPORAL_ADDRESS)`,
     );
   }
-  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
 }
 
 /** Identities (`pid@host`) of the workers polling a task queue for workflow or activity tasks. */

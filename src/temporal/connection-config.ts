@@ -11,6 +11,8 @@ export const temporalEnvSchema = z.object({
   TEMPORAL_API_KEY: z.string().optional(),
   /** base URL of the Temporal Web UI, for links in CLI output */
   GANTRY_TEMPORAL_UI: z.string().default('http://127.0.0.1:8233'),
+  /** 32 bytes in base64: when set, every payload is AES-GCM encrypted before it reaches Temporal */
+  GANTRY_PAYLOAD_KEY: z.string().optional(),
 });
 export type TemporalEnv = z.output<typeof temporalEnvSchema>;
 

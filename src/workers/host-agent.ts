@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { dataConverterFor } from '../temporal/payload-codec';
 import { pino } from 'pino';
 import { parseEnv } from '../config/parse-env';
 import { hostAgentConfigSchema } from './host-agent-config';
@@ -43,7 +44,13 @@ async function main(): Promise<void> {
   const { running, stopped } = supervisor.readopt();
   if (running.length) logger.info({ servers: running.map((s) => s.deploymentId) }, 're-adopted running model servers');
   const connection = await NativeConnection.connect(connectionOptions(config));
-  const worker = await Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: hostTaskQueue(config.GANTRY_HOST_NAME), activities });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: hostTaskQueue(config.GANTRY_HOST_NAME),
+    dataConverter: dataConverterFor(config.GANTRY_PAYLOAD_KEY),
+    activities,
+  });
   logger.info({ taskQueue: hostTaskQueue(config.GANTRY_HOST_NAME) }, 'host agent ready');
   // Deployments recorded as serving but not running come back while the agent already takes work.
   if (stopped.length) {

@@ -10,6 +10,7 @@ import { parseEnv } from '../config/parse-env';
 import { orchestratorConfigSchema, type OrchestratorConfig } from './orchestrator-config';
 import { connectionOptions } from '../temporal/connection-config';
 import { connectClient } from '../temporal/client';
+import { dataConverterFor } from '../temporal/payload-codec';
 import { pinoSdkLogger } from '../temporal/sdk-logger';
 import { Client } from '@temporalio/client';
 import {
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: CONTROL_TASK_QUEUE,
+    dataConverter: dataConverterFor(config.GANTRY_PAYLOAD_KEY),
     ...(RUNNING_BUILT && existsSync(PREBUILT_WORKFLOWS) ? { workflowBundle: { codePath: PREBUILT_WORKFLOWS } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: controlPlaneActivities(config, temporalClient),
   });

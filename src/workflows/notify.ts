@@ -1,7 +1,7 @@
 // Notifications from inside the workflow: one activity per webhook, never awaited, failures
 // swallowed after the activity's own retries: a webhook that is down never blocks the rollout.
 import { CancellationScope, log } from '@temporalio/workflow';
-import type { AlertLevel, NotificationEvent } from '../config/spec';
+import { webhookLabel, type AlertLevel, type NotificationEvent } from '../config/spec';
 import { notifications } from './activity-proxies';
 import type { RolloutContext } from './rollout-context';
 import { phaseOf } from './state/rollout-state';
@@ -37,7 +37,7 @@ export function notify(ctx: RolloutContext, event: NotificationEvent, level: Ale
     const send = (): Promise<unknown> => notifications.sendNotification({ webhook, payload });
     deliveries.push(
       (detached ? CancellationScope.nonCancellable(send) : send()).catch((error: unknown) => {
-        log.warn('notification not delivered', { url: webhook.url, event, error: String(error) });
+        log.warn('notification not delivered', { webhook: webhookLabel(webhook), event, error: String(error) });
       }),
     );
   }

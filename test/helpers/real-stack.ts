@@ -33,6 +33,7 @@ export async function stackConfigOnFreePorts(): Promise<StackConfig> {
     temporalHttpPort: await freePort(),
     temporalMetricsPort: await freePort(),
     gatewayPort: await freePort(),
+    codecPort: await freePort(),
     hostName: 'local',
     adminToken: undefined,
   };
@@ -46,6 +47,7 @@ export function envFor(config: StackConfig): NodeJS.ProcessEnv {
     GANTRY_TEMPORAL_HTTP_PORT: String(config.temporalHttpPort),
     GANTRY_TEMPORAL_METRICS_PORT: String(config.temporalMetricsPort),
     GANTRY_GATEWAY_PORT: String(config.gatewayPort),
+    GANTRY_CODEC_PORT: String(config.codecPort),
     GANTRY_USER: 'integration-test',
   };
 }

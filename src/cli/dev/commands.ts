@@ -1,7 +1,10 @@
-// gantry dev up | down | status
+// gantry dev up | down | status | codec-server
 import type { Command } from 'commander';
 import { devDown, devStatus, devUp, routeWarnings } from '../../stack/dev-stack';
-import { gatewayUrl, stackConfigFromEnv, temporalUi } from '../../stack/stack-config';
+import { codecEndpoint, gatewayUrl, stackConfigFromEnv, temporalUi } from '../../stack/stack-config';
+import { createCodecServer } from '../../temporal/codec-server';
+import { AesGcmPayloadCodec, parsePayloadKey } from '../../temporal/payload-codec';
+import { GantryError } from '../../errors';
 import { output } from '../output';
 import { ExitCode } from '../exit-codes';
 
@@ -54,5 +57,40 @@ export function registerDevCommands(program: Command): void {
             ].join('\n'),
       );
       if (nothing || processes.some((p) => !p.healthy) || warnings.length > 0) process.exitCode = ExitCode.UNAVAILABLE;
+    });
+
+  dev
+    .command('codec-server')
+    .description('decrypt payloads for the Temporal Web UI and `temporal --codec-endpoint` (needs GANTRY_PAYLOAD_KEY)')
+    .option('--json', 'print where it listens as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const out = output(Boolean(options.json));
+      const config = stackConfigFromEnv();
+      const key = process.env.GANTRY_PAYLOAD_KEY;
+      if (!key) throw new GantryError('INVALID_SPEC', 'GANTRY_PAYLOAD_KEY is not set: payloads are not encrypted, so there is nothing to decode');
+      const codec = new AesGcmPayloadCodec(parsePayloadKey(key));
+      const server = createCodecServer(codec, temporalUi(config));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (error: NodeJS.ErrnoException) =>
+          reject(
+            error.code === 'EADDRINUSE'
+              ? new GantryError('PORT_IN_USE', `port ${config.codecPort} (codec server) is already in use: set GANTRY_CODEC_PORT`)
+              : error,
+          ),
+        );
+        server.listen(config.codecPort, '127.0.0.1', resolve);
+      });
+      out.result({ codecEndpoint: codecEndpoint(config), keyId: codec.keyId, allowedOrigin: temporalUi(config) }, () =>
+        [
+          `codec server on ${codecEndpoint(config)} (key ${codec.keyId}); the Web UI at ${temporalUi(config)} may use it`,
+          `decode on the command line with: temporal workflow show --codec-endpoint ${codecEndpoint(config)} -w <rollout id>`,
+          'stop it with Ctrl-C',
+        ].join('\n'),
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => void server.close(() => resolve());
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     });
 }

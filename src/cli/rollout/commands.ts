@@ -22,6 +22,7 @@ import { withClient } from '../with-client';
 import { ExitCode, exitCodeForOutcome } from '../exit-codes';
 import { sendCommand } from './send-command';
 import { listRollouts, runningRolloutOnRoute } from './list-rollouts';
+import { secretWarnings } from './secret-names';
 import { preflight } from './preflight';
 import { qualityPlan } from './quality-preflight';
 import { readRollout, rolloutExists } from './rollout-handle';
@@ -70,6 +71,7 @@ export function registerRolloutCommands(program: Command): void {
       const out = output(Boolean(options.json));
       const spec = loadSpec(specFile);
       await preflight(spec);
+      for (const warning of secretWarnings(spec, process.env)) out.line(warning);
       if (spec.quality) for (const line of qualityPlan(spec.quality)) out.line(line);
       const rolloutId = options.id ?? rolloutIdFor(spec.name, new Date());
       await withClient(async (client, link) => {

@@ -99,7 +99,8 @@ async function stableFromSpec(ctx: RolloutContext, why: string): Promise<Created
   }
   if ('endpoint' in stable) {
     return {
-      target: { endpoint: stable.endpoint, apiKey: stable.apiKey, label: 'stable (external)' },
+      // `apiKey` is refused in new specs; rollouts started before keep the key they were given.
+      target: { endpoint: stable.endpoint, apiKeyEnv: stable.apiKeyEnv, apiKey: stable.apiKey, label: 'stable (external)' },
       record: { kind: 'external', host: null, deploymentId: null, endpoint: stable.endpoint },
     };
   }

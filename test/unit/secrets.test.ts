@@ -1,0 +1,171 @@
+// Secrets out of history: specs name keys and webhook URLs instead of holding them, activities read
+// them on the worker, and the optional payload codec seals everything the SDK writes.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { parseSpec } from '../../src/config/load-spec';
+import { webhookLabel } from '../../src/config/spec';
+import { secretFromEnv, webhookUrl } from '../../src/activities/secrets';
+import { secretWarnings } from '../../src/cli/rollout/secret-names';
+import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, dataConverterFor, parsePayloadKey } from '../../src/temporal/payload-codec';
+import { createCodecServer } from '../../src/temporal/codec-server';
+
+const base = `
+name: demo
+route: chat
+candidate: { model: /models/m.gguf }
+canary: { steps: [{ weight: 100, duration: 1h }] }
+`;
+
+const specError = (yaml: string): string => {
+  try {
+    parseSpec(base + yaml, 'spec.yaml');
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'no error';
+};
+
+describe('secrets in the spec', () => {
+  it('refuses an API key written in the spec, and names the variable to use instead', () => {
+    assert.match(
+      specError('stable: { endpoint: "http://10.0.0.5/v1", apiKey: "sk-live-1" }'),
+      /^spec\.yaml: stable\.apiKey: a secret written in the spec .*apiKeyEnv/,
+    );
+    assert.match(
+      specError('stable: { endpoint: "http://10.0.0.5/v1", apiKeyEnv: "not a name" }'),
+      /^spec\.yaml: stable\.apiKeyEnv: an environment variable name$/,
+    );
+    const spec = parseSpec(`${base}stable: { endpoint: "http://10.0.0.5/v1", apiKeyEnv: STABLE_KEY }`, 'spec.yaml');
+    assert.deepEqual(spec.stable, { endpoint: 'http://10.0.0.5/v1', apiKeyEnv: 'STABLE_KEY' });
+  });
+
+  it('takes a webhook as exactly one of url, urlEnv or urlFile, and never names a secret one by its URL', () => {
+    assert.match(specError('notifications: { webhooks: [{ url: "http://h/x", urlEnv: HOOK }] }'), /webhooks\[0\]: give exactly one of url, urlEnv or urlFile/);
+    assert.match(specError('notifications: { webhooks: [{ format: slack }] }'), /webhooks\[0\]: give exactly one of url, urlEnv or urlFile/);
+    const spec = parseSpec(`${base}notifications: { webhooks: [{ urlEnv: SLACK_HOOK, format: slack }, { urlFile: /etc/gantry/hook }] }`, 'spec.yaml');
+    const [fromEnv, fromFile] = spec.notifications.webhooks;
+    assert.ok(fromEnv && fromFile);
+    assert.equal(webhookLabel(fromEnv), 'the webhook in $SLACK_HOOK');
+    assert.equal(webhookLabel(fromFile), 'the webhook in /etc/gantry/hook');
+  });
+
+  it('warns at start when a named secret is missing here (the worker may still have it)', () => {
+    const spec = parseSpec(
+      `${base}stable: { endpoint: "http://10.0.0.5/v1", apiKeyEnv: STABLE_KEY }\nnotifications: { webhooks: [{ urlEnv: HOOK }, { urlFile: /nonexistent/hook }] }`,
+      'spec.yaml',
+    );
+    assert.deepEqual(secretWarnings(spec, { HOOK: 'https://hooks.example/T1' }), [
+      'warning: stable.apiKeyEnv names STABLE_KEY, which is not set here: the orchestrator worker must have it',
+      'warning: notifications.webhooks[1].urlFile /nonexistent/hook does not exist here: the orchestrator worker must have it',
+    ]);
+    assert.deepEqual(secretWarnings({ ...spec, notifications: { webhooks: [] } }, { STABLE_KEY: 'k' }), []);
+  });
+});
+
+describe('secrets read on the worker', () => {
+  it('reads a named variable, and fails without retry naming the field when it is unset', () => {
+    assert.equal(secretFromEnv('stable.apiKeyEnv', 'STABLE_KEY', { STABLE_KEY: ' sk-1 \n' }), 'sk-1');
+    assert.throws(
+      () => secretFromEnv('stable.apiKeyEnv', 'STABLE_KEY', {}),
+      (error: unknown) =>
+        error instanceof ApplicationFailure && error.nonRetryable && /^stable\.apiKeyEnv: STABLE_KEY is not set on the orchestrator worker/.test(error.message),
+    );
+  });
+
+  it('reads a webhook URL from a variable or the first line of a file, and names a missing one without its URL', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-hook-'));
+    const file = join(dir, 'hook');
+    writeFileSync(file, 'https://hooks.example/services/T1/B2/secret\nignored\n');
+    assert.equal(webhookUrl({ urlFile: file }), 'https://hooks.example/services/T1/B2/secret');
+    assert.equal(webhookUrl({ urlEnv: 'HOOK' }, { HOOK: 'https://hooks.example/x' }), 'https://hooks.example/x');
+    assert.equal(webhookUrl({ url: 'http://plain/hook' }), 'http://plain/hook');
+    assert.throws(() => webhookUrl({ urlFile: join(dir, 'missing') }), /urlFile: cannot read .*missing on the orchestrator worker: ENOENT/);
+    writeFileSync(file, '\n');
+    assert.throws(() => webhookUrl({ urlFile: file }), /urlFile: the webhook in .*hook is empty/);
+  });
+});
+
+describe('payload codec', () => {
+  const key = Buffer.alloc(32, 7);
+  const codec = new AesGcmPayloadCodec(key);
+  const plain = defaultPayloadConverter.toPayload({ route: 'chat-secret-route', webhook: 'https://hooks.example/T1' });
+
+  it('seals the whole payload, metadata too, and opens it again', async () => {
+    const [sealed] = await codec.encode([plain]);
+    assert.ok(sealed);
+    assert.equal(new TextDecoder().decode(sealed.metadata?.encoding ?? undefined), ENCRYPTED_ENCODING);
+    assert.ok(!Buffer.from(sealed.data ?? []).includes('chat-secret-route'), 'the data is ciphertext');
+    assert.ok(!Buffer.from(sealed.data ?? []).includes('json/plain'), 'the original encoding is sealed with it');
+    const [opened] = await codec.decode([sealed]);
+    assert.deepEqual(defaultPayloadConverter.fromPayload(opened ?? {}), { route: 'chat-secret-route', webhook: 'https://hooks.example/T1' });
+  });
+
+  it('leaves payloads written before encryption readable, and refuses another key or tampered data by name', async () => {
+    assert.deepEqual(await codec.decode([plain]), [plain]);
+    const [sealed] = await codec.encode([plain]);
+    assert.ok(sealed?.data);
+    const other = new AesGcmPayloadCodec(Buffer.alloc(32, 8));
+    await assert.rejects(other.decode([sealed]), new RegExp(`encrypted with key ${codec.keyId}, but GANTRY_PAYLOAD_KEY is key ${other.keyId}`));
+    const tampered = Buffer.from(sealed.data);
+    tampered[20] = (tampered[20] ?? 0) ^ 1;
+    await assert.rejects(codec.decode([{ ...sealed, data: tampered }]), /unable to authenticate/i);
+  });
+
+  it('takes a 32-byte base64 key and names a wrong one', () => {
+    assert.equal(parsePayloadKey(key.toString('base64')).length, 32);
+    assert.throws(() => parsePayloadKey('c2hvcnQ='), /GANTRY_PAYLOAD_KEY must be 32 bytes in base64 \(it decodes to 5\)/);
+    assert.equal(dataConverterFor(undefined), undefined);
+    assert.equal(dataConverterFor(key.toString('base64'))?.payloadCodecs.length, 1);
+  });
+
+  it('decodes over HTTP for the Web UI and the CLI, from the Web UI origin only', async () => {
+    const origin = 'http://127.0.0.1:8233';
+    const server = createCodecServer(codec, origin);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/namespaces/default`;
+    try {
+      const [sealed] = await codec.encode([plain]);
+      assert.ok(sealed);
+      const asJson = {
+        payloads: [
+          {
+            metadata: {
+              encoding: Buffer.from(sealed.metadata?.encoding ?? []).toString('base64'),
+              'encryption-key-id': Buffer.from(sealed.metadata?.['encryption-key-id'] ?? []).toString('base64'),
+            },
+            data: Buffer.from(sealed.data ?? []).toString('base64'),
+          },
+        ],
+      };
+      const decoded = await request(`${url}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin, 'x-namespace': 'default' },
+        body: JSON.stringify(asJson),
+      });
+      assert.equal(decoded.statusCode, 200);
+      assert.equal(decoded.headers['access-control-allow-origin'], origin);
+      const body = (await decoded.body.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+      assert.equal(Buffer.from(body.payloads[0]?.metadata.encoding ?? '', 'base64').toString(), 'json/plain');
+      assert.match(Buffer.from(body.payloads[0]?.data ?? '', 'base64').toString(), /chat-secret-route/);
+
+      const elsewhere = await request(`${url}/decode`, { method: 'POST', headers: { origin: 'https://evil.example' }, body: JSON.stringify(asJson) });
+      assert.equal(elsewhere.statusCode, 403);
+      await elsewhere.body.dump();
+      const garbage = await request(`${url}/decode`, { method: 'POST', body: '{not json' });
+      assert.equal(garbage.statusCode, 400);
+      await garbage.body.dump();
+      const preflight = await request(`${url}/decode`, { method: 'OPTIONS', headers: { origin } });
+      assert.equal(preflight.statusCode, 204);
+      assert.match(String(preflight.headers['access-control-allow-headers']), /x-namespace/);
+      await preflight.body.dump();
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
