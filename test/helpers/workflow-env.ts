@@ -12,8 +12,11 @@ let bundle: WorkflowBundleWithSourceMap | undefined;
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
-    // Activities failing on purpose log warnings; keep test output to real errors.
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // Activities failing on purpose log warnings; keep test output to real errors. No shutdown
+    // signals: the test runner stops a file that outlives its limit with SIGTERM, and the SDK's
+    // default (a graceful worker shutdown that waits on the test server) kept such a file alive
+    // until the tier's hard limit, long after its own failure was reported.
+    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     runtimeInstalled = true;
   }
   return TestWorkflowEnvironment.createTimeSkipping({
@@ -27,7 +30,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
  */
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     runtimeInstalled = true;
   }
   return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: toolPath('temporal') }, ip: '127.0.0.1' } });
