@@ -1,6 +1,6 @@
 // bench/gateway: the gateway's cost and protection, each measured side by side in one run on this
 // machine, printed as JSON ratios (progress goes to stderr). Not part of npm test.
-//   npm run bench:gateway -- [--seconds 5] [--rounds 2] [--llama-requests 8] [--only overhead,shadow,llama,breaker]
+//   npm run bench:gateway -- [--seconds 5] [--rounds 2] [--llama-requests 8] [--only overhead,shadow,llama,breaker,keys]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +9,14 @@ import { measureProxyOverhead } from './gateway/proxy-overhead';
 import { measureShadowOverhead } from './gateway/shadow-overhead';
 import { measureLlamaThroughput } from './gateway/llama-throughput';
 import { measureBreakerTrip } from './gateway/breaker-trip';
+import { measureClientKeyCost } from './gateway/client-keys';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
     'llama-requests': { type: 'string', default: '8' },
-    only: { type: 'string', default: 'overhead,shadow,llama,breaker' },
+    only: { type: 'string', default: 'overhead,shadow,llama,breaker,keys' },
   },
 });
 const sections = new Set(values.only.split(','));
@@ -39,5 +40,9 @@ if (sections.has('llama')) {
 if (sections.has('breaker')) {
   log('a candidate that fails every request…');
   report.circuitBreaker = await measureBreakerTrip(options);
+}
+if (sections.has('keys')) {
+  log('client keys off and required, side by side…');
+  report.clientKeys = await measureClientKeyCost(options);
 }
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

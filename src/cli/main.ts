@@ -5,6 +5,7 @@ import { registerRolloutCommands } from './rollout/commands';
 import { registerTrafficCommands } from './traffic/replay';
 import { registerScheduleCommands } from './schedule/commands';
 import { registerQualityCommands } from './quality/commands';
+import { registerGatewayCommands } from './gateway/commands';
 import { registerModelCommands } from './model/commands';
 import { exitCodeFor } from './exit-codes';
 
@@ -15,6 +16,7 @@ registerTrafficCommands(program);
 registerScheduleCommands(program);
 registerQualityCommands(program);
 registerModelCommands(program);
+registerGatewayCommands(program);
 
 /** The SDK's words for a payload it cannot read, in the words of what to do about it. */
 function explain(message: string): string {

@@ -7,6 +7,7 @@ import type { GatewayContext } from './context';
 import { openAiError } from './openai-error';
 import { closedBreaker } from './circuit-breaker';
 import type { RawJsonBody } from './data-plane';
+import { newKeySchema, viewOf } from './client-keys';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -47,6 +48,28 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
       ctx.metrics.breakerOpen.set({ route: request.params.route }, ctx.breakers.isOpen(request.params.route, config) ? 1 : 0);
       request.log.info({ route: request.params.route, weight: config.weight, shadowRate: config.shadowRate }, 'route set');
       return config;
+    });
+
+    // Client keys: the key itself is in the answer to its creation only; it is never stored or logged.
+    admin.post('/admin/keys', async (request, reply) => {
+      const parsed = newKeySchema.safeParse((request.body as RawJsonBody | undefined)?.json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return reply.code(400).send(openAiError(`invalid key: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`, 'invalid_request_error'));
+      }
+      const { key, record } = ctx.access.keys.create(parsed.data, new Date());
+      request.log.info({ keyId: record.id, name: record.name }, 'client key created');
+      return reply.code(201).send({ ...viewOf(record), key });
+    });
+
+    admin.get('/admin/keys', async () => ctx.access.keys.list().map(viewOf));
+
+    admin.delete('/admin/keys/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+      const record = ctx.access.keys.revoke(request.params.id, new Date());
+      if (!record) return reply.code(404).send(openAiError(`no client key "${request.params.id}"`, 'not_found_error', 'key_not_found'));
+      ctx.access.forget(record.id);
+      request.log.info({ keyId: record.id, name: record.name }, 'client key revoked');
+      return viewOf(record);
     });
 
     admin.delete('/admin/routes/:route', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {

@@ -1,5 +1,6 @@
 // Client of the gateway admin API, used by the traffic and metric activities and by the CLI.
 import { request } from 'undici';
+import type { ClientKeyView, NewKey } from './client-keys';
 import type { RouteConfig, RouteConfigInput } from './route-config';
 import type { WindowStats } from './window-stats';
 import type { PairPage, ShadowPair } from './pair-store';
@@ -20,7 +21,7 @@ export class GatewayAdminClient {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async call<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; data: T }> {
+  private async call<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; data: T }> {
     let response;
     try {
       response = await request(`${this.baseUrl}${path}`, {
@@ -40,6 +41,21 @@ export class GatewayAdminClient {
       throw new GantryError('GATEWAY_REJECTED', `gateway refused ${method} ${path}: ${data?.error?.message ?? response.statusCode}`);
     }
     return { status: response.statusCode, data };
+  }
+
+  /** A new client key; the answer is the only place the key itself is ever shown. */
+  async createClientKey(spec: NewKey): Promise<ClientKeyView & { key: string }> {
+    return (await this.call<ClientKeyView & { key: string }>('POST', '/admin/keys', spec)).data;
+  }
+
+  async listClientKeys(): Promise<ClientKeyView[]> {
+    return (await this.call<ClientKeyView[]>('GET', '/admin/keys')).data;
+  }
+
+  /** The revoked key, or undefined when there is no key with that id. */
+  async revokeClientKey(id: string): Promise<ClientKeyView | undefined> {
+    const { status, data } = await this.call<ClientKeyView>('DELETE', `/admin/keys/${encodeURIComponent(id)}`);
+    return status === 404 ? undefined : data;
   }
 
   async getRoute(route: string): Promise<RouteConfig | undefined> {

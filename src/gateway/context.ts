@@ -9,6 +9,8 @@ import { UpstreamClient } from './upstream-client';
 import { ShadowMirror } from './shadow-mirror';
 import { BreakerBoard } from './breaker-board';
 import { UpstreamHealthBoard, type HealthCheckOptions } from './upstream-health';
+import { ClientKeyStore } from './client-keys';
+import { ClientAccess, type ClientKeysMode } from './client-access';
 
 export interface GatewayContext {
   routes: RouteTable;
@@ -20,6 +22,7 @@ export interface GatewayContext {
   breakers: BreakerBoard;
   health: UpstreamHealthBoard;
   adminToken: string;
+  access: ClientAccess;
 }
 
 export interface GatewayContextOptions {
@@ -34,6 +37,8 @@ export interface GatewayContextOptions {
   onBreakerOpen?: (route: string, reason: string) => void;
   /** active health checks of the routes' upstreams (started by the process, see main.ts) */
   healthCheck?: HealthCheckOptions;
+  /** client keys on the data plane: off (loopback default) or required */
+  clientKeys?: ClientKeysMode;
 }
 
 export const DEFAULT_HEALTH_CHECK: HealthCheckOptions = { intervalMs: 5_000, timeoutMs: 2_000, fall: 3 };
@@ -56,7 +61,8 @@ export function createGatewayContext(options: GatewayContextOptions): GatewayCon
     metrics.weight.set({ route: name }, route.weight);
     metrics.shadowRate.set({ route: name }, route.shadowRate);
   }
-  return { routes, stats, pairs, metrics, upstreams, shadow, breakers, health, adminToken: options.adminToken };
+  const access = new ClientAccess(options.clientKeys ?? 'off', new ClientKeyStore(join(options.dataDir, 'client-keys.json')));
+  return { routes, stats, pairs, metrics, upstreams, shadow, breakers, health, adminToken: options.adminToken, access };
 }
 
 export async function closeGatewayContext(ctx: GatewayContext): Promise<void> {

@@ -28,10 +28,18 @@ export interface RawJsonBody {
 }
 
 export function registerDataPlane(app: FastifyInstance, ctx: GatewayContext): void {
-  app.get('/v1/models', async () => ({
-    object: 'list',
-    data: ctx.routes.names().map((id) => ({ id, object: 'model', created: 0, owned_by: 'gantry' })),
-  }));
+  app.get('/v1/models', async (request, reply) => {
+    const access = ctx.access.check(request.headers.authorization, undefined, Date.now());
+    if (!access.allowed) return reply.code(access.status).send(access.body);
+    const allowed = access.key?.routes;
+    return {
+      object: 'list',
+      data: ctx.routes
+        .names()
+        .filter((id) => !allowed || allowed.includes(id))
+        .map((id) => ({ id, object: 'model', created: 0, owned_by: 'gantry' })),
+    };
+  });
 
   for (const pathAfterV1 of ['/chat/completions', '/completions']) {
     app.post(`/v1${pathAfterV1}`, (request, reply) => proxyCompletion(ctx, pathAfterV1, request, reply));
@@ -41,6 +49,14 @@ export function registerDataPlane(app: FastifyInstance, ctx: GatewayContext): vo
 async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const body = request.body as RawJsonBody | undefined;
   const json = body?.json;
+  // Who asks comes before what they ask for: without a key, not even a route's existence is told.
+  const asked = typeof json?.model === 'string' ? json.model : undefined;
+  const access = ctx.access.check(request.headers.authorization, asked, Date.now());
+  if (!access.allowed) {
+    if (access.retryAfterSeconds !== undefined) void reply.header('retry-after', String(access.retryAfterSeconds));
+    await reply.code(access.status).send(access.body);
+    return;
+  }
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
     await reply.code(400).send(openAiError('the request body must be a JSON object', 'invalid_request_error'));
     return;

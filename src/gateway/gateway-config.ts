@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 export const gatewayConfigSchema = z.object({
   GANTRY_GATEWAY_HOST: z.string().default('127.0.0.1'),
+  /** client API keys on the data plane: off (only allowed on loopback) or required */
+  GANTRY_GATEWAY_CLIENT_KEYS: z.enum(['off', 'required']).default('off'),
   GANTRY_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8400),
   GANTRY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   GANTRY_GATEWAY_DATA_DIR: z.string().default('.gantry/gateway'),
@@ -34,3 +36,8 @@ export const gatewayConfigSchema = z.object({
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+/** Loopback only: anything else is reachable by others, and the gateway spends upstream keys for them. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

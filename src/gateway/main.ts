@@ -1,6 +1,6 @@
 // Gateway process entry point.
 import { pino } from 'pino';
-import { gatewayConfigSchema } from './gateway-config';
+import { gatewayConfigSchema, isLoopback } from './gateway-config';
 import { parseEnv } from '../config/parse-env';
 import { buildGateway } from './app';
 import { closeGatewayContext, createGatewayContext } from './context';
@@ -10,6 +10,11 @@ const logger = pino({ name: 'gateway' });
 
 async function main(): Promise<void> {
   const config = parseEnv(gatewayConfigSchema, process.env, 'gateway');
+  if (!isLoopback(config.GANTRY_GATEWAY_HOST) && config.GANTRY_GATEWAY_CLIENT_KEYS !== 'required') {
+    throw new Error(
+      `listening on ${config.GANTRY_GATEWAY_HOST} (not loopback) needs client keys: set GANTRY_GATEWAY_CLIENT_KEYS=required and create keys with \`gantry gateway keys create\``,
+    );
+  }
   const pairs = await openPairStore({
     dataDir: config.GANTRY_GATEWAY_DATA_DIR,
     postgresUrl: config.GANTRY_PAIR_STORE_URL,
@@ -20,6 +25,7 @@ async function main(): Promise<void> {
     pairs,
     dataDir: config.GANTRY_GATEWAY_DATA_DIR,
     adminToken: config.GANTRY_ADMIN_TOKEN,
+    clientKeys: config.GANTRY_GATEWAY_CLIENT_KEYS,
     upstreamTimeoutMs: config.GANTRY_GATEWAY_UPSTREAM_TIMEOUT_MS,
     statsRetentionMs: config.GANTRY_GATEWAY_STATS_RETENTION_MS,
     shadowMaxInFlight: config.GANTRY_GATEWAY_SHADOW_MAX_IN_FLIGHT,

@@ -10,11 +10,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { GantryError } from '../../errors';
 import { GatewayAdminClient } from '../../gateway/admin-client';
 import type { ShadowPair } from '../../gateway/pair-store';
-import { adminToken, gatewayUrl, stackConfigFromEnv } from '../../stack/stack-config';
+import { gatewayUrl, stackConfigFromEnv } from '../../stack/stack-config';
 import { recordRatingsUpdate } from '../../workflows/messages';
 import { callJudge } from '../../adapters/judge-client';
 import { combineOrders } from '../../analysis/quality/judge-protocol';
 import type { ScoreRecord } from '../../activities/quality';
+import { adminTokenOrFail } from '../admin-gateway';
 import { output } from '../output';
 import { withClient } from '../with-client';
 import { readRollout } from '../rollout/rollout-handle';
@@ -22,12 +23,6 @@ import { blindItemId, unblindItemId } from './blinding';
 import { sampleAnswers, seedOf } from './sampling';
 
 const defaultUser = (): string => process.env.GANTRY_USER ?? process.env.USER ?? 'unknown';
-
-function secret(): string {
-  const token = adminToken(stackConfigFromEnv());
-  if (!token) throw new GantryError('GATEWAY_UNAVAILABLE', 'no admin token: start the stack with `gantry dev up`, or set GANTRY_ADMIN_TOKEN');
-  return token;
-}
 
 async function allPairs(gateway: GatewayAdminClient, route: string, rolloutId: string): Promise<ShadowPair[]> {
   const pairs: ShadowPair[] = [];
@@ -54,7 +49,7 @@ export function registerQualityCommands(program: Command): void {
       if (options.format !== 'csv') throw new GantryError('INVALID_SPEC', `--format: only csv is supported, not "${options.format}"`);
       const size = Number(options.sample);
       if (!Number.isInteger(size) || size <= 0) throw new GantryError('INVALID_SPEC', `--sample must be a positive whole number, got "${options.sample}"`);
-      const key = secret();
+      const key = adminTokenOrFail();
       const config = stackConfigFromEnv();
       await withClient(async (client) => {
         const { status } = await readRollout(client, rolloutId);
@@ -91,7 +86,7 @@ export function registerQualityCommands(program: Command): void {
       } catch (error) {
         throw new GantryError('INVALID_SPEC', `${csvFile}: ${(error as Error).message.split('\n')[0]}`);
       }
-      const key = secret();
+      const key = adminTokenOrFail();
       const ratings: { itemId: string; variant: 'stable' | 'candidate'; rating: number }[] = [];
       rows.forEach((row, index) => {
         const line = index + 2;

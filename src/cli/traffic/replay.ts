@@ -44,6 +44,8 @@ export interface ReplayOptions {
   maxInFlight: number;
   maxTokens: number;
   baseUrl: string;
+  /** a client key, where the gateway requires one */
+  apiKey?: string;
 }
 
 export interface ReplayReport {
@@ -60,7 +62,7 @@ export interface ReplayReport {
 }
 
 export async function replay(prompts: PromptLine[], options: ReplayOptions, onProgress: (report: ReplayReport) => void): Promise<ReplayReport> {
-  const client = new OpenAI({ baseURL: `${options.baseUrl}/v1`, apiKey: 'replay', maxRetries: 0, timeout: 120_000 });
+  const client = new OpenAI({ baseURL: `${options.baseUrl}/v1`, apiKey: options.apiKey ?? 'replay', maxRetries: 0, timeout: 120_000 });
   const latency = emptyHistogram();
   const report: ReplayReport = { sent: 0, ok: 0, errors: 0, skipped: 0, byVariant: {}, errorsByVariant: {}, p50Ms: null, p95Ms: null };
   let inFlight = 0;
@@ -155,6 +157,7 @@ export function registerTrafficCommands(program: Command): void {
             maxInFlight: Math.max(1, Number(options.maxInFlight) || 8),
             maxTokens: Math.max(1, Number(options.maxTokens) || 24),
             baseUrl: options.gateway ?? gatewayUrl(stackConfigFromEnv()),
+            apiKey: process.env.GANTRY_CLIENT_KEY || undefined,
           },
           (progress) => out.line(`  ${summary(progress)}`),
         );
