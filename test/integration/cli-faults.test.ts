@@ -10,6 +10,10 @@ import { startRealStack, runCli, envFor, stackConfigOnFreePorts, type RealStack 
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { freePort } from '../../src/hosts/free-port';
+import fc from 'fast-check';
+import { stringify } from 'yaml';
+import { parseSpec } from '../../src/config/load-spec';
+import { mutatedSpec } from '../helpers/spec-mutations';
 
 let stack: RealStack;
 before(async () => {
@@ -32,6 +36,29 @@ function oneLine(text: unknown): string {
 }
 
 describe('CLI faults', () => {
+  it('answers random broken specs with one line and exit 2, starting nothing', async (t) => {
+    const seed = Number(process.env.GANTRY_FUZZ_SEED ?? Date.now() % 1_000_000);
+    t.diagnostic(`fuzz seed ${seed} (rerun with GANTRY_FUZZ_SEED=${seed})`);
+    const broken = mutatedSpec.filter((spec) => {
+      try {
+        parseSpec(stringify(spec), 'spec.yaml');
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const before = await rolloutCount();
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-fuzz-'));
+    for (const [i, spec] of fc.sample(broken, { numRuns: 12, seed }).entries()) {
+      const file = join(dir, `spec-${i}.yaml`);
+      writeFileSync(file, stringify(spec));
+      const result = await stack.cli(['rollout', 'start', file]);
+      assert.equal(result.exitCode, ExitCode.INVALID_INPUT, `${file}: ${String(result.stderr)}`);
+      assert.match(oneLine(result.stderr), /^gantry: .*spec-\d+\.yaml: /);
+    }
+    assert.equal(await rolloutCount(), before, 'nothing was started');
+  });
+
   it('refuses an invalid spec with the field path, starting nothing', async () => {
     const before = await rolloutCount();
     const file = writeSpec({ ...compressedSpec('chat'), canary: { steps: [{ weight: 120, duration: '1m' }] } });

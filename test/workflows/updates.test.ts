@@ -11,9 +11,24 @@ import { devServerEnv, teardownEnv, withWorkers } from '../helpers/workflow-env'
 import { newWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
 import { startRollout, waitForStatus } from '../helpers/workflow-driver';
-import { advanceUpdate, approveUpdate, pauseUpdate, recordRatingsUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/workflows/messages';
+import {
+  advanceSignal,
+  advanceUpdate,
+  approveSignal,
+  approveUpdate,
+  pauseSignal,
+  pauseUpdate,
+  recordRatingsUpdate,
+  resumeSignal,
+  resumeUpdate,
+  rollbackSignal,
+  rollbackUpdate,
+  statusQuery,
+} from '../../src/workflows/messages';
 import { qualitySchema } from '../../src/config/quality-spec';
 import type { RolloutSpec } from '../../src/config/spec';
+import fc from 'fast-check';
+import { parseCommand, type CommandName } from '../../src/workflows/commands';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -92,6 +107,40 @@ describe('operator commands as Updates', () => {
       const history = await handle.fetchHistory();
       const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
       assert.equal(updates.length, 3, 'three accepted updates in the history, none of the four refused');
+    });
+  });
+
+  it('refuses random payloads to every command, as Updates (no trace) and as Signals (recorded), and the rollout is unharmed', async (t) => {
+    const seed = Number(process.env.GANTRY_FUZZ_SEED ?? Date.now() % 1_000_000);
+    t.diagnostic(`fuzz seed ${seed} (rerun with GANTRY_FUZZ_SEED=${seed})`);
+    const names: CommandName[] = ['rollback', 'pause', 'resume', 'advance', 'approve'];
+    // Malformed only: a well-formed pause would (rightly) pause the rollout. 25 stay within the
+    // 30 recent commands the status keeps.
+    const malformed = fc.tuple(fc.constantFrom(...names), fc.jsonValue({ maxDepth: 3 })).filter(([name, payload]) => !parseCommand(name, payload).ok);
+    const cases = fc.sample(malformed, { numRuns: 25, seed });
+    const updates = { rollback: rollbackUpdate, pause: pauseUpdate, resume: resumeUpdate, advance: advanceUpdate, approve: approveUpdate };
+    const signals = { rollback: rollbackSignal, pause: pauseSignal, resume: resumeSignal, advance: advanceSignal, approve: approveSignal };
+    const world = newWorld();
+    await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, quickSpec());
+      await waitForStatus(handle, (s) => s.phase === 'Canary' && s.wait !== null);
+      for (const [name, payload] of cases) {
+        const refused = await rejection(handle.executeUpdate(updates[name] as typeof pauseUpdate, { args: [payload as { by: string }] }));
+        assert.equal(refused.type, 'INVALID_COMMAND', `${name} ${JSON.stringify(payload)}: ${refused.message}`);
+        assert.ok(!refused.message.includes('\n'), refused.message);
+        await handle.signal(signals[name], payload as { by: string });
+      }
+      const during = await waitForStatus(handle, (s) => s.commands.length === cases.length, 30_000);
+      assert.ok(
+        during.commands.every((c) => !c.accepted),
+        'every malformed signal is recorded as refused',
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'Promoted', result.reason);
+      assert.deepEqual(
+        result.status.audit.map((a) => a.action),
+        ['start'],
+      );
     });
   });
 
