@@ -148,13 +148,34 @@ export function createTrafficActivities(deps: TrafficDeps) {
     return set(input.route, { ...rest, weight: 0, shadowRate: 0, reverseShadowRate: 0 });
   }
 
-  /** The candidate becomes the stable; returns the deployment it replaced, for teardown. */
-  async function promoteCandidate(input: { route: string }): Promise<{ previousStable: { deployment?: { host: string; id: string } } }> {
+  /** The candidate becomes the stable; returns the deployment it replaced, for teardown (or to keep). */
+  async function promoteCandidate(input: { route: string }): Promise<{ previousStable: { deployment?: { host: string; id: string }; endpoint?: string } }> {
     const current = await requireRoute(input.route);
     if (!current.candidate) throw ApplicationFailure.nonRetryable(`route "${input.route}" has no candidate to promote`, FailureType.GATEWAY_REJECTED);
     const { rolloutId: _owner, candidate, ...rest } = current;
     await gateway.setRoute(input.route, { ...rest, stable: candidate, weight: 0, shadowRate: 0, reverseShadowRate: 0 }).catch(asActivityError);
-    return { previousStable: { deployment: current.stable.deployment } };
+    return { previousStable: { deployment: current.stable.deployment, endpoint: current.stable.url } };
+  }
+
+  /**
+   * A promotion undone: the stable the promotion replaced (kept serving since) is the route's
+   * stable again. Refused while another rollout has a candidate on the route.
+   */
+  async function restoreStable(input: {
+    route: string;
+    rolloutId: string;
+    stable: { endpoint: string; host: string; deploymentId: string };
+  }): Promise<RouteSummary> {
+    const current = await requireRoute(input.route);
+    if (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId) {
+      throw ApplicationFailure.nonRetryable(`route "${input.route}" is in use by rollout ${current.rolloutId}`, FailureType.REFUSED);
+    }
+    const { candidate: _none, rolloutId: _owner, ...rest } = current;
+    const stable = upstreamOf(
+      { endpoint: input.stable.endpoint, host: input.stable.host, deploymentId: input.stable.deploymentId },
+      `stable (restored by ${input.rolloutId})`,
+    );
+    return set(input.route, { ...rest, stable, weight: 0, shadowRate: 0, reverseShadowRate: 0 });
   }
 
   /** The breaker and the gateway's health probes of the route's upstreams; `probeNow` probes before answering. */
@@ -165,7 +186,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
     return { breakerOpen: health.breakerOpen, stable: probe(health.stable), candidate: health.candidate ? probe(health.candidate) : null };
   }
 
-  return { getRoute, createRoute, setStable, setCandidateTraffic, detachCandidate, promoteCandidate, routeHealth };
+  return { getRoute, createRoute, setStable, setCandidateTraffic, detachCandidate, promoteCandidate, restoreStable, routeHealth };
 }
 
 export type TrafficActivities = ReturnType<typeof createTrafficActivities>;

@@ -151,6 +151,8 @@ export const promotionSchema = z
     requireApproval: z.boolean().default(false),
     approvalTimeout: duration.optional(),
     onTimeout: gateTimeoutAction.default('hold'),
+    /** after promotion the replaced stable keeps serving this long, so `rollout revert` goes back at once */
+    keepPrevious: duration.optional(),
   })
   .strict()
   .prefault({});

@@ -15,6 +15,8 @@ import {
   recordRatingsUpdate,
   rollbackSignal,
   rollbackUpdate,
+  revertSignal,
+  revertUpdate,
   type RatingsRecord,
   type RatingsRequest,
 } from './messages';
@@ -65,6 +67,9 @@ export function installCommandHandlers(ctx: RolloutContext, onRollback: (command
     },
     approve: () => {
       control.exit = 'approved';
+    },
+    revert: (command) => {
+      control.revert = { by: command.by, reason: command.reason };
     },
   };
 
@@ -119,6 +124,7 @@ export function installCommandHandlers(ctx: RolloutContext, onRollback: (command
   setHandler(resumeSignal, onSignal('resume'));
   setHandler(advanceSignal, onSignal('advance'));
   setHandler(approveSignal, onSignal('approve'));
+  setHandler(revertSignal, onSignal('revert'));
 
   setHandler(
     recordRatingsUpdate,
@@ -141,6 +147,7 @@ export function installCommandHandlers(ctx: RolloutContext, onRollback: (command
     [resumeUpdate, 'resume'],
     [advanceUpdate, 'advance'],
     [approveUpdate, 'approve'],
+    [revertUpdate, 'revert'],
   ] as const) {
     const { validator, handler } = onUpdate(name);
     setHandler(definition, handler, { validator });

@@ -3,7 +3,8 @@
 import { phaseOf, type ReadonlyRolloutState } from './state/rollout-state';
 import { waitingFor } from './state/status-view';
 
-export type CommandName = 'rollback' | 'pause' | 'resume' | 'advance' | 'approve';
+/** revert: after a promotion with `keepPrevious`, back to the previous stable while it still serves */
+export type CommandName = 'rollback' | 'pause' | 'resume' | 'advance' | 'approve' | 'revert';
 
 export interface Command {
   name: CommandName;
@@ -44,7 +45,7 @@ export function parseCommand(name: CommandName, payload: unknown): Parsed {
   if (raw.source !== undefined && raw.source !== 'operator' && raw.source !== 'schedule') {
     return { ok: false, requestId, by, message: `${name}: "source" must be "operator" or "schedule"` };
   }
-  if (name === 'rollback' && !str(raw.reason)) return { ok: false, requestId, by, message: 'rollback: a "reason" is required' };
+  if ((name === 'rollback' || name === 'revert') && !str(raw.reason)) return { ok: false, requestId, by, message: `${name}: a "reason" is required` };
   return {
     ok: true,
     command: {
@@ -66,8 +67,27 @@ export interface Decision {
 const refuse = (message: string): Decision => ({ accepted: false, message });
 const accept = (message: string): Decision => ({ accepted: true, message });
 
+/** A revert is the one command a promoted rollout takes, while it keeps the previous stable serving. */
+function decideRevert(state: ReadonlyRolloutState, command: Command, now: number): Decision {
+  const kept = state.kept;
+  if (state.result?.outcome !== 'Promoted' || !kept) {
+    return refuse(
+      state.result
+        ? `nothing to revert: the rollout ended ${state.result.outcome} without keeping the previous stable`
+        : 'nothing to revert: the rollout has not been promoted',
+    );
+  }
+  if (kept.ended !== null) return refuse(`nothing to revert: the previous stable was already ${kept.ended}`);
+  if (now >= kept.until) return refuse('nothing to revert: the keep window has ended');
+  return accept(`revert requested by ${command.by}: ${command.reason}`);
+}
+
 export function decideCommand(state: ReadonlyRolloutState, command: Command, now: number): Decision {
-  if (state.result !== null) return refuse(`the rollout has ended (${state.result.outcome})`);
+  if (command.name === 'revert') return decideRevert(state, command, now);
+  if (state.result !== null) {
+    const keeping = state.result.outcome === 'Promoted' && state.kept?.ended === null;
+    return refuse(keeping ? 'the rollout was promoted: `revert` goes back to the previous stable' : `the rollout has ended (${state.result.outcome})`);
+  }
   if (state.closing === 'RollingBack') return refuse('the rollout is already rolling back');
   if (state.closing === 'Promoting') return refuse('the rollout is being promoted');
   const wait = state.wait;

@@ -25,6 +25,19 @@ export async function promote(ctx: RolloutContext): Promise<void> {
   closing(ctx, 'Promoting', 'promote: the candidate becomes the stable');
   const { previousStable } = await cleanupTraffic.promoteCandidate({ route: spec.route });
   rollout.trafficSet(0, 0);
+  // With keepPrevious the replaced stable keeps serving, so a revert is one route change away.
+  const keepMs = spec.promotion.keepPrevious;
+  const promoted = rollout.state.candidate;
+  if (keepMs && previousStable.deployment && previousStable.endpoint && promoted) {
+    rollout.previousKept({
+      host: previousStable.deployment.host,
+      deploymentId: previousStable.deployment.id,
+      endpoint: previousStable.endpoint,
+      promoted: { host: promoted.host, deploymentId: promoted.deploymentId },
+      until: Date.now() + keepMs,
+    });
+    return;
+  }
   if (previousStable.deployment) {
     await hostCleanup(previousStable.deployment.host).stopModelServer({ deploymentId: previousStable.deployment.id });
     rollout.note(`stopped the previous stable server ${previousStable.deployment.id}`);

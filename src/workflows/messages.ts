@@ -36,6 +36,8 @@ export const resumeSignal = defineSignal<[CommandMeta]>('resume');
 export const advanceSignal = defineSignal<[AdvanceRequest]>('advance');
 /** `approve` {"by"?, "reason"?, "requestId"?}: release a manual gate (a step or promotion). */
 export const approveSignal = defineSignal<[CommandMeta]>('approve');
+/** `revert` {"reason", "by"?, "requestId"?}: after a promotion with keepPrevious, back to the previous stable. */
+export const revertSignal = defineSignal<[RollbackRequest]>('revert');
 
 /** The same commands as Updates: the accepted command's record comes back, a refusal as an error. */
 export const rollbackUpdate = defineUpdate<CommandRecord, [RollbackRequest]>('rollback');
@@ -43,6 +45,7 @@ export const pauseUpdate = defineUpdate<CommandRecord, [CommandMeta]>('pause');
 export const resumeUpdate = defineUpdate<CommandRecord, [CommandMeta]>('resume');
 export const advanceUpdate = defineUpdate<CommandRecord, [AdvanceRequest]>('advance');
 export const approveUpdate = defineUpdate<CommandRecord, [CommandMeta]>('approve');
+export const revertUpdate = defineUpdate<CommandRecord, [RollbackRequest]>('revert');
 
 export interface RatingsRequest extends CommandMeta {
   /** experts' ratings of sampled answers, 1 to 5, by the variant that answered (decoded from blinded item ids) */

@@ -24,6 +24,8 @@ export interface Control {
   version: number;
   /** set by an accepted advance or approve; the current wait consumes it */
   exit: 'advanced' | 'forced' | 'approved' | null;
+  /** set by an accepted revert, during the keep window after a promotion */
+  revert: { by: string; reason: string } | null;
 }
 
 /** Per run: work started by one analysis and finished by a later one. */

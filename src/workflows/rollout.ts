@@ -14,6 +14,7 @@ import { statusView } from './state/status-view';
 import { runPipeline } from './pipeline';
 import { promote, recordOutcome, removeSchedules, rollback, teardownCandidate, type RolloutResult } from './finish';
 import { onRelease2 } from './release';
+import { keepPreviousWindow } from './keep-previous';
 import { describeFailure } from './failures';
 import { notify } from './notify';
 
@@ -26,7 +27,13 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
     ? migrateState(input.resume, spec.candidate.host)
     : initialRolloutState(rolloutId, spec.route, spec.canary.steps.length, Date.now(), spec.quality !== undefined);
   const rollout = new StateOwner(state, () => Date.now());
-  const ctx: RolloutContext = { input: { ...input, resume: undefined }, spec, rollout, control: { version: 0, exit: null }, inFlight: { evalRun: null } };
+  const ctx: RolloutContext = {
+    input: { ...input, resume: undefined },
+    spec,
+    rollout,
+    control: { version: 0, exit: null, revert: null },
+    inFlight: { evalRun: null },
+  };
   if (!input.resume) {
     rollout.audit({ by: input.startedBy, action: 'start', reason: `rollout of ${spec.candidate.model} on route ${spec.route}` });
     upsertMemo({ route: spec.route, outcome: null });
@@ -60,7 +67,10 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
     const result = await finish(ctx, 'Failed', message, () => teardownCandidate(ctx, 'Failed'), type);
     throw ApplicationFailure.create({ message, type: type ?? 'PIPELINE_FAILED', nonRetryable: true, details: [result.status] });
   }
-  if (decision.promote) return finish(ctx, 'Promoted', decision.reason, () => promote(ctx));
+  if (decision.promote) {
+    const promoted = await finish(ctx, 'Promoted', decision.reason, () => promote(ctx));
+    return ctx.rollout.state.kept ? keepPreviousWindow(ctx, promoted) : promoted;
+  }
   const reason = decision.reason;
   return finish(ctx, 'RolledBack', reason, () => rollback(ctx, reason));
 }

@@ -205,7 +205,13 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
       const current = world.routes.get(route) as RouteConfig;
       const { candidate, rolloutId: _r, ...rest } = current;
       set(route, { ...rest, stable: candidate as Upstream, weight: 0, shadowRate: 0 });
-      return { previousStable: { deployment: current.stable.deployment } };
+      return { previousStable: { deployment: current.stable.deployment, endpoint: current.stable.url } };
+    },
+    async restoreStable({ route, rolloutId, stable }) {
+      const current = world.routes.get(route) as RouteConfig;
+      const { candidate: _c, rolloutId: _r, ...rest } = current;
+      const upstream = { url: stable.endpoint, deployment: { host: stable.host, id: stable.deploymentId }, label: `stable (restored by ${rolloutId})` };
+      return summarise(route, set(route, { ...rest, stable: upstream, weight: 0, shadowRate: 0 }));
     },
     async sendNotification({ payload }) {
       world.notifications.push({ event: payload.event, level: payload.level, message: payload.message });

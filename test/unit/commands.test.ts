@@ -89,3 +89,35 @@ describe('decideCommand', () => {
     });
   }
 });
+
+describe('revert after promotion', () => {
+  const kept = {
+    host: 'local',
+    deploymentId: 'chat-stable',
+    endpoint: 'http://127.0.0.1:9000/v1',
+    promoted: { host: 'local', deploymentId: 'r1-candidate' },
+    until: 10_000,
+  };
+  const promoted = (ended: 'reverted' | 'released' | null = null): RolloutState =>
+    status({ result: { outcome: 'Promoted', reason: 'ok', failureType: null }, kept: { ...kept, ended } });
+  const decide = (state: RolloutState, name: Command['name'], now = 5_000): string => {
+    const d = decideCommand(state, cmd(name), now);
+    return `${d.accepted ? 'accepted' : 'refused'}: ${d.message}`;
+  };
+
+  it('is accepted only while a promoted rollout keeps the previous stable', () => {
+    assert.equal(decide(promoted(), 'revert'), 'accepted: revert requested by ops: r');
+    assert.equal(decide(status(), 'revert'), 'refused: nothing to revert: the rollout has not been promoted');
+    assert.equal(decide(promoted(), 'revert', 10_000), 'refused: nothing to revert: the keep window has ended');
+    assert.equal(decide(promoted('released'), 'revert'), 'refused: nothing to revert: the previous stable was already released');
+    assert.equal(decide(promoted('reverted'), 'revert'), 'refused: nothing to revert: the previous stable was already reverted');
+    const rolledBack = status({ result: { outcome: 'RolledBack', reason: 'x', failureType: null } });
+    assert.equal(decide(rolledBack, 'revert'), 'refused: nothing to revert: the rollout ended RolledBack without keeping the previous stable');
+  });
+
+  it('points a rollback in the keep window at revert, and needs a reason', () => {
+    assert.equal(decide(promoted(), 'rollback'), 'refused: the rollout was promoted: `revert` goes back to the previous stable');
+    assert.equal(decide(promoted('released'), 'pause'), 'refused: the rollout has ended (Promoted)');
+    assert.deepEqual(parseCommand('revert', { by: 'ops' }), { ok: false, requestId: null, by: 'ops', message: 'revert: a "reason" is required' });
+  });
+});

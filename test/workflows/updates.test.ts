@@ -21,6 +21,8 @@ import {
   recordRatingsUpdate,
   resumeSignal,
   resumeUpdate,
+  revertSignal,
+  revertUpdate,
   rollbackSignal,
   rollbackUpdate,
   statusQuery,
@@ -113,13 +115,13 @@ describe('operator commands as Updates', () => {
   it('refuses random payloads to every command, as Updates (no trace) and as Signals (recorded), and the rollout is unharmed', async (t) => {
     const seed = Number(process.env.GANTRY_FUZZ_SEED ?? Date.now() % 1_000_000);
     t.diagnostic(`fuzz seed ${seed} (rerun with GANTRY_FUZZ_SEED=${seed})`);
-    const names: CommandName[] = ['rollback', 'pause', 'resume', 'advance', 'approve'];
+    const names: CommandName[] = ['rollback', 'pause', 'resume', 'advance', 'approve', 'revert'];
     // Malformed only: a well-formed pause would (rightly) pause the rollout. 25 stay within the
     // 30 recent commands the status keeps.
     const malformed = fc.tuple(fc.constantFrom(...names), fc.jsonValue({ maxDepth: 3 })).filter(([name, payload]) => !parseCommand(name, payload).ok);
     const cases = fc.sample(malformed, { numRuns: 25, seed });
-    const updates = { rollback: rollbackUpdate, pause: pauseUpdate, resume: resumeUpdate, advance: advanceUpdate, approve: approveUpdate };
-    const signals = { rollback: rollbackSignal, pause: pauseSignal, resume: resumeSignal, advance: advanceSignal, approve: approveSignal };
+    const updates = { rollback: rollbackUpdate, pause: pauseUpdate, resume: resumeUpdate, advance: advanceUpdate, approve: approveUpdate, revert: revertUpdate };
+    const signals = { rollback: rollbackSignal, pause: pauseSignal, resume: resumeSignal, advance: advanceSignal, approve: approveSignal, revert: revertSignal };
     const world = newWorld();
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, quickSpec());

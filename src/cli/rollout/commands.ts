@@ -1,4 +1,4 @@
-// gantry rollout start | status | watch | rollback
+// gantry rollout start | status | watch | rollback | revert
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
@@ -11,6 +11,7 @@ import {
   pauseUpdate,
   resumeUpdate,
   rollbackUpdate,
+  revertUpdate,
   ROLLOUT_WORKFLOW_TYPE,
   type CommandMeta,
 } from '../../workflows/messages';
@@ -48,6 +49,14 @@ async function watch(client: Client, id: string, out: Output, intervalMs: number
     if (gist !== last) {
       out.line(`${new Date().toISOString().slice(11, 19)}  ${line}`);
       last = gist;
+    }
+    const kept = view.status.kept;
+    if (view.running && view.status.outcome === 'Promoted' && kept && kept.ended === null) {
+      // Promoted: the keep window is the operator's to use, not something to wait out here.
+      out.line(
+        `the previous stable ${kept.deploymentId} serves until ${new Date(kept.until).toISOString()}: gantry rollout revert ${id} --reason … goes back to it`,
+      );
+      return view.status.outcome;
     }
     if (!view.running) {
       // Terminated or timed out by Temporal itself: the workflow never recorded an outcome.
@@ -160,7 +169,7 @@ export function registerRolloutCommands(program: Command): void {
       .option('--by <who>', 'who asks, for the audit log', defaultUser())
       .option('--json', 'print as JSON');
     cmd =
-      name === 'rollback'
+      name === 'rollback' || name === 'revert'
         ? cmd.requiredOption('--reason <text>', 'why, for the audit log and notifications')
         : cmd.option('--reason <text>', 'why, for the audit log');
     if (extra) cmd = extra(cmd);
@@ -179,6 +188,11 @@ export function registerRolloutCommands(program: Command): void {
     cmd.option('--force', 'advance even if the latest analysis failed or the shadow lacks its pairs'),
   );
   operatorCommand('approve', 'release a manual gate: a step with `advance: manual`, or promotion when approval is required', approveUpdate);
+  operatorCommand(
+    'revert',
+    'after a promotion with promotion.keepPrevious: the route back to the previous stable at once, then the promoted server stopped; ends RolledBack',
+    revertUpdate,
+  );
 
   rollout
     .command('list')

@@ -42,6 +42,11 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
   if (status.quantLoss) lines.push(`quant loss ${status.quantLoss.verdict.passed ? '' : 'FAIL '}${status.quantLoss.verdict.summary}`);
   if (status.qa) lines.push(...qaLines(status.qa));
   if (status.candidate) lines.push(`candidate ${status.candidate.endpoint} on host ${status.candidate.host}`);
+  if (status.kept) {
+    const { kept } = status;
+    const state = kept.ended ?? `serving until ${new Date(kept.until).toISOString()} (gantry rollout revert ${status.rolloutId} --reason …)`;
+    lines.push(`previous  ${kept.deploymentId} at ${kept.endpoint}: ${state}`);
+  }
   if (status.shadowTotals.shadow.requests > 0) {
     lines.push(
       'shadow    ' + variantLine('stable', status.shadowTotals.stable),

@@ -174,6 +174,18 @@ export interface RolloutResultRecord {
   failureType: string | null;
 }
 
+/** After a promotion with `keepPrevious`: the replaced stable, still serving, and how its window ended. */
+export interface KeptStable {
+  host: string;
+  deploymentId: string;
+  endpoint: string;
+  /** the promoted candidate, stopped if the promotion is reverted */
+  promoted: { host: string; deploymentId: string };
+  until: number;
+  /** reverted: the route went back to it and the promoted server stopped; released: it was stopped */
+  ended: 'reverted' | 'released' | null;
+}
+
 export interface RolloutState {
   version: typeof ROLLOUT_STATE_VERSION;
   rolloutId: string;
@@ -210,6 +222,8 @@ export interface RolloutState {
   quality: QualityState | null;
   audit: AuditEntry[];
   timeline: TimelineEntry[];
+  /** absent in states from before keepPrevious existed */
+  kept?: KeptStable | null;
 }
 
 export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

@@ -18,6 +18,7 @@ import {
   type AuditEntry,
   type Closing,
   type CommandRecord,
+  type KeptStable,
   type Outcome,
   type ReadonlyRolloutState,
   type RolloutState,
@@ -80,6 +81,25 @@ export class StateOwner {
     this.s.paused = null;
     this.s.result = { outcome, reason, failureType };
     this.note(`${outcome}: ${reason}`);
+  }
+
+  previousKept(kept: Omit<KeptStable, 'ended'>): void {
+    this.s.kept = { ...kept, ended: null };
+    this.note(`the previous stable ${kept.deploymentId} keeps serving until ${new Date(kept.until).toISOString()}: \`gantry rollout revert\` goes back to it`);
+  }
+
+  /** The promotion undone: the outcome becomes RolledBack. */
+  reverted(by: string, reason: string): void {
+    if (!this.s.kept) return;
+    this.s.kept.ended = 'reverted';
+    this.s.result = { outcome: 'RolledBack', reason: `reverted after promotion by ${by}: ${reason}`, failureType: null };
+    this.note(`RolledBack: the route is back on ${this.s.kept.deploymentId}, and ${this.s.kept.promoted.deploymentId} was stopped`);
+  }
+
+  previousReleased(): void {
+    if (!this.s.kept) return;
+    this.s.kept.ended = 'released';
+    this.note(`the keep window ended: the previous stable ${this.s.kept.deploymentId} was stopped`);
   }
 
   stableChecked(stable: Omit<StableRecord, 'checkedAt'>): void {

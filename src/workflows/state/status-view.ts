@@ -43,6 +43,8 @@ export interface RolloutStatus {
   evaluation: R<RolloutState['evaluation']>;
   /** answer quality: pairs scored, every metric's latest verdict, the judge and its audit, the eval set */
   quality: R<RolloutState['quality']>;
+  /** after a promotion with keepPrevious: the replaced stable, still serving until `until` unless ended */
+  kept: R<NonNullable<RolloutState['kept']>> | null;
   outcome: Outcome | null;
   reason: string | null;
   failureType: string | null;
@@ -85,6 +87,7 @@ export function statusView(state: ReadonlyRolloutState, now: number): RolloutSta
     excludedWindows: state.analysis.excludedWindows,
     evaluation: state.evaluation,
     quality: state.quality,
+    kept: state.kept ?? null,
     outcome: state.result?.outcome ?? null,
     reason: state.result?.reason ?? null,
     failureType: state.result?.failureType ?? null,
@@ -96,6 +99,10 @@ export function statusView(state: ReadonlyRolloutState, now: number): RolloutSta
 
 /** What the rollout waits for, in words: the current wait, and a pause in front of it. */
 export function waitingFor(state: ReadonlyRolloutState, now: number): string | null {
+  const kept = state.kept;
+  if (state.result?.outcome === 'Promoted' && kept && kept.ended === null) {
+    return `a revert, or the keep window to end: ${kept.deploymentId} keeps serving for ${formatDuration(Math.max(0, kept.until - now))}`;
+  }
   if (state.result) return null;
   const { wait, paused } = state;
   let text: string | null = null;
