@@ -14,7 +14,8 @@ export const FailureType = {
   METRICS_UNAVAILABLE: 'METRICS_UNAVAILABLE',
   TEMPORAL_UNAVAILABLE: 'TEMPORAL_UNAVAILABLE',
   ROLLOUT_NOT_FOUND: 'ROLLOUT_NOT_FOUND',
-  KEY_NOT_FOUND: 'KEY_NOT_FOUND',
+  /** a named thing other than a rollout (a client key, a route) does not exist */
+  NOT_FOUND: 'NOT_FOUND',
   ROLLOUT_EXISTS: 'ROLLOUT_EXISTS',
   REFUSED: 'REFUSED',
   TOOL_MISSING: 'TOOL_MISSING',

@@ -53,8 +53,9 @@ function asActivityError(error: unknown): never {
   throw error;
 }
 
-export function upstreamOf(deployment: Pick<Deployment, 'endpoint' | 'host' | 'deploymentId'>, label: string): Upstream {
-  return { url: deployment.endpoint, deployment: { host: deployment.host, id: deployment.deploymentId }, label };
+export function upstreamOf(deployment: Pick<Deployment, 'endpoint' | 'host' | 'deploymentId'> & { modelPath?: string }, label: string): Upstream {
+  const artifact = deployment.modelPath ? { artifact: deployment.modelPath } : {};
+  return { url: deployment.endpoint, deployment: { host: deployment.host, id: deployment.deploymentId }, label, ...artifact };
 }
 
 function upstreamOfStable(stable: StableTarget): Upstream {

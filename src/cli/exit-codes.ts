@@ -20,7 +20,7 @@ const BY_TYPE: Partial<Record<FailureType, number>> = {
   [FailureType.INVALID_MODEL]: ExitCode.INVALID_INPUT,
   [FailureType.EVAL_SUITE_INVALID]: ExitCode.INVALID_INPUT,
   [FailureType.ROLLOUT_NOT_FOUND]: ExitCode.NOT_FOUND,
-  [FailureType.KEY_NOT_FOUND]: ExitCode.NOT_FOUND,
+  [FailureType.NOT_FOUND]: ExitCode.NOT_FOUND,
   [FailureType.ROLLOUT_EXISTS]: ExitCode.REFUSED,
   [FailureType.REFUSED]: ExitCode.REFUSED,
   [FailureType.PORT_IN_USE]: ExitCode.REFUSED,

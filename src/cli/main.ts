@@ -6,6 +6,7 @@ import { registerTrafficCommands } from './traffic/replay';
 import { registerScheduleCommands } from './schedule/commands';
 import { registerQualityCommands } from './quality/commands';
 import { registerGatewayCommands } from './gateway/commands';
+import { registerRouteCommands } from './route/commands';
 import { registerModelCommands } from './model/commands';
 import { exitCodeFor } from './exit-codes';
 
@@ -17,6 +18,7 @@ registerScheduleCommands(program);
 registerQualityCommands(program);
 registerModelCommands(program);
 registerGatewayCommands(program);
+registerRouteCommands(program);
 
 /** The SDK's words for a payload it cannot read, in the words of what to do about it. */
 function explain(message: string): string {

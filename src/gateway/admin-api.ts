@@ -8,6 +8,7 @@ import { openAiError } from './openai-error';
 import { closedBreaker } from './circuit-breaker';
 import type { RawJsonBody } from './data-plane';
 import { newKeySchema, viewOf } from './client-keys';
+import { stableChange } from './stable-history';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -42,7 +43,9 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
           .send(openAiError(`invalid route: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`, 'invalid_request_error'));
       }
       const config: RouteConfig = parsed.data;
+      const change = stableChange(ctx.routes.get(request.params.route), config, new Date());
       ctx.routes.set(request.params.route, config);
+      if (change) ctx.stableHistory.record(request.params.route, change);
       ctx.metrics.weight.set({ route: request.params.route }, config.weight);
       ctx.metrics.shadowRate.set({ route: request.params.route }, config.shadowRate);
       ctx.metrics.breakerOpen.set({ route: request.params.route }, ctx.breakers.isOpen(request.params.route, config) ? 1 : 0);
@@ -89,6 +92,12 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
         return ctx.stats.window(request.params.route, from, to);
       },
     );
+
+    admin.get('/admin/routes/:route/history', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
+      const history = ctx.stableHistory.of(request.params.route);
+      if (!history) return reply.code(404).send(openAiError(`no route "${request.params.route}" has been recorded`, 'not_found_error', 'route_not_found'));
+      return history;
+    });
 
     admin.get('/admin/routes/:route/breaker', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
       const route = ctx.routes.get(request.params.route);

@@ -1,6 +1,7 @@
 // Client of the gateway admin API, used by the traffic and metric activities and by the CLI.
 import { request } from 'undici';
 import type { ClientKeyView, NewKey } from './client-keys';
+import type { StableChange } from './stable-history';
 import type { RouteConfig, RouteConfigInput } from './route-config';
 import type { WindowStats } from './window-stats';
 import type { PairPage, ShadowPair } from './pair-store';
@@ -73,6 +74,12 @@ export class GatewayAdminClient {
 
   async windowStats(route: string, fromMs: number, toMs: number): Promise<WindowStats> {
     return (await this.call<WindowStats>('GET', `/admin/routes/${encodeURIComponent(route)}/stats?from=${fromMs}&to=${toMs}`)).data;
+  }
+
+  /** The route's stables over time, oldest first; undefined when no such route was ever recorded. */
+  async routeHistory(route: string): Promise<StableChange[] | undefined> {
+    const { status, data } = await this.call<StableChange[]>('GET', `/admin/routes/${encodeURIComponent(route)}/history`);
+    return status === 404 ? undefined : data;
   }
 
   /** The route's circuit breaker, or undefined when there is no such route. */

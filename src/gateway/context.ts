@@ -11,6 +11,7 @@ import { BreakerBoard } from './breaker-board';
 import { UpstreamHealthBoard, type HealthCheckOptions } from './upstream-health';
 import { ClientKeyStore } from './client-keys';
 import { ClientAccess, type ClientKeysMode } from './client-access';
+import { StableHistory } from './stable-history';
 
 export interface GatewayContext {
   routes: RouteTable;
@@ -23,6 +24,7 @@ export interface GatewayContext {
   health: UpstreamHealthBoard;
   adminToken: string;
   access: ClientAccess;
+  stableHistory: StableHistory;
 }
 
 export interface GatewayContextOptions {
@@ -62,7 +64,8 @@ export function createGatewayContext(options: GatewayContextOptions): GatewayCon
     metrics.shadowRate.set({ route: name }, route.shadowRate);
   }
   const access = new ClientAccess(options.clientKeys ?? 'off', new ClientKeyStore(join(options.dataDir, 'client-keys.json')));
-  return { routes, stats, pairs, metrics, upstreams, shadow, breakers, health, adminToken: options.adminToken, access };
+  const stableHistory = new StableHistory(join(options.dataDir, 'stable-history.json'));
+  return { routes, stats, pairs, metrics, upstreams, shadow, breakers, health, adminToken: options.adminToken, access, stableHistory };
 }
 
 export async function closeGatewayContext(ctx: GatewayContext): Promise<void> {

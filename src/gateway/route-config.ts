@@ -13,6 +13,8 @@ export const upstreamSchema = z
     /** the host-agent deployment serving it, so the control plane can stop it later */
     deployment: z.object({ host: z.string(), id: z.string() }).strict().optional(),
     label: z.string().optional(),
+    /** the model file it serves, for the route's history of stables */
+    artifact: z.string().optional(),
   })
   .strict();
 

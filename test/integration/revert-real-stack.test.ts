@@ -13,6 +13,7 @@ import { replay } from '../../src/cli/traffic/replay';
 import { isAlive } from '../../src/hosts/process-control';
 import type { ServerRecord } from '../../src/hosts/server-supervisor';
 import type { RolloutResult } from '../../src/workflows/rollout';
+import { ExitCode } from '../../src/cli/exit-codes';
 
 let stack: RealStack;
 before(async () => {
@@ -31,7 +32,11 @@ describe('revert after promotion on the real stack', () => {
     const start = await stack.cli(['rollout', 'start', writeSpec(spec), '--id', id]);
     assert.equal(start.exitCode, 0, String(start.stderr));
     await waitForPhase(stack.client, id, 'Shadow');
-    await replay(prompts('chat.jsonl'), { route: 'revert', rate: 2, durationMs: 20_000, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl }, () => undefined);
+    await replay(
+      prompts('chat.jsonl'),
+      { route: 'revert', rate: 2, durationMs: 20_000, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl },
+      () => undefined,
+    );
     const promoted = await waitForStatus(stack.client, id, (s) => s.outcome === 'Promoted', 'Promoted', 180_000);
     const previous = servers().find((s) => s.deploymentId === promoted.kept?.deploymentId);
     const candidate = servers().find((s) => s.deploymentId === `${id}-candidate`);
@@ -40,7 +45,10 @@ describe('revert after promotion on the real stack', () => {
     assert.equal((await stack.gateway.getRoute('revert'))?.stable.url, candidate.endpoint);
 
     const status = await stack.cli(['rollout', 'status', id]);
-    assert.match(String(status.stdout), /^previous {2}revert-stable-it-revert at http:\/\/127\.0\.0\.1:\d+\/v1: serving until .*\(gantry rollout revert it-revert --reason …\)$/m);
+    assert.match(
+      String(status.stdout),
+      /^previous {2}revert-stable-it-revert at http:\/\/127\.0\.0\.1:\d+\/v1: serving until .*\(gantry rollout revert it-revert --reason …\)$/m,
+    );
     const revert = await stack.cli(['rollout', 'revert', id, '--reason', 'users report worse answers', '--by', 'oncall']);
     assert.equal(revert.exitCode, 0, String(revert.stderr));
     assert.match(String(revert.stdout), /accepted: revert requested by oncall: users report worse answers/);
@@ -57,5 +65,25 @@ describe('revert after promotion on the real stack', () => {
 
     const again = await stack.cli(['rollout', 'revert', id, '--reason', 'twice']);
     assert.notEqual(again.exitCode, 0);
+
+    // The route's stables: created from the spec, promoted by the rollout, reverted by it.
+    const history = await stack.cli(['route', 'history', 'revert', '--json']);
+    assert.equal(history.exitCode, 0, String(history.stderr));
+    const entries = JSON.parse(String(history.stdout)) as { change: string; rolloutId: string | null; endpoint: string; artifact: string | null }[];
+    assert.deepEqual(
+      entries.map((e) => [e.change, e.rolloutId, e.endpoint]),
+      [
+        ['created', null, previous.endpoint],
+        ['promoted', id, candidate.endpoint],
+        ['reverted', id, previous.endpoint],
+      ],
+    );
+    assert.match(entries[1]?.artifact ?? '', /it-revert\/.*\.Q8_0\.gguf$/, 'the promoted artifact');
+    assert.equal(entries[2]?.artifact, entries[0]?.artifact, 'the reverted server serves the file it served before');
+    const text = await stack.cli(['route', 'history', 'revert']);
+    assert.match(String(text.stdout), /reverted by it-revert +http:/);
+    const unknown = await stack.cli(['route', 'history', 'no-such-route']);
+    assert.equal(unknown.exitCode, ExitCode.NOT_FOUND);
+    assert.equal(String(unknown.stderr).trim(), 'gantry: no route "no-such-route" has been recorded by the gateway');
   });
 });

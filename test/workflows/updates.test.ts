@@ -120,8 +120,22 @@ describe('operator commands as Updates', () => {
     // 30 recent commands the status keeps.
     const malformed = fc.tuple(fc.constantFrom(...names), fc.jsonValue({ maxDepth: 3 })).filter(([name, payload]) => !parseCommand(name, payload).ok);
     const cases = fc.sample(malformed, { numRuns: 25, seed });
-    const updates = { rollback: rollbackUpdate, pause: pauseUpdate, resume: resumeUpdate, advance: advanceUpdate, approve: approveUpdate, revert: revertUpdate };
-    const signals = { rollback: rollbackSignal, pause: pauseSignal, resume: resumeSignal, advance: advanceSignal, approve: approveSignal, revert: revertSignal };
+    const updates = {
+      rollback: rollbackUpdate,
+      pause: pauseUpdate,
+      resume: resumeUpdate,
+      advance: advanceUpdate,
+      approve: approveUpdate,
+      revert: revertUpdate,
+    };
+    const signals = {
+      rollback: rollbackSignal,
+      pause: pauseSignal,
+      resume: resumeSignal,
+      advance: advanceSignal,
+      approve: approveSignal,
+      revert: revertSignal,
+    };
     const world = newWorld();
     await withWorkers(env, world, async () => {
       const handle = await startRollout(env, quickSpec());

@@ -65,7 +65,7 @@ export function registerGatewayCommands(program: Command): void {
     .action(async (id: string, options: { json?: boolean }) => {
       const out = output(Boolean(options.json));
       const revoked = await adminGateway().revokeClientKey(id);
-      if (!revoked) throw new GantryError('KEY_NOT_FOUND', `no client key with id "${id}"`);
+      if (!revoked) throw new GantryError('NOT_FOUND', `no client key with id "${id}"`);
       out.result(revoked, () => `revoked ${keyLine(revoked)}`);
     });
 }
