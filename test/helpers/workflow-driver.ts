@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/workflow';
 import { rolloutWorkflow } from '../../src/workflows';
-import { CONTROL_TASK_QUEUE, statusQuery } from '../../src/workflows/messages';
+import { CONTROL_TASK_QUEUE, rollbackSignal, statusQuery } from '../../src/workflows/messages';
 import type { RolloutSpec } from '../../src/config/spec';
 import type { CommandRecord } from '../../src/workflows/state/rollout-state';
 import type { RolloutStatus } from '../../src/workflows/state/status-view';
@@ -57,4 +57,16 @@ export async function command<T extends object>(handle: WorkflowHandle, signal: 
   const record = status.commands.find((c) => c.requestId === requestId);
   if (!record) throw new Error('the rollout ended before recording the command');
   return record;
+}
+
+/**
+ * Ends a rollout a test is done with by rolling it back and waiting for its result — never by
+ * terminating it. Terminating while the worker completes one of its workflow tasks made the
+ * time-skipping test server answer "Task not found … Completed workflow", after which it skipped no
+ * more time: the next test's simulated weeks then ran in real time, and the tier hung (seen in 2
+ * of 11 runs with both cores busy, each time right after that warning, and in none without it).
+ */
+export async function endRollout(handle: WorkflowHandle<typeof rolloutWorkflow>): Promise<void> {
+  await handle.signal(rollbackSignal, { by: 'test', reason: 'test over' });
+  await handle.result();
 }

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
 import { healthyTraffic, newWorld, type FakeWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
-import { startRollout, waitForStatus } from '../helpers/workflow-driver';
+import { endRollout, startRollout, waitForStatus } from '../helpers/workflow-driver';
 import { routeConfigSchema } from '../../src/gateway/route-config';
 import { rollbackSignal } from '../../src/workflows/messages';
 import type { RolloutSpec } from '../../src/config/spec';
@@ -143,7 +143,7 @@ describe('a sick baseline is no evidence', () => {
       assert.ok(sick.warnings.includes("the route's stable is down: unreachable: connect ECONNREFUSED"));
       const paused = await waitForStatus(handle, (s) => s.paused !== null, 90_000, { env, by: '1h' });
       assert.equal(paused.paused?.by, 'gantry');
-      await handle.terminate('test over');
+      await endRollout(handle);
     });
   });
 

@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
 import { newWorld, healthyTraffic } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
-import { command, startRollout, waitForStatus } from '../helpers/workflow-driver';
+import { command, endRollout, startRollout, waitForStatus } from '../helpers/workflow-driver';
 import { advanceSignal, approveSignal, pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
 import type { RolloutSpec } from '../../src/config/spec';
 
@@ -155,7 +155,8 @@ describe('gates', () => {
       assert.equal(forced.accepted, true);
       assert.match(forced.message, /forced past a failing analysis/);
       await waitForStatus(handle, (s) => s.step === 1);
-      await handle.terminate('test over');
+      // Ended by the workflow itself, never terminated: see endRollout.
+      await endRollout(handle);
     });
   });
 });
