@@ -2,9 +2,9 @@
 // (SHA-256: the keys are 192 random bits, so a fast hash is enough) in an owner-only file. A key is
 // shown once, at creation. Client keys start with `gk-`; the admin token is another kind of key:
 // it does not open the data plane, and a client key does not open the admin API.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { writeJsonOwnerOnly } from './owner-only-file';
 import { z } from 'zod';
 
 export const CLIENT_KEY_PREFIX = 'gk-';
@@ -93,11 +93,7 @@ export class ClientKeyStore {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.records, null, 2), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writeJsonOwnerOnly(this.file, this.records);
     this.index();
   }
 }

@@ -1,8 +1,8 @@
 // Routes live in memory for the hot path and in a JSON file so a restarted gateway comes back with
 // the same weights. Writes go to a temp file and are renamed over the old one: a crash mid-write
 // leaves the previous routes intact.
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeJsonOwnerOnly } from './owner-only-file';
 import { routeConfigSchema, type RouteConfig } from './route-config';
 
 export class RouteTable {
@@ -39,12 +39,7 @@ export class RouteTable {
   }
 
   private persist(): void {
-    if (!this.file) return;
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
     // Routes hold upstream API keys: readable by the owner only.
-    writeFileSync(tmp, JSON.stringify(this.all(), null, 2), { mode: 0o600 });
-    chmodSync(tmp, 0o600); // a leftover tmp file from an older release keeps its mode otherwise
-    renameSync(tmp, this.file);
+    if (this.file) writeJsonOwnerOnly(this.file, this.all());
   }
 }

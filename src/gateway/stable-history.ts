@@ -1,8 +1,8 @@
 // Every route's stables over time: which server and model file, since when, and why it changed —
 // created with the route, promoted by a rollout, reverted by one, or re-pointed (a stable restarted
 // or replaced by the stable check). Kept beside the routes, owner-only, the last 200 per route.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeJsonOwnerOnly } from './owner-only-file';
 import type { RouteConfig } from './route-config';
 
 export interface StableChange {
@@ -54,10 +54,6 @@ export class StableHistory {
     const earlier = change.deployment && !change.artifact ? [...entries].reverse().find((e) => e.deployment?.id === change.deployment?.id) : undefined;
     entries.push(earlier?.artifact ? { ...change, artifact: earlier.artifact } : change);
     if (entries.length > KEEP_PER_ROUTE) entries.splice(0, entries.length - KEEP_PER_ROUTE);
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.byRoute, null, 2), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writeJsonOwnerOnly(this.file, this.byRoute);
   }
 }
