@@ -23,6 +23,7 @@ import { parseEvalSuite } from '../analysis/eval-suite';
 import { scoreAnswer } from '../analysis/qa-gate';
 import { loadSafetyTable } from '../config/safety-table';
 import { completeChat } from '../adapters/chat-client';
+import { secretFromEnv } from './secrets';
 import { REPO_ROOT } from '../config/toolchain';
 
 export interface QualityDeps {
@@ -83,9 +84,7 @@ export interface ScoreRecord {
 export const TEMPLATE_HASH = createHash('sha256').update(JUDGE_TEMPLATE).digest('hex').slice(0, 16);
 
 function judgeEndpoint(target: JudgeTarget): JudgeEndpoint {
-  const apiKey = target.apiKeyEnv ? process.env[target.apiKeyEnv] : undefined;
-  if (target.apiKeyEnv && !apiKey)
-    throw ApplicationFailure.nonRetryable(`quality.judge.apiKeyEnv: ${target.apiKeyEnv} is not set on the orchestrator worker`, FailureType.INVALID_SPEC);
+  const apiKey = target.apiKeyEnv ? secretFromEnv('quality.judge.apiKeyEnv', target.apiKeyEnv) : undefined;
   return { url: target.url, model: target.model, apiKey, constrain: target.constrain, seed: target.seed, timeoutMs: target.timeoutMs };
 }
 

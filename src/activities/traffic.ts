@@ -10,6 +10,7 @@ import type { TrafficOptions } from '../config/traffic-options';
 import type { UpstreamProbe } from '../analysis/baseline-health';
 import type { Deployment } from './model-host';
 import { secretFromEnv } from './secrets';
+import { restoredStableLabel } from '../gateway/stable-history';
 
 export interface TrafficDeps {
   gateway: GatewayAdminClient;
@@ -174,7 +175,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
     const { candidate: _none, rolloutId: _owner, ...rest } = current;
     const stable = upstreamOf(
       { endpoint: input.stable.endpoint, host: input.stable.host, deploymentId: input.stable.deploymentId },
-      `stable (restored by ${input.rolloutId})`,
+      restoredStableLabel(input.rolloutId),
     );
     return set(input.route, { ...rest, stable, weight: 0, shadowRate: 0, reverseShadowRate: 0 });
   }

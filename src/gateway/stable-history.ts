@@ -19,6 +19,10 @@ export interface StableChange {
 
 const KEEP_PER_ROUTE = 200;
 
+/** The label a stable put back by a rollout's revert carries; the history reads the rollout from it. */
+export const restoredStableLabel = (rolloutId: string): string => `stable (restored by ${rolloutId})`;
+const restoredBy = (label: string | undefined): string | undefined => /^stable \(restored by (.+)\)$/.exec(label ?? '')?.[1];
+
 /** What a route change did to its stable; null when the stable stayed the same server. */
 export function stableChange(previous: RouteConfig | undefined, next: RouteConfig, at: Date): StableChange | null {
   const entry = (change: StableChange['change'], rolloutId: string | null): StableChange => ({
@@ -33,8 +37,8 @@ export function stableChange(previous: RouteConfig | undefined, next: RouteConfi
   if (!previous) return entry('created', null);
   if (previous.stable.url === next.stable.url) return null;
   if (previous.candidate?.url === next.stable.url) return entry('promoted', previous.rolloutId ?? null);
-  const restoredBy = /^stable \(restored by (.+)\)$/.exec(next.stable.label ?? '')?.[1];
-  return restoredBy ? entry('reverted', restoredBy) : entry('re-pointed', null);
+  const reverter = restoredBy(next.stable.label);
+  return reverter ? entry('reverted', reverter) : entry('re-pointed', null);
 }
 
 export class StableHistory {

@@ -12,6 +12,7 @@ import type { QuantLossResult } from '../../src/adapters/llama-perplexity';
 import type { ArtifactNote } from '../../src/activities/artifacts';
 import type { RouteConfigInput } from '../../src/gateway/route-config';
 import { Context } from '@temporalio/activity';
+import { restoredStableLabel } from '../../src/gateway/stable-history';
 import { CancelledFailure } from '@temporalio/common';
 
 export interface TrafficShape {
@@ -210,7 +211,7 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
     async restoreStable({ route, rolloutId, stable }) {
       const current = world.routes.get(route) as RouteConfig;
       const { candidate: _c, rolloutId: _r, ...rest } = current;
-      const upstream = { url: stable.endpoint, deployment: { host: stable.host, id: stable.deploymentId }, label: `stable (restored by ${rolloutId})` };
+      const upstream = { url: stable.endpoint, deployment: { host: stable.host, id: stable.deploymentId }, label: restoredStableLabel(rolloutId) };
       return summarise(route, set(route, { ...rest, stable: upstream, weight: 0, shadowRate: 0 }));
     },
     async sendNotification({ payload }) {
