@@ -2,13 +2,17 @@
 import { z } from 'zod';
 import { measurementsOfWindow, type Measurement } from '../analysis/measurements';
 import { GatewayAdminClient } from '../gateway/admin-client';
+import { PrometheusProvider } from './prometheus-provider';
 
 export interface MetricProvider {
   /** Named measurements of a route over [fromMs, toMs). Throws when the store cannot answer at all. */
   measure(route: string, fromMs: number, toMs: number): Promise<Measurement[]>;
 }
 
-export const metricProviderConfigSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('gateway'), url: z.url(), token: z.string().min(1) })]);
+export const metricProviderConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('gateway'), url: z.url(), token: z.string().min(1) }),
+  z.object({ kind: z.literal('prometheus'), url: z.url(), job: z.string().min(1) }),
+]);
 export type MetricProviderConfig = z.output<typeof metricProviderConfigSchema>;
 
 export function createMetricProvider(config: MetricProviderConfig): MetricProvider {
@@ -18,5 +22,8 @@ export function createMetricProvider(config: MetricProviderConfig): MetricProvid
       const client = new GatewayAdminClient(config.url, config.token);
       return { measure: async (route, fromMs, toMs) => measurementsOfWindow(await client.windowStats(route, fromMs, toMs)) };
     }
+    case 'prometheus':
+      // The gateway's cumulative analysis figures, scraped: the same measurements, read with PromQL.
+      return new PrometheusProvider(config.url, config.job);
   }
 }

@@ -29,6 +29,9 @@ export interface Toolchain {
   /** nginx and wrk, for bench/gateway */
   nginx: string;
   wrk: string;
+  /** Debian's Prometheus and its promtool: the Prometheus metric provider's store, and rule checks */
+  prometheus: string;
+  promtool: string;
 }
 
 const ENV: Record<keyof Toolchain, string> = {
@@ -45,6 +48,8 @@ const ENV: Record<keyof Toolchain, string> = {
   postgresBin: 'GANTRY_POSTGRES_BIN',
   nginx: 'GANTRY_NGINX',
   wrk: 'GANTRY_WRK',
+  prometheus: 'GANTRY_PROMETHEUS',
+  promtool: 'GANTRY_PROMTOOL',
 };
 
 let cached: Partial<Toolchain> | undefined;

@@ -62,7 +62,7 @@ export function buildGateway(ctx: GatewayContext, options: GatewayOptions): Fast
   });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    return (await ctx.metrics.registry.metrics()) + ctx.stats.totals.exposition();
   });
 
   registerDataPlane(app, ctx);

@@ -2,6 +2,7 @@
 // This is what the embedded metric provider reads: exact non-overlapping windows for each analysis.
 import { record } from '../analysis/histogram';
 import { emptyWindow, mergeWindows, type TrafficWindow, type VariantStats } from '../analysis/stats';
+import { AnalysisTotals } from './analysis-exposition';
 
 /** A route's traffic over a window, and the breaker's reason when it opened in that window. */
 export interface WindowStats extends TrafficWindow {
@@ -12,6 +13,8 @@ export type StatsSeries = 'stable' | 'candidate' | 'shadow';
 
 export class WindowStatsStore {
   private readonly buckets = new Map<string, Map<number, WindowStats>>();
+  /** the same figures, cumulative, for Prometheus to scrape */
+  readonly totals = new AnalysisTotals();
 
   constructor(
     private readonly retentionMs: number,
@@ -47,6 +50,7 @@ export class WindowStatsStore {
     stats.requests += 1;
     if (isError) stats.errors += 1;
     else record(stats.latency, latencyMs);
+    this.totals.record(route, series, latencyMs, isError);
   }
 
   recordPair(route: string): void {

@@ -1,10 +1,20 @@
 import { z } from 'zod';
 import { temporalEnvSchema } from '../temporal/connection-config';
 
-export const orchestratorConfigSchema = temporalEnvSchema.extend({
-  GANTRY_GATEWAY_URL: z.url().default('http://127.0.0.1:8400'),
-  GANTRY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
-  /** per-pair scores, judge audits and eval answers, per rollout */
-  GANTRY_ORCHESTRATOR_DATA_DIR: z.string().default('.gantry/orchestrator'),
-});
+export const orchestratorConfigSchema = temporalEnvSchema
+  .extend({
+    GANTRY_GATEWAY_URL: z.url().default('http://127.0.0.1:8400'),
+    GANTRY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+    /** per-pair scores, judge audits and eval answers, per rollout */
+    GANTRY_ORCHESTRATOR_DATA_DIR: z.string().default('.gantry/orchestrator'),
+    /** where the analysis reads traffic: the gateway's own window statistics, or a Prometheus that scrapes it */
+    GANTRY_METRIC_PROVIDER: z.enum(['gateway', 'prometheus']).default('gateway'),
+    GANTRY_PROMETHEUS_URL: z.url().optional(),
+    /** the scrape job that reads the gateway */
+    GANTRY_PROMETHEUS_JOB: z.string().min(1).default('gantry-gateway'),
+  })
+  .superRefine((config, ctx) => {
+    if (config.GANTRY_METRIC_PROVIDER === 'prometheus' && !config.GANTRY_PROMETHEUS_URL)
+      ctx.addIssue({ code: 'custom', path: ['GANTRY_PROMETHEUS_URL'], message: 'is required when GANTRY_METRIC_PROVIDER is prometheus' });
+  });
 export type OrchestratorConfig = z.output<typeof orchestratorConfigSchema>;

@@ -32,11 +32,16 @@ export const WORKFLOWS_PATH = join(PACKAGE_ROOT, 'src', 'workflows', 'index.ts')
 const PREBUILT_WORKFLOWS = join(PACKAGE_ROOT, 'dist', 'workflow-bundle.js');
 
 export function controlPlaneActivities(
-  config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN' | 'GANTRY_ORCHESTRATOR_DATA_DIR'>,
+  config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN' | 'GANTRY_ORCHESTRATOR_DATA_DIR'> &
+    Partial<Pick<OrchestratorConfig, 'GANTRY_METRIC_PROVIDER' | 'GANTRY_PROMETHEUS_URL' | 'GANTRY_PROMETHEUS_JOB'>>,
   temporalClient: () => Promise<Client>,
 ) {
   const gateway = new GatewayAdminClient(config.GANTRY_GATEWAY_URL, config.GANTRY_ADMIN_TOKEN);
-  const provider = createMetricProvider({ kind: 'gateway', url: config.GANTRY_GATEWAY_URL, token: config.GANTRY_ADMIN_TOKEN });
+  const provider = createMetricProvider(
+    config.GANTRY_METRIC_PROVIDER === 'prometheus' && config.GANTRY_PROMETHEUS_URL
+      ? { kind: 'prometheus', url: config.GANTRY_PROMETHEUS_URL, job: config.GANTRY_PROMETHEUS_JOB ?? 'gantry-gateway' }
+      : { kind: 'gateway', url: config.GANTRY_GATEWAY_URL, token: config.GANTRY_ADMIN_TOKEN },
+  );
   return {
     ...createQaActivities({ ...defaultQaDeps, gateway }),
     ...createTrafficActivities({ gateway }),

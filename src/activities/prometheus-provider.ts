@@ -1,0 +1,63 @@
+// The Prometheus metric provider: the same named measurements as the gateway's own provider, read
+// with PromQL from a Prometheus that scrapes the gateway. Two instant queries per window (its start
+// and its end), so consecutive windows meet at the same samples and no request is counted twice
+// or lost; a window ends at the last scrape before its end, and what came after goes to the next.
+import { measurementsOfWindow, type Measurement } from '../analysis/measurements';
+import { PROM_METRICS, windowFromSamples, type PromSample } from '../analysis/prometheus-window';
+import type { MetricProvider } from './metric-provider';
+
+interface QueryResponse {
+  status: 'success' | 'error';
+  data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+  errorType?: string;
+  error?: string;
+}
+
+/** A PromQL string literal. */
+export function promString(value: string): string {
+  return JSON.stringify(value);
+}
+
+export class PrometheusProvider implements MetricProvider {
+  constructor(
+    private readonly url: string,
+    /** the scrape job that reads the gateway */
+    private readonly job: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async measure(route: string, fromMs: number, toMs: number): Promise<Measurement[]> {
+    await this.requireScraped(toMs);
+    const names = [`${PROM_METRICS.latency}_bucket`, `${PROM_METRICS.latency}_sum`, PROM_METRICS.errors, PROM_METRICS.pairs, PROM_METRICS.shadowRequests];
+    const selector = `{__name__=~${promString(names.join('|'))},job=${promString(this.job)},route=${promString(route)}}`;
+    const [start, end] = await Promise.all([this.instant(selector, fromMs), this.instant(selector, toMs)]);
+    return measurementsOfWindow(windowFromSamples(start, end, fromMs, toMs));
+  }
+
+  /** A window read from a gateway Prometheus no longer scrapes would look like a window without traffic. */
+  private async requireScraped(atMs: number): Promise<void> {
+    const up = await this.instant(`up{job=${promString(this.job)}}`, atMs);
+    if (up.length === 0)
+      throw new Error(`Prometheus at ${this.url} has no target in job "${this.job}" at ${new Date(atMs).toISOString()}: is it scraping the gateway?`);
+    if (up.every((s) => s.value !== 1))
+      throw new Error(`Prometheus at ${this.url} could not scrape the gateway (job "${this.job}", up=0) at ${new Date(atMs).toISOString()}`);
+  }
+
+  /** An instant vector; throws with Prometheus's own message when the query fails. */
+  async instant(query: string, atMs: number): Promise<PromSample[]> {
+    const params = new URLSearchParams({ query, time: (atMs / 1000).toFixed(3) });
+    let response: Response;
+    try {
+      response = await fetch(`${this.url.replace(/\/$/, '')}/api/v1/query?${params.toString()}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      throw new Error(`Prometheus at ${this.url} is unreachable: ${code ?? (error as Error).message}`, { cause: error });
+    }
+    const body = (await response.json().catch(() => null)) as QueryResponse | null;
+    if (!body || body.status !== 'success' || !body.data) {
+      throw new Error(`Prometheus at ${this.url} refused the query (${response.status}): ${body?.error ?? 'no JSON answer'}`);
+    }
+    if (body.data.resultType !== 'vector') throw new Error(`Prometheus answered a ${body.data.resultType}, not an instant vector`);
+    return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+  }
+}

@@ -1,0 +1,111 @@
+// Rebuilds one route's traffic window from two Prometheus readings of the gateway's cumulative
+// figures, at the window's start and at its end. Pure: the provider does the HTTP.
+// Each series' increase is end − start; a series whose end is below its start was reset (the
+// gateway restarted), and then its end value is the increase. Histograms are judged as a whole, so
+// all of a histogram's buckets take the same side of that choice.
+import { BUCKET_COUNT } from './histogram';
+import { emptyWindow, type TrafficWindow } from './stats';
+
+export interface PromSample {
+  /** the series' labels, __name__ included */
+  metric: Record<string, string>;
+  value: number;
+}
+
+export const PROM_METRICS = {
+  latency: 'gantry_gateway_analysis_latency_seconds',
+  errors: 'gantry_gateway_analysis_errors_total',
+  pairs: 'gantry_gateway_shadow_pairs_total',
+  shadowRequests: 'gantry_gateway_shadow_requests_total',
+} as const;
+
+const SERIES = ['stable', 'candidate', 'shadow'] as const;
+type Series = (typeof SERIES)[number];
+
+function keyOf(metric: Record<string, string>, without: string[] = []): string {
+  return JSON.stringify(
+    Object.entries(metric)
+      .filter(([name]) => !without.includes(name))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
+function isSeries(value: string | undefined): value is Series {
+  return (SERIES as readonly string[]).includes(value ?? '');
+}
+
+/** The analysis bucket whose upper bound (in seconds) an `le` label names; +Inf is the last one. */
+export function bucketOfLe(le: string): number {
+  if (le === '+Inf') return BUCKET_COUNT - 1;
+  const index = Math.round(Math.log(Number(le) * 1000) / Math.log(1.1));
+  return Math.min(Math.max(index, 0), BUCKET_COUNT - 1);
+}
+
+interface HistogramSeries {
+  series: Series;
+  start: Map<string, number>;
+  end: Map<string, number>;
+  sumStart: number;
+  sumEnd: number;
+}
+
+export function windowFromSamples(start: readonly PromSample[], end: readonly PromSample[], fromMs: number, toMs: number): TrafficWindow {
+  const window = emptyWindow(fromMs, toMs);
+  const before = new Map(start.map((s) => [keyOf(s.metric), s.value]));
+  const increase = (sample: PromSample): number => {
+    const was = before.get(keyOf(sample.metric)) ?? 0;
+    return sample.value >= was ? sample.value - was : sample.value;
+  };
+
+  const histograms = new Map<string, HistogramSeries>();
+  const histogramOf = (metric: Record<string, string>, series: Series): HistogramSeries => {
+    const key = keyOf(metric, ['__name__', 'le']);
+    let h = histograms.get(key);
+    if (!h) {
+      h = { series, start: new Map(), end: new Map(), sumStart: 0, sumEnd: 0 };
+      histograms.set(key, h);
+    }
+    return h;
+  };
+  for (const [samples, side] of [
+    [start, 'start'],
+    [end, 'end'],
+  ] as const) {
+    for (const sample of samples) {
+      const variant = sample.metric.variant;
+      if (!isSeries(variant)) continue;
+      const name = sample.metric.__name__;
+      if (name === `${PROM_METRICS.latency}_bucket` && sample.metric.le !== undefined)
+        histogramOf(sample.metric, variant)[side].set(sample.metric.le, sample.value);
+      if (name === `${PROM_METRICS.latency}_sum`) histogramOf(sample.metric, variant)[side === 'start' ? 'sumStart' : 'sumEnd'] = sample.value;
+    }
+  }
+
+  for (const sample of end) {
+    const name = sample.metric.__name__;
+    const variant = sample.metric.variant;
+    if (name === PROM_METRICS.errors && isSeries(variant)) window[variant].errors += increase(sample);
+    if (name === PROM_METRICS.pairs && sample.metric.outcome === 'written') window.pairs += increase(sample);
+    if (name === PROM_METRICS.shadowRequests && sample.metric.outcome === 'dropped') window.shadowDropped += increase(sample);
+  }
+
+  for (const h of histograms.values()) {
+    const reset = (h.end.get('+Inf') ?? 0) < (h.start.get('+Inf') ?? 0);
+    const cumulative = [...h.end.entries()]
+      .map(([le, value]) => ({ le, value: reset ? value : value - (h.start.get(le) ?? 0) }))
+      .sort((a, b) => (a.le === '+Inf' ? 1 : b.le === '+Inf' ? -1 : Number(a.le) - Number(b.le)));
+    const latency = window[h.series].latency;
+    let below = 0;
+    for (const { le, value } of cumulative) {
+      const count = value - below;
+      below = value;
+      if (count <= 0) continue;
+      const key = String(bucketOfLe(le));
+      latency.counts[key] = (latency.counts[key] ?? 0) + count;
+      latency.total += count;
+    }
+    latency.sumMs += ((reset ? h.sumEnd : h.sumEnd - h.sumStart) || 0) * 1000;
+  }
+  for (const series of SERIES) window[series].requests = window[series].latency.total + window[series].errors;
+  return window;
+}

@@ -1,0 +1,62 @@
+// A Prometheus for a Gantry stack: the config and alert rules from configs/prometheus copied into a
+// folder of its own, with targets written as file-based service discovery, and Debian's binary
+// started on a loopback port.
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../config/package-root';
+import { toolPath } from '../config/toolchain';
+import { spawnDetached, waitUntilHealthy, type ProcessRecord } from './managed-process';
+
+export const PROMETHEUS_CONFIG_DIR = join(PACKAGE_ROOT, 'configs', 'prometheus');
+
+/** The scrape jobs whose targets come from files: the gateway, and the model servers host agents start. */
+export type ScrapeJob = 'gateway' | 'model-servers';
+
+export interface ScrapeTarget {
+  /** host:port */
+  address: string;
+  labels?: Record<string, string>;
+}
+
+/** Writes a job's targets atomically: Prometheus may read the file at any moment. */
+export function writeScrapeTargets(dir: string, job: ScrapeJob, targets: readonly ScrapeTarget[]): void {
+  mkdirSync(join(dir, 'targets'), { recursive: true });
+  const file = join(dir, 'targets', `${job}.json`);
+  const groups = targets.map((t) => ({ targets: [t.address], labels: t.labels ?? {} }));
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(groups, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** The shipped config and rules in `dir`, with the scrape and evaluation interval set. */
+export function preparePrometheusDir(dir: string, scrapeIntervalSeconds: number): string {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const config = readFileSync(join(PROMETHEUS_CONFIG_DIR, 'prometheus.yml'), 'utf8')
+    .replace(/^(\s*scrape_interval:).*$/m, `$1 ${scrapeIntervalSeconds}s`)
+    .replace(/^(\s*evaluation_interval:).*$/m, `$1 ${scrapeIntervalSeconds}s`);
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  copyFileSync(join(PROMETHEUS_CONFIG_DIR, 'alerts.yml'), join(dir, 'alerts.yml'));
+  for (const job of ['gateway', 'model-servers'] as const) writeScrapeTargets(dir, job, []);
+  return join(dir, 'prometheus.yml');
+}
+
+export function prometheusArgs(dir: string, port: number): string[] {
+  return [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--storage.tsdb.retention.time=30d',
+    '--log.level=warn',
+  ];
+}
+
+export async function prometheusReady(url: string): Promise<boolean> {
+  const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) });
+  return response.ok;
+}
+
+/** Starts Prometheus detached on `dir` (prepared) and waits until it answers ready. */
+export async function startPrometheus(dir: string, port: number, logFile: string, timeoutMs = 30_000): Promise<ProcessRecord> {
+  const record = spawnDetached('prometheus', toolPath('prometheus'), prometheusArgs(dir, port), process.env, logFile, port);
+  await waitUntilHealthy(record, () => prometheusReady(`http://127.0.0.1:${port}`), timeoutMs);
+  return record;
+}

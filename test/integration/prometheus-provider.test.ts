@@ -1,0 +1,144 @@
+// The Prometheus metric provider against a real Prometheus (Debian's) scraping a real gateway over
+// real sockets: for the same window it reads exactly what the gateway's own provider reads, windows
+// that meet add up, and a Prometheus or gateway that is gone is an error, never an empty window.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { startGateway, type GatewayHarness } from '../helpers/gateway-harness';
+import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream';
+import { createMetricProvider } from '../../src/activities/metric-provider';
+import { PrometheusProvider } from '../../src/activities/prometheus-provider';
+import { preparePrometheusDir, startPrometheus, writeScrapeTargets } from '../../src/stack/prometheus';
+import { freePort } from '../../src/hosts/free-port';
+import { stopProcess } from '../../src/hosts/process-control';
+import type { ProcessRecord } from '../../src/stack/managed-process';
+import type { Measurement } from '../../src/analysis/measurements';
+
+const SCRAPE_S = 1;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+let stable: MockUpstream;
+let candidate: MockUpstream;
+let gateway: GatewayHarness;
+let prometheus: ProcessRecord;
+let promUrl: string;
+let promDir: string;
+let gatewayClosed = false;
+
+async function send(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const response = await request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: `question ${i}` }], max_tokens: 8 }),
+    });
+    await response.body.text();
+  }
+}
+
+/** Waits until Prometheus has scraped the gateway at least twice after now. */
+async function scrapedAfter(provider: PrometheusProvider): Promise<number> {
+  const after = Date.now();
+  for (;;) {
+    await sleep(SCRAPE_S * 1000);
+    const samples = await provider.instant('timestamp(up{job="gantry-gateway"})', Date.now());
+    if (samples.some((s) => s.value * 1000 > after + SCRAPE_S * 1000)) return Date.now();
+  }
+}
+
+const byName = (measurements: Measurement[]): Record<string, Measurement> =>
+  Object.fromEntries(measurements.map((m) => [`${m.name}/${m.variant ?? 'route'}`, m]));
+
+function assertSameWindow(fromPrometheus: Measurement[], fromGateway: Measurement[]): void {
+  const prom = byName(fromPrometheus);
+  const gw = byName(fromGateway);
+  assert.deepEqual(Object.keys(prom).sort(), Object.keys(gw).sort());
+  for (const [key, expected] of Object.entries(gw)) {
+    const got = prom[key] as Measurement;
+    assert.equal(got.value, expected.value, key);
+    if (expected.histogram) {
+      assert.deepEqual(got.histogram?.counts, expected.histogram.counts, `${key} buckets`);
+      assert.equal(got.histogram?.total, expected.histogram.total, `${key} total`);
+      assert.ok(Math.abs((got.histogram?.sumMs ?? 0) - expected.histogram.sumMs) < 0.01, `${key} sum ${got.histogram?.sumMs} vs ${expected.histogram.sumMs}`);
+    }
+  }
+}
+
+before(async () => {
+  stable = await startMockUpstream({ delayMs: 5 });
+  candidate = await startMockUpstream({ delayMs: 20 });
+  gateway = await startGateway({ shadowMaxQueued: 64 });
+  // Half the live traffic to the candidate, and every stable answer mirrored to it as well.
+  await gateway.admin.setRoute('chat', { stable: { url: stable.url }, candidate: { url: candidate.url }, weight: 50, shadowRate: 1 });
+  promDir = mkdtempSync(join(tmpdir(), 'gantry-prom-'));
+  preparePrometheusDir(promDir, SCRAPE_S);
+  writeScrapeTargets(promDir, 'gateway', [{ address: new URL(gateway.url).host }]);
+  const port = await freePort();
+  promUrl = `http://127.0.0.1:${port}`;
+  prometheus = await startPrometheus(promDir, port, join(promDir, 'prometheus.log'));
+});
+
+after(async () => {
+  if (prometheus) await stopProcess(prometheus.pid);
+  if (!gatewayClosed) await gateway?.close();
+  await stable?.close();
+  await candidate?.close();
+});
+
+describe('the Prometheus metric provider', () => {
+  it('reads the same window as the gateway: requests, errors, latency buckets, pairs — and windows that meet add up', async () => {
+    const provider = new PrometheusProvider(promUrl, 'gantry-gateway');
+    const viaGateway = createMetricProvider({ kind: 'gateway', url: gateway.url, token: gateway.token });
+    // Windows start on a second, as the gateway keeps its statistics per second.
+    const from = Math.ceil((await scrapedAfter(provider)) / 1000) * 1000;
+    await sleep(from - Date.now() + 10);
+    await send(40);
+    candidate.behave({ failStatus: 500 });
+    await send(20);
+    const mid = Math.ceil((await scrapedAfter(provider)) / 1000) * 1000;
+    await sleep(mid - Date.now() + 10);
+    candidate.behave({ delayMs: 20 });
+    await send(30);
+    await sleep(500); // the last mirrors and their pairs
+    const to = Math.ceil((await scrapedAfter(provider)) / 1000) * 1000;
+    await sleep(to - Date.now() + 10);
+
+    const whole = await provider.measure('chat', from, to);
+    assertSameWindow(whole, await viaGateway.measure('chat', from, to));
+    const m = byName(whole);
+    // A candidate's failure is answered by stable: counted against the candidate and as a stable request.
+    const live = (m['requests/stable']?.value ?? 0) + (m['requests/candidate']?.value ?? 0) - (m['errors/candidate']?.value ?? 0);
+    assert.equal(live, 90, 'every live request counted once');
+    assert.ok((m['errors/candidate']?.value ?? 0) > 0, 'the failing candidate shows errors');
+    assert.ok((m['shadow_pairs/route']?.value ?? 0) > 0, 'pairs recorded');
+
+    const first = byName(await provider.measure('chat', from, mid));
+    const second = byName(await provider.measure('chat', mid, to));
+    for (const key of ['requests/stable', 'requests/candidate', 'errors/candidate', 'requests/shadow', 'shadow_pairs/route']) {
+      assert.equal((first[key]?.value ?? 0) + (second[key]?.value ?? 0), m[key]?.value, `${key}: windows that meet add up`);
+    }
+  });
+
+  it('refuses a query that does not parse, quoting Prometheus', async () => {
+    const provider = new PrometheusProvider(promUrl, 'gantry-gateway');
+    await assert.rejects(provider.instant('sum(', Date.now()), /^Error: Prometheus at http:\/\/127\.0\.0\.1:\d+ refused the query \(400\): .*parse error/);
+  });
+
+  it('an unknown job is an error naming it, not an empty window', async () => {
+    const provider = new PrometheusProvider(promUrl, 'no-such-job');
+    await assert.rejects(provider.measure('chat', Date.now() - 60_000, Date.now()), /no target in job "no-such-job".*is it scraping the gateway\?/);
+  });
+
+  it('a gateway Prometheus cannot scrape is an error (up=0), then Prometheus gone is an error too', async () => {
+    const provider = new PrometheusProvider(promUrl, 'gantry-gateway');
+    await gateway.close();
+    gatewayClosed = true;
+    const down = await scrapedAfter(provider);
+    await assert.rejects(provider.measure('chat', down - 10_000, down), /could not scrape the gateway \(job "gantry-gateway", up=0\)/);
+    await stopProcess(prometheus.pid);
+    await assert.rejects(provider.measure('chat', down - 10_000, down), /^Error: Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
+  });
+});
