@@ -5,11 +5,12 @@
 // gateway's routes still point at.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { request } from 'undici';
 import { freePort, isPortInUse } from './free-port';
 import { isAlive, stopProcess } from './process-control';
 import { HEALTH_PATH, type LaunchCommand, type ServerLaunch } from '../adapters/model-server-engine';
+import { writeScrapeTargetsFile } from './scrape-targets';
 
 export interface ServerRecord {
   deploymentId: string;
@@ -103,6 +104,15 @@ export class ServerSupervisor {
     const tmp = `${this.registryFile}.tmp`;
     writeFileSync(tmp, JSON.stringify([...this.servers.values()], null, 2));
     renameSync(tmp, this.registryFile);
+    // Every recorded server is a target (each engine serves Prometheus /metrics on its own port): one
+    // that is recorded but down shows as up=0, which is worth an operator's eye.
+    writeScrapeTargetsFile(
+      join(this.dataDir, 'scrape-targets.json'),
+      [...this.servers.values()].map((r) => ({
+        address: new URL(baseUrlOf(r)).host,
+        labels: { deployment: r.deploymentId, engine: r.engine, model: basename(r.modelPath) },
+      })),
+    );
   }
 
   /**

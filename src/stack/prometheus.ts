@@ -1,38 +1,33 @@
 // A Prometheus for a Gantry stack: the config and alert rules from configs/prometheus copied into a
 // folder of its own, with targets written as file-based service discovery, and Debian's binary
 // started on a loopback port.
-import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../config/package-root';
 import { toolPath } from '../config/toolchain';
 import { spawnDetached, waitUntilHealthy, type ProcessRecord } from './managed-process';
+import { writeScrapeTargetsFile, type ScrapeTarget } from '../hosts/scrape-targets';
 
 export const PROMETHEUS_CONFIG_DIR = join(PACKAGE_ROOT, 'configs', 'prometheus');
 
 /** The scrape jobs whose targets come from files: the gateway, and the model servers host agents start. */
 export type ScrapeJob = 'gateway' | 'model-servers';
 
-export interface ScrapeTarget {
-  /** host:port */
-  address: string;
-  labels?: Record<string, string>;
-}
-
-/** Writes a job's targets atomically: Prometheus may read the file at any moment. */
+/** Writes a job's targets into the folder's own target file. */
 export function writeScrapeTargets(dir: string, job: ScrapeJob, targets: readonly ScrapeTarget[]): void {
-  mkdirSync(join(dir, 'targets'), { recursive: true });
-  const file = join(dir, 'targets', `${job}.json`);
-  const groups = targets.map((t) => ({ targets: [t.address], labels: t.labels ?? {} }));
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(groups, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  writeScrapeTargetsFile(join(dir, 'targets', `${job}.json`), targets);
 }
 
-/** The shipped config and rules in `dir`, with the scrape and evaluation interval set. */
-export function preparePrometheusDir(dir: string, scrapeIntervalSeconds: number): string {
+/**
+ * The shipped config and rules in `dir`, with the scrape and evaluation interval set, and the host
+ * agents' own target files (each agent keeps `<its data dir>/scrape-targets.json`) read as well.
+ */
+export function preparePrometheusDir(dir: string, scrapeIntervalSeconds: number, hostTargetFiles: readonly string[] = []): string {
   mkdirSync(join(dir, 'data'), { recursive: true });
   const config = readFileSync(join(PROMETHEUS_CONFIG_DIR, 'prometheus.yml'), 'utf8')
     .replace(/^(\s*scrape_interval:).*$/m, `$1 ${scrapeIntervalSeconds}s`)
-    .replace(/^(\s*evaluation_interval:).*$/m, `$1 ${scrapeIntervalSeconds}s`);
+    .replace(/^(\s*evaluation_interval:).*$/m, `$1 ${scrapeIntervalSeconds}s`)
+    .replace('[targets/model-servers.json]', `[${['targets/model-servers.json', ...hostTargetFiles.map((f) => JSON.stringify(f))].join(', ')}]`);
   writeFileSync(join(dir, 'prometheus.yml'), config);
   copyFileSync(join(PROMETHEUS_CONFIG_DIR, 'alerts.yml'), join(dir, 'alerts.yml'));
   for (const job of ['gateway', 'model-servers'] as const) writeScrapeTargets(dir, job, []);

@@ -1,6 +1,8 @@
 // The Prometheus metric provider against a real Prometheus (Debian's) scraping a real gateway over
 // real sockets: for the same window it reads exactly what the gateway's own provider reads, windows
 // that meet add up, and a Prometheus or gateway that is gone is an error, never an empty window.
+// Prometheus also finds the model servers a host's supervisor starts (a real llama-server) through
+// the target file the supervisor keeps, and forgets them when they are stopped.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -16,6 +18,11 @@ import { freePort } from '../../src/hosts/free-port';
 import { stopProcess } from '../../src/hosts/process-control';
 import type { ProcessRecord } from '../../src/stack/managed-process';
 import type { Measurement } from '../../src/analysis/measurements';
+import { ServerSupervisor } from '../../src/hosts/server-supervisor';
+import { launchCommandFor } from '../../src/adapters/model-server-engine';
+import { engineBinaries } from '../../src/hosts/engine-binaries';
+import { serverOptionsSchema } from '../../src/config/spec';
+import { chatTemplate, gemmaQ4 } from '../helpers/real-models';
 
 const SCRAPE_S = 1;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,6 +34,8 @@ let prometheus: ProcessRecord;
 let promUrl: string;
 let promDir: string;
 let gatewayClosed = false;
+let supervisor: ServerSupervisor;
+let hostDir: string;
 
 async function send(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -73,8 +82,10 @@ before(async () => {
   gateway = await startGateway({ shadowMaxQueued: 64 });
   // Half the live traffic to the candidate, and every stable answer mirrored to it as well.
   await gateway.admin.setRoute('chat', { stable: { url: stable.url }, candidate: { url: candidate.url }, weight: 50, shadowRate: 1 });
+  hostDir = mkdtempSync(join(tmpdir(), 'gantry-host-'));
+  supervisor = new ServerSupervisor(hostDir, launchCommandFor(engineBinaries, '127.0.0.1'));
   promDir = mkdtempSync(join(tmpdir(), 'gantry-prom-'));
-  preparePrometheusDir(promDir, SCRAPE_S);
+  preparePrometheusDir(promDir, SCRAPE_S, [join(hostDir, 'scrape-targets.json')]);
   writeScrapeTargets(promDir, 'gateway', [{ address: new URL(gateway.url).host }]);
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
@@ -82,6 +93,7 @@ before(async () => {
 });
 
 after(async () => {
+  await supervisor?.stopAll();
   if (prometheus) await stopProcess(prometheus.pid);
   if (!gatewayClosed) await gateway?.close();
   await stable?.close();
@@ -120,6 +132,34 @@ describe('the Prometheus metric provider', () => {
     for (const key of ['requests/stable', 'requests/candidate', 'errors/candidate', 'requests/shadow', 'shadow_pairs/route']) {
       assert.equal((first[key]?.value ?? 0) + (second[key]?.value ?? 0), m[key]?.value, `${key}: windows that meet add up`);
     }
+  });
+
+  it("scrapes the model servers a host starts, found through the host's target file, and forgets a stopped one", async () => {
+    const provider = new PrometheusProvider(promUrl, 'gantry-gateway');
+    const options = serverOptionsSchema.parse({ contextSize: 512, threads: 1, parallel: 1, chatTemplateFile: chatTemplate });
+    const server = await supervisor.start('d-prom-1', { engine: 'llama.cpp', modelPath: gemmaQ4(), servedName: 'chat', options }, 60_000, () => undefined);
+    const selector = 'up{job="gantry-model-servers", deployment="d-prom-1", engine="llama.cpp"}';
+    const seen = async (query: string, wanted: (found: number[]) => boolean): Promise<number[]> => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const found = (await provider.instant(query, Date.now())).map((s) => s.value);
+        if (wanted(found) || Date.now() > deadline) return found;
+        await sleep(500);
+      }
+    };
+    assert.deepEqual(await seen(selector, (f) => f[0] === 1), [1], `${server.endpoint} scraped`);
+    // llama-server's own figures (--metrics), for server-side rules and the dashboard.
+    const llama = await seen('count({job="gantry-model-servers", __name__=~"llamacpp:.+"})', (f) => (f[0] ?? 0) > 0);
+    assert.ok((llama[0] ?? 0) > 0, 'llama-server metrics scraped');
+    await supervisor.stop('d-prom-1');
+    const targets = async (): Promise<string[]> => {
+      const response = await request(`${promUrl}/api/v1/targets?state=active`);
+      const body = (await response.body.json()) as { data: { activeTargets: { labels: Record<string, string> }[] } };
+      return body.data.activeTargets.map((t) => t.labels.deployment ?? t.labels.job ?? '');
+    };
+    const deadline = Date.now() + 30_000;
+    while ((await targets()).includes('d-prom-1') && Date.now() < deadline) await sleep(500);
+    assert.ok(!(await targets()).includes('d-prom-1'), 'a stopped server is no longer a target');
   });
 
   it('refuses a query that does not parse, quoting Prometheus', async () => {
