@@ -11,6 +11,7 @@ import type { UpstreamProbe } from '../analysis/baseline-health';
 import type { Deployment } from './model-host';
 import { secretFromEnv } from './secrets';
 import { restoredStableLabel } from '../gateway/stable-history';
+import { drainUpstream, type DrainResult } from './drain';
 
 export interface TrafficDeps {
   gateway: GatewayAdminClient;
@@ -151,12 +152,16 @@ export function createTrafficActivities(deps: TrafficDeps) {
   }
 
   /** The candidate becomes the stable; returns the deployment it replaced, for teardown (or to keep). */
-  async function promoteCandidate(input: { route: string }): Promise<{ previousStable: { deployment?: { host: string; id: string }; endpoint?: string } }> {
+  /** The candidate becomes the stable; returns once the replaced stable has answered what it was sent. */
+  async function promoteCandidate(input: {
+    route: string;
+  }): Promise<{ previousStable: { deployment?: { host: string; id: string }; endpoint?: string }; drained: DrainResult }> {
     const current = await requireRoute(input.route);
     if (!current.candidate) throw ApplicationFailure.nonRetryable(`route "${input.route}" has no candidate to promote`, FailureType.GATEWAY_REJECTED);
     const { rolloutId: _owner, candidate, ...rest } = current;
     await gateway.setRoute(input.route, { ...rest, stable: candidate, weight: 0, shadowRate: 0, reverseShadowRate: 0 }).catch(asActivityError);
-    return { previousStable: { deployment: current.stable.deployment, endpoint: current.stable.url } };
+    const drained = await drainUpstream(gateway, current.stable.url);
+    return { previousStable: { deployment: current.stable.deployment, endpoint: current.stable.url }, drained };
   }
 
   /**
@@ -167,7 +172,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
     route: string;
     rolloutId: string;
     stable: { endpoint: string; host: string; deploymentId: string };
-  }): Promise<RouteSummary> {
+  }): Promise<RouteSummary & { drained: DrainResult }> {
     const current = await requireRoute(input.route);
     if (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId) {
       throw ApplicationFailure.nonRetryable(`route "${input.route}" is in use by rollout ${current.rolloutId}`, FailureType.REFUSED);
@@ -177,7 +182,10 @@ export function createTrafficActivities(deps: TrafficDeps) {
       { endpoint: input.stable.endpoint, host: input.stable.host, deploymentId: input.stable.deploymentId },
       restoredStableLabel(input.rolloutId),
     );
-    return set(input.route, { ...rest, stable, weight: 0, shadowRate: 0, reverseShadowRate: 0 });
+    const summary = await set(input.route, { ...rest, stable, weight: 0, shadowRate: 0, reverseShadowRate: 0 });
+    // The promoted server is stopped next: what it was sent is answered first.
+    const drained = current.stable.url === input.stable.endpoint ? { left: 0, waitedMs: 0 } : await drainUpstream(gateway, current.stable.url);
+    return { ...summary, drained };
   }
 
   /** The breaker and the gateway's health probes of the route's upstreams; `probeNow` probes before answering. */

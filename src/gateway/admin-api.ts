@@ -75,6 +75,13 @@ export function registerAdminApi(app: FastifyInstance, ctx: GatewayContext): voi
       return viewOf(record);
     });
 
+    // Requests in flight to one upstream: a server that leaves its route is stopped once they are answered.
+    admin.get('/admin/in-flight', async (request: FastifyRequest<{ Querystring: { url?: string } }>, reply) => {
+      const url = request.query.url;
+      if (!url || !URL.canParse(url)) return reply.code(400).send(openAiError('url must be an upstream URL', 'invalid_request_error'));
+      return { url, inFlight: ctx.upstreams.inFlight(url) };
+    });
+
     admin.delete('/admin/routes/:route', async (request: FastifyRequest<{ Params: { route: string } }>, reply) => {
       if (!ctx.routes.delete(request.params.route))
         return reply.code(404).send(openAiError(`no route "${request.params.route}"`, 'not_found_error', 'route_not_found'));

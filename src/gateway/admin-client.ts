@@ -72,6 +72,12 @@ export class GatewayAdminClient {
     return (await this.call<RouteConfig>('PUT', `/admin/routes/${encodeURIComponent(route)}`, config)).data;
   }
 
+  /** Requests the gateway has in flight to the server at `url`; undefined from a gateway that cannot tell. */
+  async inFlight(url: string): Promise<number | undefined> {
+    const { status, data } = await this.call<{ inFlight: number }>('GET', `/admin/in-flight?url=${encodeURIComponent(url)}`);
+    return status === 404 ? undefined : data.inFlight;
+  }
+
   async windowStats(route: string, fromMs: number, toMs: number): Promise<WindowStats> {
     return (await this.call<WindowStats>('GET', `/admin/routes/${encodeURIComponent(route)}/stats?from=${fromMs}&to=${toMs}`)).data;
   }

@@ -129,6 +129,11 @@ export class UpstreamClient {
     return { status: response.statusCode, contentType: Array.isArray(contentType) ? contentType[0] : contentType, body: response.body };
   }
 
+  /** Requests sent to `url`'s server and not yet answered in full (queued, sent, or streaming). */
+  inFlight(url: string): number {
+    return this.pools.get(new URL(url).origin)?.stats.size ?? 0;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
   }

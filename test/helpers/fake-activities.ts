@@ -15,6 +15,9 @@ import { Context } from '@temporalio/activity';
 import { restoredStableLabel } from '../../src/gateway/stable-history';
 import { CancelledFailure } from '@temporalio/common';
 
+/** The fake gateway answers at once: nothing is ever left in flight when a server leaves its route. */
+const NOTHING_IN_FLIGHT = { left: 0, waitedMs: 0 };
+
 export interface TrafficShape {
   requests: number;
   errors: number;
@@ -206,13 +209,13 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
       const current = world.routes.get(route) as RouteConfig;
       const { candidate, rolloutId: _r, ...rest } = current;
       set(route, { ...rest, stable: candidate as Upstream, weight: 0, shadowRate: 0 });
-      return { previousStable: { deployment: current.stable.deployment, endpoint: current.stable.url } };
+      return { previousStable: { deployment: current.stable.deployment, endpoint: current.stable.url }, drained: NOTHING_IN_FLIGHT };
     },
     async restoreStable({ route, rolloutId, stable }) {
       const current = world.routes.get(route) as RouteConfig;
       const { candidate: _c, rolloutId: _r, ...rest } = current;
       const upstream = { url: stable.endpoint, deployment: { host: stable.host, id: stable.deploymentId }, label: restoredStableLabel(rolloutId) };
-      return summarise(route, set(route, { ...rest, stable: upstream, weight: 0, shadowRate: 0 }));
+      return { ...summarise(route, set(route, { ...rest, stable: upstream, weight: 0, shadowRate: 0 })), drained: NOTHING_IN_FLIGHT };
     },
     async sendNotification({ payload }) {
       world.notifications.push({ event: payload.event, level: payload.level, message: payload.message });
