@@ -1,5 +1,6 @@
 // The embedded stack: Temporal dev server (SQLite under the state folder, Web UI), gateway,
-// orchestrator worker and one host agent. `up` starts what is missing — a process already running
+// Prometheus (scraping the gateway and the host agent's model servers), orchestrator worker and one
+// host agent. `up` starts what is missing — a process already running
 // and healthy is left alone — and waits for each to be healthy; on any failure it stops what it
 // started. `down` stops the stack's processes, found by recorded pid or, when that is stale, by
 // what they are, and the model servers the host agent serves. Their records stay: the host agent
@@ -18,8 +19,9 @@ import { connectClient, taskQueuePollers } from '../temporal/client';
 import { temporalEnvFor } from '../temporal/stack-connection';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../workflows/messages';
 import { spawnDetached, waitUntilHealthy, type ProcessRecord } from './managed-process';
-import { adminToken, adminTokenFile, codecEndpoint, gatewayUrl, temporalAddress, temporalUi, type StackConfig } from './stack-config';
-import { pidListeningOn, pidsMatching } from './find-processes';
+import { adminToken, adminTokenFile, codecEndpoint, gatewayUrl, prometheusUrl, temporalAddress, temporalUi, type StackConfig } from './stack-config';
+import { environmentOf, pidListeningOn, pidsMatching } from './find-processes';
+import { preparePrometheusDir, prometheusArgs, prometheusReady, writeScrapeTargets } from './prometheus';
 import { nodeEntry } from './entry-points';
 import { GatewayAdminClient } from '../gateway/admin-client';
 
@@ -27,9 +29,13 @@ export { temporalEnvFor } from '../temporal/stack-connection';
 
 const stackFile = (config: StackConfig): string => join(config.stateDir, 'stack.json');
 export const hostDataDir = (config: StackConfig): string => join(config.stateDir, 'hosts', config.hostName);
+export const prometheusDir = (config: StackConfig): string => join(config.stateDir, 'prometheus');
+/** Seconds between scrapes: analysis windows of compressed rollouts are a few seconds long. */
+const STACK_SCRAPE_SECONDS = 1;
 
-export type ComponentName = 'temporal' | 'gateway' | 'orchestrator' | 'host-agent';
-const COMPONENTS: readonly ComponentName[] = ['temporal', 'gateway', 'orchestrator', 'host-agent'];
+export type ComponentName = 'temporal' | 'gateway' | 'prometheus' | 'orchestrator' | 'host-agent';
+// In start order: Prometheus before the orchestrator, which may read its windows from it.
+const COMPONENTS: readonly ComponentName[] = ['temporal', 'gateway', 'prometheus', 'orchestrator', 'host-agent'];
 
 export interface ProcessHealth {
   name: ComponentName;
@@ -71,8 +77,12 @@ async function workerPolling(client: Client | undefined, queue: string, kind: 'w
   return pollers.some((identity) => identity.startsWith(`${pid}@`));
 }
 
-const portOf = (config: StackConfig, name: ComponentName): number | null =>
-  name === 'temporal' ? config.temporalPort : name === 'gateway' ? config.gatewayPort : null;
+const PORT_OF: Partial<Record<ComponentName, (config: StackConfig) => number>> = {
+  temporal: (config) => config.temporalPort,
+  gateway: (config) => config.gatewayPort,
+  prometheus: (config) => config.prometheusPort,
+};
+const portOf = (config: StackConfig, name: ComponentName): number | null => PORT_OF[name]?.(config) ?? null;
 
 /** Whether a process is this stack's `name`, judged by what it runs and how it was started. */
 function isComponent(config: StackConfig, name: ComponentName, args: string[], env: () => Record<string, string>): boolean {
@@ -83,6 +93,8 @@ function isComponent(config: StackConfig, name: ComponentName, args: string[], e
       return joined.includes('start-dev') && joined.includes(join(config.stateDir, 'temporal.sqlite'));
     case 'gateway':
       return joined.includes('gateway/main');
+    case 'prometheus':
+      return joined.includes(`--config.file=${join(prometheusDir(config), 'prometheus.yml')}`);
     case 'orchestrator':
       return joined.includes('workers/orchestrator') && ourTemporal();
     case 'host-agent': {
@@ -128,9 +140,13 @@ async function componentHealth(config: StackConfig, name: ComponentName, pid: nu
       return (await httpOk(`${gatewayUrl(config)}/healthz`).catch(() => false))
         ? { healthy: true, detail: gatewayUrl(config) }
         : { healthy: false, detail: 'not answering /healthz' };
+    case 'prometheus':
+      return (await prometheusReady(prometheusUrl(config)).catch(() => false))
+        ? { healthy: true, detail: prometheusUrl(config) }
+        : { healthy: false, detail: 'not ready' };
     case 'orchestrator':
       return (await workerPolling(client, CONTROL_TASK_QUEUE, 'workflow', pid).catch(() => false))
-        ? { healthy: true, detail: 'polling gantry' }
+        ? { healthy: true, detail: `polling gantry, metrics from ${metricSourceOf(pid)}` }
         : { healthy: false, detail: 'not polling' };
     case 'host-agent':
       return (await workerPolling(client, hostTaskQueue(config.hostName), 'activity', pid).catch(() => false))
@@ -139,7 +155,16 @@ async function componentHealth(config: StackConfig, name: ComponentName, pid: nu
   }
 }
 
-const HEALTH_TIMEOUT_MS: Record<ComponentName, number> = { temporal: 60_000, gateway: 30_000, orchestrator: 60_000, 'host-agent': 60_000 };
+const HEALTH_TIMEOUT_MS: Record<ComponentName, number> = {
+  temporal: 60_000,
+  gateway: 30_000,
+  prometheus: 30_000,
+  orchestrator: 60_000,
+  'host-agent': 60_000,
+};
+
+/** Where an orchestrator reads its analysis windows, from the environment it was started with. */
+const metricSourceOf = (pid: number): string => environmentOf(pid).GANTRY_METRIC_PROVIDER ?? 'gateway';
 
 export async function devUp(config: StackConfig, progress: (line: string) => void): Promise<ProcessRecord[]> {
   // The state folder holds the admin token, routes with upstream keys, users' prompts in pairs and
@@ -159,11 +184,20 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
     ['Temporal HTTP API', config.temporalHttpPort, 'temporal'],
     ['Temporal metrics', config.temporalMetricsPort, 'temporal'],
     ['gateway', config.gatewayPort, 'gateway'],
+    ['Prometheus', config.prometheusPort, 'prometheus'],
   ];
   for (const [what, port, owner] of ports) {
     if (!running.has(owner) && (await isPortInUse(port))) {
       throw new GantryError('PORT_IN_USE', `port ${port} (${what}) is already in use: free it or set its GANTRY_*_PORT variable`);
     }
+  }
+  // An orchestrator that reads its windows elsewhere than asked is restarted: rollouts are durable
+  // and carry on with the new one.
+  const orchestrator = running.get('orchestrator');
+  if (orchestrator !== undefined && config.metricSource !== undefined && metricSourceOf(orchestrator) !== config.metricSource) {
+    progress(`orchestrator worker reads metrics from ${metricSourceOf(orchestrator)}: restarting it to read them from ${config.metricSource}`);
+    await stopProcess(orchestrator);
+    running.delete('orchestrator');
   }
   const token = ensureAdminToken(config);
   const logs = (name: string): string => join(config.stateDir, 'logs', `${name}.log`);
@@ -179,6 +213,8 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
     GANTRY_HOST_NAME: config.hostName,
     GANTRY_HOST_DATA_DIR: hostDataDir(config),
     GANTRY_ORCHESTRATOR_DATA_DIR: join(config.stateDir, 'orchestrator'),
+    GANTRY_METRIC_PROVIDER: config.metricSource ?? 'gateway',
+    GANTRY_PROMETHEUS_URL: prometheusUrl(config),
   };
   const spawners: Record<ComponentName, () => ProcessRecord> = {
     temporal: () =>
@@ -210,13 +246,31 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
         config.temporalPort,
       ),
     gateway: () => spawnDetached('gateway', process.execPath, nodeEntry('gateway'), childEnv, logs('gateway'), config.gatewayPort),
+    prometheus: () => {
+      // Config and rules copied afresh from configs/prometheus; the gateway and the host agent's
+      // target file as targets.
+      const dir = prometheusDir(config);
+      preparePrometheusDir(dir, STACK_SCRAPE_SECONDS, [join(hostDataDir(config), 'scrape-targets.json')]);
+      writeScrapeTargets(dir, 'gateway', [{ address: new URL(gatewayUrl(config)).host }]);
+      return spawnDetached(
+        'prometheus',
+        toolPath('prometheus'),
+        prometheusArgs(dir, config.prometheusPort),
+        process.env,
+        logs('prometheus'),
+        config.prometheusPort,
+      );
+    },
     orchestrator: () => spawnDetached('orchestrator', process.execPath, nodeEntry('orchestrator'), childEnv, logs('orchestrator'), null),
     'host-agent': () => spawnDetached('host-agent', process.execPath, nodeEntry('host-agent'), childEnv, logs('host-agent'), null),
   };
+  const runningOrchestrator = running.get('orchestrator');
+  const runningSource = runningOrchestrator === undefined ? undefined : metricSourceOf(runningOrchestrator);
   const describe: Record<ComponentName, string> = {
     temporal: `Temporal dev server on :${config.temporalPort} (Web UI :${config.temporalUiPort})`,
     gateway: `gateway on :${config.gatewayPort}`,
-    orchestrator: 'orchestrator worker (task queue gantry)',
+    prometheus: `Prometheus on :${config.prometheusPort} (scraping the gateway and model servers every ${STACK_SCRAPE_SECONDS}s)`,
+    orchestrator: `orchestrator worker (task queue gantry, metrics from ${runningSource ?? config.metricSource ?? 'gateway'})`,
     'host-agent': `host agent "${config.hostName}" (task queue ${hostTaskQueue(config.hostName)})`,
   };
 

@@ -44,8 +44,9 @@ export function prometheusArgs(dir: string, port: number): string[] {
   ];
 }
 
+/** Whether Prometheus answers ready; 5 s allowed, as a loaded machine can be slow to schedule it. */
 export async function prometheusReady(url: string): Promise<boolean> {
-  const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) });
+  const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(5_000) });
   return response.ok;
 }
 

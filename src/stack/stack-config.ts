@@ -16,6 +16,8 @@ export const stackEnvSchema = z.object({
   GANTRY_TEMPORAL_METRICS_PORT: port.default(7244),
   GANTRY_GATEWAY_PORT: port.default(8400),
   GANTRY_CODEC_PORT: port.default(8888),
+  GANTRY_PROMETHEUS_PORT: port.default(9400),
+  GANTRY_METRIC_PROVIDER: z.enum(['gateway', 'prometheus']).optional(),
   GANTRY_ADMIN_TOKEN: z.string().min(16).optional(),
   GANTRY_HOST_NAME: z.string().default('local'),
 });
@@ -29,6 +31,13 @@ export interface StackConfig {
   gatewayPort: number;
   /** where `gantry dev codec-server` listens, and where the Web UI is told to find it */
   codecPort: number;
+  /** the stack's own Prometheus, which scrapes the gateway and the host agent's model servers */
+  prometheusPort: number;
+  /**
+   * Where the orchestrator `dev up` starts reads analysis windows. Unset: a running orchestrator is
+   * left as it is and a new one reads the gateway; set: a running one that reads elsewhere is restarted.
+   */
+  metricSource: 'gateway' | 'prometheus' | undefined;
   hostName: string;
   /** set when given in the environment; otherwise `dev up` creates one under the state folder */
   adminToken: string | undefined;
@@ -44,6 +53,8 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StackC
     temporalMetricsPort: e.GANTRY_TEMPORAL_METRICS_PORT,
     gatewayPort: e.GANTRY_GATEWAY_PORT,
     codecPort: e.GANTRY_CODEC_PORT,
+    prometheusPort: e.GANTRY_PROMETHEUS_PORT,
+    metricSource: e.GANTRY_METRIC_PROVIDER,
     hostName: e.GANTRY_HOST_NAME,
     adminToken: e.GANTRY_ADMIN_TOKEN,
   };
@@ -62,3 +73,4 @@ export const gatewayUrl = (config: StackConfig): string => process.env.GANTRY_GA
 export const temporalAddress = (config: StackConfig): string => process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.temporalPort}`;
 export const codecEndpoint = (config: StackConfig): string => `http://127.0.0.1:${config.codecPort}`;
 export const temporalUi = (config: StackConfig): string => process.env.GANTRY_TEMPORAL_UI ?? `http://127.0.0.1:${config.temporalUiPort}`;
+export const prometheusUrl = (config: StackConfig): string => `http://127.0.0.1:${config.prometheusPort}`;

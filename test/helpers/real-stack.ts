@@ -34,6 +34,8 @@ export async function stackConfigOnFreePorts(): Promise<StackConfig> {
     temporalMetricsPort: await freePort(),
     gatewayPort: await freePort(),
     codecPort: await freePort(),
+    prometheusPort: await freePort(),
+    metricSource: undefined,
     hostName: 'local',
     adminToken: undefined,
   };
@@ -48,6 +50,8 @@ export function envFor(config: StackConfig): NodeJS.ProcessEnv {
     GANTRY_TEMPORAL_METRICS_PORT: String(config.temporalMetricsPort),
     GANTRY_GATEWAY_PORT: String(config.gatewayPort),
     GANTRY_CODEC_PORT: String(config.codecPort),
+    GANTRY_PROMETHEUS_PORT: String(config.prometheusPort),
+    ...(config.metricSource ? { GANTRY_METRIC_PROVIDER: config.metricSource } : {}),
     GANTRY_USER: 'integration-test',
   };
 }
@@ -57,8 +61,8 @@ export function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<Result> 
   return execa(join(REPO_ROOT, 'bin/gantry'), args, { env: { ...process.env, ...env }, reject: false, timeout: 300_000 });
 }
 
-export async function startRealStack(): Promise<RealStack> {
-  const config = await stackConfigOnFreePorts();
+export async function startRealStack(overrides: Partial<StackConfig> = {}): Promise<RealStack> {
+  const config = { ...(await stackConfigOnFreePorts()), ...overrides };
   const env = envFor(config);
   const processes = await devUp(config, () => undefined);
   const client = await connectClient(temporalEnvFor(config));

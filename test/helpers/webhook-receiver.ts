@@ -11,6 +11,8 @@ export interface ReceivedNotification {
 export interface WebhookReceiver {
   url: string;
   received: ReceivedNotification[];
+  /** The first notification that matches, once it has arrived: webhooks are sent after the fact. */
+  waitFor(match: (n: ReceivedNotification) => boolean, timeoutMs?: number): Promise<ReceivedNotification>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks`,
     received,
+    async waitFor(match, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = received.find(match);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching notification in ${timeoutMs} ms; received: ${JSON.stringify(received)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

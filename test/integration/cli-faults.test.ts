@@ -139,6 +139,7 @@ describe('CLI faults', () => {
         [
           ['temporal', false],
           ['gateway', false],
+          ['prometheus', false],
           ['orchestrator', false],
           ['host-agent', false],
         ],
@@ -163,6 +164,7 @@ describe('CLI faults', () => {
       [
         ['temporal', true],
         ['gateway', true],
+        ['prometheus', true],
         ['orchestrator', true],
         ['host-agent', true],
       ],

@@ -1,7 +1,7 @@
 // gantry dev up | down | status | codec-server
 import type { Command } from 'commander';
 import { devDown, devStatus, devUp, routeWarnings } from '../../stack/dev-stack';
-import { codecEndpoint, gatewayUrl, stackConfigFromEnv, temporalUi } from '../../stack/stack-config';
+import { codecEndpoint, gatewayUrl, prometheusUrl, stackConfigFromEnv, temporalUi } from '../../stack/stack-config';
 import { createCodecServer } from '../../temporal/codec-server';
 import { AesGcmPayloadCodec, parsePayloadKey } from '../../temporal/payload-codec';
 import { GantryError } from '../../errors';
@@ -9,7 +9,7 @@ import { output } from '../output';
 import { ExitCode } from '../exit-codes';
 
 export function registerDevCommands(program: Command): void {
-  const dev = program.command('dev').description('the embedded stack: Temporal dev server, gateway, orchestrator worker, host agent');
+  const dev = program.command('dev').description('the embedded stack: Temporal dev server, gateway, Prometheus, orchestrator worker, host agent');
 
   dev
     .command('up')
@@ -19,8 +19,11 @@ export function registerDevCommands(program: Command): void {
       const out = output(Boolean(options.json));
       const config = stackConfigFromEnv();
       const records = await devUp(config, (line) => out.line(`  ${line}`));
-      out.result({ processes: records, temporalUi: temporalUi(config), gateway: gatewayUrl(config) }, () =>
-        [`dev stack up: Web UI ${temporalUi(config)}, gateway ${gatewayUrl(config)}/v1`, 'stop it with: gantry dev down'].join('\n'),
+      out.result({ processes: records, temporalUi: temporalUi(config), gateway: gatewayUrl(config), prometheus: prometheusUrl(config) }, () =>
+        [
+          `dev stack up: Web UI ${temporalUi(config)}, gateway ${gatewayUrl(config)}/v1, Prometheus ${prometheusUrl(config)}`,
+          'stop it with: gantry dev down',
+        ].join('\n'),
       );
     });
 

@@ -1,0 +1,136 @@
+// Rollouts judged through the embedded stack's Prometheus, on the real stack with the real model:
+// `dev up` starts Prometheus scraping the gateway and the host agent's llama-servers, the
+// orchestrator reads every analysis window from it, and a Prometheus that dies mid-canary gives
+// Error windows, a pause and a CRITICAL alert — never a rollback — until `dev up` brings back only
+// what is missing and an operator resumes.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startRealStack, type RealStack } from '../helpers/real-stack';
+import { compressedSpec, writeSpec } from '../helpers/real-models';
+import { prompts, rolloutWithTraffic, waitForPhase, waitForStatus } from '../helpers/real-rollout-driver';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { PrometheusProvider } from '../../src/activities/prometheus-provider';
+import { pidListeningOn } from '../../src/stack/find-processes';
+import { prometheusUrl } from '../../src/stack/stack-config';
+import { replay } from '../../src/cli/traffic/replay';
+import { ExitCode } from '../../src/cli/exit-codes';
+import type { ServerRecord } from '../../src/hosts/server-supervisor';
+import type { RolloutResult } from '../../src/workflows/rollout';
+
+let stack: RealStack;
+let hooks: WebhookReceiver;
+let prometheus: PrometheusProvider;
+
+before(async () => {
+  stack = await startRealStack({ metricSource: 'prometheus' });
+  hooks = await startWebhookReceiver();
+  prometheus = new PrometheusProvider(prometheusUrl(stack.config), 'gantry-gateway');
+});
+after(async () => {
+  await hooks?.close();
+  await stack?.stop();
+});
+
+const servers = (): ServerRecord[] => JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as ServerRecord[];
+const analysis = {
+  interval: '4s',
+  failureLimit: 2,
+  consecutiveErrorLimit: 3,
+  rollback: { maxErrorRate: 0.2, minRequests: 2 },
+  promote: { minSamples: 3, maxErrorRateIncrease: 0.05, maxP95Ratio: 4 },
+};
+
+describe('rollouts judged through the stack’s Prometheus', () => {
+  it('promotes a good candidate on windows read with PromQL; Prometheus scrapes the gateway and both llama-servers', async () => {
+    const status = await stack.cli(['dev', 'status']);
+    assert.match(String(status.stdout), /prometheus\s+pid \d+\s+port \d+\s+healthy/);
+    assert.match(String(status.stdout), /orchestrator .*metrics from prometheus/);
+
+    const spec = compressedSpec('chat', {
+      name: 'it-prom',
+      qa: undefined,
+      shadow: { duration: '12s', sampleRate: 1, minPairs: 3 },
+      canary: { steps: [{ weight: 50, duration: '12s' }] },
+      analysis,
+    });
+    const { result, traffic } = await rolloutWithTraffic(stack, stack.client, 'it-prom', writeSpec(spec), 'chat.jsonl', 40_000);
+    assert.equal(result.outcome, 'Promoted', result.reason);
+    assert.deepEqual(traffic.errorsByVariant, {}, JSON.stringify(traffic));
+    const judged = result.status.recentVerdicts.filter((v) => v.verdict === 'Pass');
+    assert.ok(judged.length >= 2, `passing windows: ${JSON.stringify(result.status.recentVerdicts)}`);
+    assert.ok(
+      judged.some((v) => v.candidateRequests > 0),
+      'a window judged candidate traffic read from Prometheus',
+    );
+
+    // What the windows were read from: the gateway's counters, and the model servers by deployment.
+    const now = Date.now();
+    const served = await prometheus.instant('sum by (variant) (gantry_gateway_analysis_latency_seconds_count{route="chat"})', now);
+    const byVariant: Record<string, number> = Object.fromEntries(served.map((s) => [s.metric.variant ?? '', s.value]));
+    assert.ok((byVariant.stable ?? 0) > 0 && (byVariant.candidate ?? 0) > 0, JSON.stringify(byVariant));
+    const up = await prometheus.instant('up{job="gantry-model-servers"}', now);
+    const deployments = up.filter((s) => s.value === 1).map((s) => s.metric.deployment);
+    assert.ok(deployments.includes('it-prom-candidate'), `model servers up: ${JSON.stringify(up.map((s) => s.metric))}`);
+  });
+
+  it('gives Error windows, a pause and a CRITICAL alert when Prometheus dies mid-canary — never a rollback — and goes on after dev up and resume', async () => {
+    const spec = compressedSpec('chat', {
+      name: 'it-prom-down',
+      qa: undefined,
+      shadow: undefined,
+      canary: { steps: [{ weight: 50, duration: '30s' }] },
+      analysis,
+      notifications: { webhooks: [{ url: hooks.url, format: 'json', minLevel: 'WARNING' }] },
+    });
+    spec.candidate = { ...spec.candidate, quantize: undefined };
+    const start = await stack.cli(['rollout', 'start', writeSpec(spec), '--id', 'it-prom-down']);
+    assert.equal(start.exitCode, 0, String(start.stderr));
+    await waitForPhase(stack.client, 'it-prom-down', 'Canary');
+    const traffic = replay(
+      prompts('chat.jsonl'),
+      { route: 'chat', rate: 2, durationMs: 120_000, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl },
+      () => undefined,
+    );
+    await waitForStatus(stack.client, 'it-prom-down', (s) => s.lastVerdict?.verdict === 'Pass', 'a passing window');
+
+    const pid = pidListeningOn(stack.config.prometheusPort);
+    assert.ok(pid !== undefined, 'Prometheus listens on its port');
+    process.kill(pid, 'SIGKILL');
+
+    const paused = await waitForStatus(stack.client, 'it-prom-down', (s) => s.paused !== null, 'a pause', 90_000);
+    assert.equal(paused.paused?.by, 'gantry');
+    assert.equal(paused.lastVerdict?.verdict, 'Error');
+    assert.match(paused.lastVerdict?.summary ?? '', /^metrics unavailable: Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable: ECONNREFUSED/);
+    assert.equal(paused.outcome, null);
+    assert.equal(paused.weight, 50, 'nothing moved');
+    const errors = paused.recentVerdicts.filter((v) => v.verdict === 'Error').length;
+    assert.ok(errors >= 3, `Error windows before the pause: ${errors}`);
+    assert.ok(!paused.recentVerdicts.some((v) => v.verdict === 'Fail'), 'a window that could not be read is never a Fail');
+    const alert = await hooks.waitFor((n) => n.rolloutId === 'it-prom-down' && n.event === 'paused' && n.level === 'CRITICAL');
+    assert.match(alert.message, /without usable evidence/);
+    const down = await stack.cli(['dev', 'status']);
+    assert.equal(down.exitCode, ExitCode.UNAVAILABLE);
+    assert.match(String(down.stdout), /prometheus\s+pid -\s+port \d+\s+DOWN/);
+
+    // `dev up` starts only what is missing; the candidate's server is not started a second time.
+    const candidates = servers().filter((s) => s.deploymentId === 'it-prom-down-candidate').length;
+    const up = await stack.cli(['dev', 'up']);
+    assert.equal(up.exitCode, 0, String(up.stderr));
+    const lines = String(up.stdout);
+    assert.match(lines, /starting Prometheus/);
+    assert.equal((lines.match(/already running/g) ?? []).length, 4, lines);
+    assert.equal(servers().filter((s) => s.deploymentId === 'it-prom-down-candidate').length, candidates);
+
+    const resume = await stack.cli(['rollout', 'resume', 'it-prom-down', '--by', 'oncall']);
+    assert.equal(resume.exitCode, 0, String(resume.stdout) + String(resume.stderr));
+    const result = (await stack.client.workflow.getHandle('it-prom-down').result()) as RolloutResult;
+    const report = await traffic;
+    assert.equal(result.outcome, 'Promoted', result.reason);
+    const verdicts = result.status.recentVerdicts.map((v) => v.verdict);
+    const resumedWith = verdicts.slice(verdicts.lastIndexOf('Error') + 1);
+    assert.ok(resumedWith.includes('Pass'), `windows after the resume: ${verdicts.join(', ')}`);
+    assert.deepEqual(report.errorsByVariant, {}, `users saw errors: ${JSON.stringify(report)}`);
+  });
+});
