@@ -4,7 +4,7 @@
 // it does not open the data plane, and a client key does not open the admin API.
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeJsonOwnerOnly } from './owner-only-file';
+import { replaceJsonFile } from '../json-file';
 import { z } from 'zod';
 
 export const CLIENT_KEY_PREFIX = 'gk-';
@@ -93,7 +93,7 @@ export class ClientKeyStore {
   }
 
   private save(): void {
-    writeJsonOwnerOnly(this.file, this.records);
+    replaceJsonFile(this.file, this.records, { ownerOnly: true });
     this.index();
   }
 }

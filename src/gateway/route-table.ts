@@ -2,7 +2,7 @@
 // the same weights. Writes go to a temp file and are renamed over the old one: a crash mid-write
 // leaves the previous routes intact.
 import { existsSync, readFileSync } from 'node:fs';
-import { writeJsonOwnerOnly } from './owner-only-file';
+import { replaceJsonFile } from '../json-file';
 import { routeConfigSchema, type RouteConfig } from './route-config';
 
 export class RouteTable {
@@ -40,6 +40,6 @@ export class RouteTable {
 
   private persist(): void {
     // Routes hold upstream API keys: readable by the owner only.
-    if (this.file) writeJsonOwnerOnly(this.file, this.all());
+    if (this.file) replaceJsonFile(this.file, this.all(), { ownerOnly: true });
   }
 }

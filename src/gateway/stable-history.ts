@@ -2,7 +2,7 @@
 // created with the route, promoted by a rollout, reverted by one, or re-pointed (a stable restarted
 // or replaced by the stable check). Kept beside the routes, owner-only, the last 200 per route.
 import { existsSync, readFileSync } from 'node:fs';
-import { writeJsonOwnerOnly } from './owner-only-file';
+import { replaceJsonFile } from '../json-file';
 import type { RouteConfig } from './route-config';
 
 export interface StableChange {
@@ -58,6 +58,6 @@ export class StableHistory {
     const earlier = change.deployment && !change.artifact ? [...entries].reverse().find((e) => e.deployment?.id === change.deployment?.id) : undefined;
     entries.push(earlier?.artifact ? { ...change, artifact: earlier.artifact } : change);
     if (entries.length > KEEP_PER_ROUTE) entries.splice(0, entries.length - KEEP_PER_ROUTE);
-    writeJsonOwnerOnly(this.file, this.byRoute);
+    replaceJsonFile(this.file, this.byRoute, { ownerOnly: true });
   }
 }

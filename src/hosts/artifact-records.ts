@@ -3,9 +3,10 @@
 // came from (source and its sha256, quant type, tool version), what quantizing cost, and what
 // each rollout that shipped it found (QA report, outcome). `gantry model list|show` reads them;
 // a rollout with the same source and type reuses an artifact whose file still matches its record.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { QuantLossResult } from '../adapters/llama-perplexity';
+import { replaceJsonFile } from '../json-file';
 
 export const RECORD_SUFFIX = '.gantry.json';
 
@@ -38,9 +39,7 @@ export function readRecord(file: string): ArtifactRecord | undefined {
 
 /** Written whole to a temporary file and renamed over the record, so a reader never sees half of one. */
 export function writeRecord(file: string, record: ArtifactRecord): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2) + '\n');
-  renameSync(`${file}.tmp`, file);
+  replaceJsonFile(file, record);
 }
 
 /** Read, change and write a record; undefined when the artifact has none. */

@@ -2,8 +2,9 @@
 // does), so that a rerun on the same multi-gigabyte source does not read it again. A file rewritten
 // in place keeping its size and its nanosecond modification time would be missed; nothing Gantry
 // or the tools it runs do writes a source that way.
-import { readFileSync, realpathSync, renameSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { readFileSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
 import { sha256File } from '../adapters/gguf-file';
+import { replaceJsonFile } from '../json-file';
 
 interface Entry {
   size: string;
@@ -40,8 +41,6 @@ export class DigestCache {
   /** Read, add, write by rename: two hosts' activities racing lose at most an entry, never the file. */
   private remember(path: string, entry: Entry): void {
     const entries = { ...this.read(), [path]: entry };
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entries, null, 1));
-    renameSync(tmp, this.file);
+    replaceJsonFile(this.file, entries);
   }
 }

@@ -4,13 +4,14 @@
 // that do not (after `gantry dev down`, a crash, a reboot) on their recorded port, which the
 // gateway's routes still point at.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { request } from 'undici';
 import { freePort, isPortInUse } from './free-port';
 import { isAlive, stopProcess } from './process-control';
 import { HEALTH_PATH, type LaunchCommand, type ServerLaunch } from '../adapters/model-server-engine';
 import { writeScrapeTargetsFile } from './scrape-targets';
+import { replaceJsonFile } from '../json-file';
 
 export interface ServerRecord {
   deploymentId: string;
@@ -101,9 +102,7 @@ export class ServerSupervisor {
   }
 
   private save(): void {
-    const tmp = `${this.registryFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify([...this.servers.values()], null, 2));
-    renameSync(tmp, this.registryFile);
+    replaceJsonFile(this.registryFile, [...this.servers.values()]);
     // Every recorded server is a target (each engine serves Prometheus /metrics on its own port): one
     // that is recorded but down shows as up=0, which is worth an operator's eye.
     writeScrapeTargetsFile(
