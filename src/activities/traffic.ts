@@ -12,6 +12,7 @@ import type { Deployment } from './model-host';
 import { secretFromEnv } from './secrets';
 import { restoredStableLabel } from '../gateway/stable-history';
 import { drainUpstream, type DrainResult } from './drain';
+import { Context } from '@temporalio/activity';
 
 export interface TrafficDeps {
   gateway: GatewayAdminClient;
@@ -45,6 +46,15 @@ export interface RouteHealth {
   breakerOpen: string | null;
   stable: UpstreamProbe;
   candidate: UpstreamProbe | null;
+}
+
+/** The rollout's id (its workflow id, as `gantry rollout start` sets it); undefined outside an activity. */
+function currentWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Permanent gateway faults (a refused token or route) must not be retried for ever. */
@@ -152,12 +162,29 @@ export function createTrafficActivities(deps: TrafficDeps) {
   }
 
   /** The candidate becomes the stable; returns the deployment it replaced, for teardown (or to keep). */
+  /**
+   * A retried promotion whose first attempt changed the route but was never reported (its worker
+   * died): the route's history says this rollout promoted last, and which stable it replaced.
+   * Without this, the retry would fail, and the failure's teardown would stop the new stable.
+   */
+  async function replacedByThisRollout(route: string): Promise<{ deployment?: { host: string; id: string }; endpoint: string } | undefined> {
+    const rolloutId = currentWorkflowId();
+    const history = (await gateway.routeHistory(route).catch(asActivityError)) ?? [];
+    const [before, last] = history.slice(-2);
+    if (rolloutId === undefined || last?.change !== 'promoted' || last.rolloutId !== rolloutId || !before) return undefined;
+    return { deployment: before.deployment ?? undefined, endpoint: before.endpoint };
+  }
+
   /** The candidate becomes the stable; returns once the replaced stable has answered what it was sent. */
   async function promoteCandidate(input: {
     route: string;
   }): Promise<{ previousStable: { deployment?: { host: string; id: string }; endpoint?: string }; drained: DrainResult }> {
     const current = await requireRoute(input.route);
-    if (!current.candidate) throw ApplicationFailure.nonRetryable(`route "${input.route}" has no candidate to promote`, FailureType.GATEWAY_REJECTED);
+    if (!current.candidate) {
+      const replaced = await replacedByThisRollout(input.route);
+      if (!replaced) throw ApplicationFailure.nonRetryable(`route "${input.route}" has no candidate to promote`, FailureType.GATEWAY_REJECTED);
+      return { previousStable: replaced, drained: await drainUpstream(gateway, replaced.endpoint) };
+    }
     const { rolloutId: _owner, candidate, ...rest } = current;
     await gateway.setRoute(input.route, { ...rest, stable: candidate, weight: 0, shadowRate: 0, reverseShadowRate: 0 }).catch(asActivityError);
     const drained = await drainUpstream(gateway, current.stable.url);

@@ -8,6 +8,7 @@ import { startGateway, type GatewayHarness } from '../helpers/gateway-harness';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream';
 import { createTrafficActivities } from '../../src/activities/traffic';
 import { drainUpstream } from '../../src/activities/drain';
+import { MockActivityEnvironment } from '@temporalio/testing';
 
 let held: MockUpstream;
 let next: MockUpstream;
@@ -81,6 +82,26 @@ describe('draining a server that leaves its route', () => {
     assert.ok(drained.waitedMs >= 300, `waited ${drained.waitedMs} ms`);
     held.release();
     assert.equal(await answered, 200);
+  });
+
+  it('answers a retried promotion whose first attempt changed the route with what that attempt replaced; another rollout is still refused', async () => {
+    held.behave({});
+    await gateway.admin.setRoute('retried', { stable: { url: held.url }, candidate: { url: next.url }, rolloutId: 'r-retried', weight: 50, shadowRate: 0 });
+    const traffic = createTrafficActivities({ gateway: gateway.admin });
+    type Promoted = Awaited<ReturnType<typeof traffic.promoteCandidate>>;
+    const promoteIn = (rolloutId: string): Promise<Promoted> =>
+      new MockActivityEnvironment({ workflowExecution: { workflowId: rolloutId, runId: 'run-1' } }).run<
+        [{ route: string }],
+        Promoted,
+        typeof traffic.promoteCandidate
+      >(traffic.promoteCandidate, { route: 'retried' });
+    const first = await promoteIn('r-retried');
+    // Its worker died before reporting: Temporal runs the activity again.
+    const retried = await promoteIn('r-retried');
+    assert.deepEqual(retried.previousStable, first.previousStable);
+    assert.equal(retried.previousStable.endpoint, held.url);
+    assert.equal((await gateway.admin.getRoute('retried'))?.stable.url, next.url, 'the promoted stable stays');
+    await assert.rejects(promoteIn('r-other'), /route "retried" has no candidate to promote/);
   });
 
   it('answers in-flight counts to the admin token only, for a URL', async () => {
