@@ -46,6 +46,8 @@ export interface ReplayOptions {
   baseUrl: string;
   /** a client key, where the gateway requires one */
   apiKey?: string;
+  /** stops sending before durationMs is up (what was sent is still awaited) */
+  signal?: AbortSignal;
 }
 
 export interface ReplayReport {
@@ -90,7 +92,7 @@ export async function replay(prompts: PromptLine[], options: ReplayOptions, onPr
   const started = Date.now();
   const intervalMs = 1000 / options.rate;
   let lastProgress = started;
-  for (let i = 0; Date.now() - started < options.durationMs; i++) {
+  for (let i = 0; Date.now() - started < options.durationMs && !options.signal?.aborted; i++) {
     const due = started + i * intervalMs;
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
     if (inFlight >= options.maxInFlight) {

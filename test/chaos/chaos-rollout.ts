@@ -1,0 +1,236 @@
+// One rollout of the chaos suite on the real stack with the real model: live traffic through the
+// gateway, one fault at its planned point, the stack brought back with `dev up` (which starts only
+// what is missing), and what a user and an operator would check afterwards.
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { compressedSpec, writeSpec } from '../helpers/real-models';
+import { prompts } from '../helpers/real-rollout-driver';
+import type { RealStack } from '../helpers/real-stack';
+import { expectedOutcome, type FaultKind, type PlannedRollout } from './plan';
+import { devStatus, devUp, hostDataDir, type ComponentName } from '../../src/stack/dev-stack';
+import { pidsMatching } from '../../src/stack/find-processes';
+import { isAlive } from '../../src/hosts/process-control';
+import { replay } from '../../src/cli/traffic/replay';
+import { statusQuery } from '../../src/workflows/messages';
+import type { RolloutStatus } from '../../src/workflows/state/status-view';
+import type { RolloutResult } from '../../src/workflows/rollout';
+import type { ServerRecord } from '../../src/hosts/server-supervisor';
+
+export interface ChaosRow {
+  index: number;
+  rolloutId: string;
+  fault: FaultKind;
+  phase: string;
+  outcome: string;
+  expected: string;
+  /** llama-server processes running that no host record accounts for */
+  orphans: number;
+  /** times the candidate's server was started (1 expected) */
+  candidateStarts: number;
+  /** pairs the analysis counted as written that the pair store does not have */
+  pairsLost: number;
+  /** requests the gateway answered with an error (5xx/4xx) */
+  userErrors: number;
+  /** requests that could not reach the gateway at all (only while it was down) */
+  gatewayDown: number;
+  ok: boolean;
+  detail: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const FAULT_TARGET: Record<FaultKind, ComponentName> = {
+  'kill-orchestrator': 'orchestrator',
+  'kill-host-agent': 'host-agent',
+  'kill-gateway': 'gateway',
+  'kill-temporal': 'temporal',
+  'metrics-down': 'prometheus',
+};
+/** How long the component stays down before `dev up`: the metric source long enough for Error windows. */
+const DOWN_MS: Record<FaultKind, number> = {
+  'kill-orchestrator': 2_000,
+  'kill-host-agent': 2_000,
+  'kill-gateway': 2_000,
+  'kill-temporal': 3_000,
+  'metrics-down': 12_000,
+};
+
+/** The rollout's status, asked again while Temporal is briefly away. */
+async function statusOf(stack: RealStack, id: string): Promise<RolloutStatus | undefined> {
+  try {
+    return await stack.client.workflow.getHandle(id).query(statusQuery);
+  } catch {
+    return undefined;
+  }
+}
+
+async function until(stack: RealStack, id: string, done: (s: RolloutStatus) => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await statusOf(stack, id);
+    if (status && (done(status) || status.outcome)) return;
+    if (Date.now() > deadline) throw new Error(`${id}: no ${what} in ${timeoutMs / 1000}s (phase ${status?.phase ?? 'unknown'})`);
+    await sleep(250);
+  }
+}
+
+async function result(stack: RealStack, id: string, timeoutMs: number): Promise<RolloutResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return (await stack.client.workflow.getHandle(id).result()) as RolloutResult;
+    } catch (error) {
+      // Temporal restarting under the call: ask again.
+      if (Date.now() > deadline) throw error;
+      await sleep(1_000);
+    }
+  }
+}
+
+async function injectFault(stack: RealStack, fault: FaultKind): Promise<string> {
+  const target = FAULT_TARGET[fault];
+  const process_ = (await devStatus(stack.config)).find((p) => p.name === target);
+  if (!process_?.pid) return `${target} was not running`;
+  process.kill(process_.pid, 'SIGKILL');
+  await sleep(DOWN_MS[fault]);
+  const lines: string[] = [];
+  await devUp(stack.config, (line) => lines.push(line));
+  const started = lines.filter((l) => l.startsWith('starting')).map((l) => l.replace(/^starting /, '').split(' ')[0]);
+  return `killed ${target} (pid ${process_.pid}); dev up started ${started.join(', ') || 'nothing'}`;
+}
+
+function servers(stack: RealStack): ServerRecord[] {
+  const file = join(hostDataDir(stack.config), 'servers.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ServerRecord[]) : [];
+}
+
+/** Where a process writes its output: a model server of this stack logs under the host's data folder. */
+function outputOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/fd/1`);
+  } catch {
+    return '';
+  }
+}
+
+/** Model servers this stack's host agent started that no record accounts for (nobody would ever stop them). */
+function orphanServers(stack: RealStack): number {
+  const recorded = new Set(servers(stack).map((s) => s.pid));
+  const ours = pidsMatching((args) => (args[0] ?? '').endsWith('llama-server')).filter((pid) => outputOf(pid).startsWith(hostDataDir(stack.config)));
+  return ours.filter((pid) => isAlive(pid) && !recorded.has(pid)).length;
+}
+
+function startsOf(stack: RealStack, deploymentId: string): number {
+  const log = join(hostDataDir(stack.config), 'logs', `${deploymentId}.log`);
+  return existsSync(log) ? (readFileSync(log, 'utf8').match(/listening on http:\/\//g) ?? []).length : 0;
+}
+
+async function storedPairs(stack: RealStack, route: string, rolloutId: string): Promise<number> {
+  let count = 0;
+  let after: string | null = null;
+  for (;;) {
+    const page = await stack.gateway.pairRange(route, rolloutId, after, 1000);
+    count += page.pairs.length;
+    if (page.pairs.length === 0 || page.next === after) return count;
+    after = page.next;
+  }
+}
+
+export async function chaosRollout(stack: RealStack, planned: PlannedRollout, seed: number): Promise<ChaosRow> {
+  const id = `chaos-${seed}-${planned.index}`;
+  const route = 'chaos';
+  const spec = compressedSpec(route, {
+    name: id,
+    qa: undefined,
+    shadow: { duration: '12s', sampleRate: 1, minPairs: 3 },
+    canary: {
+      steps: [
+        { weight: 50, duration: '10s' },
+        { weight: 100, duration: '6s' },
+      ],
+    },
+    analysis: {
+      interval: '3s',
+      failureLimit: 2,
+      // Transient faults: the metric source is down for ~12 s; the rollout must not pause for it.
+      consecutiveErrorLimit: 50,
+      rollback: { maxErrorRate: 0.2, minRequests: 3 },
+      promote: { minSamples: 3, maxErrorRateIncrease: 0.05, maxP95Ratio: 4 },
+    },
+  });
+  // The bad candidate: a context window too small for the long support prompts in the traffic.
+  const server = planned.candidate === 'bad' ? { ...spec.candidate.server, contextSize: 256 } : spec.candidate.server;
+  spec.candidate = { ...spec.candidate, quantize: undefined, server };
+  const start = await stack.cli(['rollout', 'start', writeSpec(spec), '--id', id]);
+  if (start.exitCode !== 0) throw new Error(`${id}: rollout start failed: ${String(start.stderr)}`);
+
+  await until(stack, id, (s) => s.phase === 'Shadow', 'shadow phase', 180_000);
+  const stop = new AbortController();
+  const traffic = replay(
+    prompts('quickstart-mix.jsonl'),
+    { route, rate: 2, durationMs: 600_000, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl, signal: stop.signal },
+    () => undefined,
+  );
+  let detail: string;
+  try {
+    await until(stack, id, (s) => s.phase === planned.phase, `${planned.phase} phase`, 180_000);
+    const status = await statusOf(stack, id);
+    if (status?.outcome) detail = `ended before the fault (${status.outcome})`;
+    else {
+      await sleep(planned.delayMs);
+      detail = await injectFault(stack, planned.fault);
+    }
+  } catch (error) {
+    detail = (error as Error).message;
+  }
+  let outcome = 'none';
+  let status: RolloutStatus | undefined;
+  try {
+    const ended = await result(stack, id, 300_000);
+    outcome = ended.outcome;
+    status = ended.status;
+  } catch (error) {
+    detail += `; ${(error as Error).message}`;
+  } finally {
+    stop.abort();
+  }
+  const report = await traffic;
+  const unknown = report.errorsByVariant.unknown ?? 0;
+  const stored = await storedPairs(stack, route, id).catch(() => 0);
+  const row: ChaosRow = {
+    index: planned.index,
+    rolloutId: id,
+    fault: planned.fault,
+    phase: planned.phase,
+    outcome,
+    expected: expectedOutcome(planned),
+    orphans: orphanServers(stack),
+    candidateStarts: startsOf(stack, `${id}-candidate`),
+    pairsLost: Math.max(0, (status?.shadowTotals.pairs ?? 0) + (status?.canaryTotals.pairs ?? 0) - stored),
+    userErrors: report.errors - unknown,
+    gatewayDown: unknown,
+    ok: false,
+    detail,
+  };
+  row.ok = row.outcome === row.expected && row.orphans === 0 && row.candidateStarts === 1 && row.pairsLost === 0 && row.userErrors === 0;
+  return row;
+}
+
+export function formatTable(rows: readonly ChaosRow[]): string {
+  const header = ['#', 'fault', 'phase', 'outcome', 'expected', 'orphans', 'starts', 'pairs lost', 'user errors', 'gw down', 'ok'];
+  const cells = rows.map((r) => [
+    String(r.index),
+    r.fault,
+    r.phase,
+    r.outcome,
+    r.expected,
+    String(r.orphans),
+    String(r.candidateStarts),
+    String(r.pairsLost),
+    String(r.userErrors),
+    String(r.gatewayDown),
+    r.ok ? 'ok' : 'FAIL',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: string[]): string => c.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ');
+  return [line(header), ...cells.map(line)].join('\n');
+}

@@ -1,0 +1,34 @@
+// The chaos suite's schedule: for a seed, which rollouts run (a good candidate or a bad one), which
+// fault each meets, in which phase and how long after that phase begins. Pure: the same seed gives
+// the same schedule, so a failing seed can be run again.
+import { seededRandom } from '../../src/analysis/seeded-random';
+
+export const FAULTS = ['kill-orchestrator', 'kill-host-agent', 'kill-gateway', 'kill-temporal', 'metrics-down'] as const;
+export type FaultKind = (typeof FAULTS)[number];
+
+export interface PlannedRollout {
+  index: number;
+  /** good: expected Promoted; bad (context window too small for the prompts): expected RolledBack */
+  candidate: 'good' | 'bad';
+  fault: FaultKind;
+  /** the phase in which the fault strikes */
+  phase: 'Shadow' | 'Canary';
+  /** how long after that phase begins */
+  delayMs: number;
+}
+
+export const expectedOutcome = (planned: PlannedRollout): 'Promoted' | 'RolledBack' => (planned.candidate === 'good' ? 'Promoted' : 'RolledBack');
+
+/**
+ * `runs` rollouts; the faults go round in a shuffled order, so every kind is met once in every
+ * FAULTS.length rollouts. A bad candidate is rolled back in its shadow phase, so its fault strikes there.
+ */
+export function planChaos(seed: number, runs: number): PlannedRollout[] {
+  const random = seededRandom(seed);
+  const order = [...FAULTS].sort(() => random() - 0.5);
+  return Array.from({ length: runs }, (_, index) => {
+    const candidate = random() < 0.7 ? 'good' : 'bad';
+    const phase = candidate === 'bad' || random() < 0.4 ? 'Shadow' : 'Canary';
+    return { index, candidate, fault: order[index % order.length] as FaultKind, phase, delayMs: Math.round(random() * 3_000) };
+  });
+}

@@ -1,0 +1,43 @@
+// npm run chaos [-- --seed N] [--runs N] [--only I]: compressed rollouts of the real model on the
+// real stack, each meeting a seeded fault, then the table of what happened. Exit 1 when a rollout's
+// verdict differs from the undisturbed one or it left an orphan, a second candidate server, a lost
+// pair or a user error behind; the seed to run again is printed first and last.
+import { parseArgs } from 'node:util';
+import { startRealStack } from '../helpers/real-stack';
+import { planChaos } from './plan';
+import { chaosRollout, formatTable, type ChaosRow } from './chaos-rollout';
+
+const { values } = parseArgs({
+  options: { seed: { type: 'string' }, runs: { type: 'string', default: '20' }, only: { type: 'string' } },
+});
+const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed);
+const runs = Number(values.runs);
+if (!Number.isInteger(seed) || !Number.isInteger(runs) || runs < 1) {
+  console.error('chaos: --seed and --runs must be whole numbers (runs ≥ 1)');
+  process.exit(2);
+}
+const plan = planChaos(seed, runs).filter((p) => values.only === undefined || p.index === Number(values.only));
+console.log(`chaos: seed ${seed}, ${plan.length} rollouts (run again with: npm run chaos -- --seed ${seed} --runs ${runs})`);
+
+const stack = await startRealStack({ metricSource: 'prometheus' });
+const rows: ChaosRow[] = [];
+try {
+  for (const planned of plan) {
+    const started = Date.now();
+    const row = await chaosRollout(stack, planned, seed);
+    rows.push(row);
+    console.log(
+      `  #${row.index} ${row.fault} in ${row.phase}: ${row.outcome} (expected ${row.expected}) in ${Math.round((Date.now() - started) / 1000)}s — ${row.detail}`,
+    );
+  }
+} finally {
+  await stack.stop();
+}
+console.log(`\n${formatTable(rows)}`);
+const failed = rows.filter((r) => !r.ok);
+if (failed.length > 0) {
+  console.log(`\nFAILED: seed ${seed}, rollout${failed.length > 1 ? 's' : ''} ${failed.map((r) => `#${r.index}`).join(', ')}`);
+  console.log(`run one again alone with: npm run chaos -- --seed ${seed} --runs ${runs} --only ${failed[0]?.index ?? 0}`);
+  process.exit(1);
+}
+console.log(`\nall ${rows.length} rollouts reached their undisturbed verdict, with nothing orphaned or lost (seed ${seed})`);
