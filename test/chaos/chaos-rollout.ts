@@ -22,6 +22,8 @@ export interface ChaosRow {
   fault: FaultKind;
   phase: string;
   outcome: string;
+  /** the rollout's own reason for its outcome */
+  reason: string;
   expected: string;
   /** llama-server processes running that no host record accounts for */
   orphans: number;
@@ -144,8 +146,8 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     shadow: { duration: '12s', sampleRate: 1, minPairs: 3 },
     canary: {
       steps: [
-        { weight: 50, duration: '10s' },
-        { weight: 100, duration: '6s' },
+        { weight: 50, duration: '20s' },
+        { weight: 100, duration: '10s' },
       ],
     },
     analysis: {
@@ -183,10 +185,12 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     detail = (error as Error).message;
   }
   let outcome = 'none';
+  let reason = '';
   let status: RolloutStatus | undefined;
   try {
     const ended = await result(stack, id, 300_000);
     outcome = ended.outcome;
+    reason = ended.reason;
     status = ended.status;
   } catch (error) {
     detail += `; ${(error as Error).message}`;
@@ -202,6 +206,7 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     fault: planned.fault,
     phase: planned.phase,
     outcome,
+    reason,
     expected: expectedOutcome(planned),
     orphans: orphanServers(stack),
     candidateStarts: startsOf(stack, `${id}-candidate`),

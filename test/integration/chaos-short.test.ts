@@ -29,7 +29,7 @@ describe('chaos, short version', () => {
     it(`${planned.candidate} candidate, ${planned.fault} in ${planned.phase}`, async () => {
       const row = await chaosRollout(stack, planned, SEED);
       const table = formatTable([row]);
-      assert.equal(row.outcome, row.expected, `${table}\n${row.detail}`);
+      assert.equal(row.outcome, row.expected, `${table}\n${row.detail}\n${row.reason}`);
       assert.equal(row.orphans, 0, table);
       assert.equal(row.candidateStarts, 1, table);
       assert.equal(row.pairsLost, 0, table);
