@@ -31,6 +31,7 @@ describe('the packed package', () => {
       GANTRY_TEMPORAL_CLI: toolPath('temporal'),
       GANTRY_LLAMA_SERVER: toolPath('llamaServer'),
       GANTRY_LLAMA_QUANTIZE: toolPath('llamaQuantize'),
+      GANTRY_PROMETHEUS: toolPath('prometheus'),
     };
     delete (env as Record<string, string | undefined>).GANTRY_STATE_DIR; // installed: the working folder's .gantry
     const up = await execa(gantry, ['dev', 'up'], { cwd: folder, env, reject: false });
@@ -43,6 +44,7 @@ describe('the packed package', () => {
         [
           ['temporal', true],
           ['gateway', true],
+          ['prometheus', true],
           ['orchestrator', true],
           ['host-agent', true],
         ],
