@@ -194,11 +194,14 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
   // An orchestrator that reads its windows elsewhere than asked is restarted: rollouts are durable
   // and carry on with the new one.
   const orchestrator = running.get('orchestrator');
-  if (orchestrator !== undefined && config.metricSource !== undefined && metricSourceOf(orchestrator) !== config.metricSource) {
-    progress(`orchestrator worker reads metrics from ${metricSourceOf(orchestrator)}: restarting it to read them from ${config.metricSource}`);
+  const runningSource = orchestrator === undefined ? undefined : metricSourceOf(orchestrator);
+  if (orchestrator !== undefined && config.metricSource !== undefined && runningSource !== config.metricSource) {
+    progress(`orchestrator worker reads metrics from ${runningSource}: restarting it to read them from ${config.metricSource}`);
     await stopProcess(orchestrator);
     running.delete('orchestrator');
   }
+  // What a new orchestrator reads, or what the one left running reads.
+  const orchestratorSource = running.has('orchestrator') ? runningSource : (config.metricSource ?? 'gateway');
   const token = ensureAdminToken(config);
   const logs = (name: string): string => join(config.stateDir, 'logs', `${name}.log`);
   const temporalEnv = temporalEnvFor(config);
@@ -264,13 +267,11 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
     orchestrator: () => spawnDetached('orchestrator', process.execPath, nodeEntry('orchestrator'), childEnv, logs('orchestrator'), null),
     'host-agent': () => spawnDetached('host-agent', process.execPath, nodeEntry('host-agent'), childEnv, logs('host-agent'), null),
   };
-  const runningOrchestrator = running.get('orchestrator');
-  const runningSource = runningOrchestrator === undefined ? undefined : metricSourceOf(runningOrchestrator);
   const describe: Record<ComponentName, string> = {
     temporal: `Temporal dev server on :${config.temporalPort} (Web UI :${config.temporalUiPort})`,
     gateway: `gateway on :${config.gatewayPort}`,
     prometheus: `Prometheus on :${config.prometheusPort} (scraping the gateway and model servers every ${STACK_SCRAPE_SECONDS}s)`,
-    orchestrator: `orchestrator worker (task queue gantry, metrics from ${runningSource ?? config.metricSource ?? 'gateway'})`,
+    orchestrator: `orchestrator worker (task queue gantry, metrics from ${orchestratorSource})`,
     'host-agent': `host agent "${config.hostName}" (task queue ${hostTaskQueue(config.hostName)})`,
   };
 
