@@ -10,6 +10,20 @@ export interface PromotionDecision {
   reasons: string[];
 }
 
+/** The checks that only count evidence: failing them means "not enough data yet", not "worse". */
+const SAMPLE_CHECKS: ReadonlySet<string> = new Set(['candidate samples', 'stable samples']);
+
+/**
+ * Promote, Fail or Inconclusive. A decision refused only for want of evidence (too few samples, a
+ * rule with no data) is Inconclusive: the candidate was never measured worse, so it must not be
+ * rolled back for it (a metric outage over the whole canary leaves exactly this).
+ */
+export function evidenceOf(decision: Pick<PromotionDecision, 'promote' | 'checks'>): 'promote' | 'fail' | 'inconclusive' {
+  if (decision.promote) return 'promote';
+  const measuredWorse = decision.checks.some((c) => c.ok === false && !SAMPLE_CHECKS.has(c.name));
+  return measuredWorse ? 'fail' : 'inconclusive';
+}
+
 export function decidePromotion(stable: VariantStats, candidate: VariantStats, rules: PromoteRules): PromotionDecision {
   const checks: Check[] = [];
   const min = rules.minSamples;

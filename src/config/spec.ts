@@ -234,6 +234,8 @@ export const analysisSchema = z
     failureLimit: z.number().int().positive().default(1),
     /** consecutive Error windows (metrics unavailable, baseline unhealthy) after which the rollout pauses and alerts */
     consecutiveErrorLimit: z.number().int().positive().default(4),
+    /** inconclusive evaluations (too little evidence) that extend the canary before the rollout pauses and alerts */
+    inconclusiveLimit: z.number().int().nonnegative().default(2),
     baseline: baselineRulesSchema,
     rollback: rollbackRulesSchema,
     promote: promoteRulesSchema,

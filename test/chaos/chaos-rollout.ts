@@ -46,14 +46,19 @@ const FAULT_TARGET: Record<FaultKind, ComponentName> = {
   'kill-gateway': 'gateway',
   'kill-temporal': 'temporal',
   'metrics-down': 'prometheus',
+  'metrics-outage': 'prometheus',
 };
-/** How long the component stays down before `dev up`: the metric source long enough for Error windows. */
+/**
+ * How long the component stays down before `dev up`: the metric source long enough for Error
+ * windows, or (an outage) longer than the 30 s canary, so that its evaluation finds no evidence.
+ */
 const DOWN_MS: Record<FaultKind, number> = {
   'kill-orchestrator': 2_000,
   'kill-host-agent': 2_000,
   'kill-gateway': 2_000,
   'kill-temporal': 3_000,
   'metrics-down': 12_000,
+  'metrics-outage': 40_000,
 };
 
 /** The rollout's status, asked again while Temporal is briefly away. */
@@ -153,7 +158,7 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     analysis: {
       interval: '3s',
       failureLimit: 2,
-      // Transient faults: the metric source is down for ~12 s; the rollout must not pause for it.
+      // The metric source is down for up to 40 s: the rollout must not pause for it.
       consecutiveErrorLimit: 50,
       rollback: { maxErrorRate: 0.2, minRequests: 3 },
       promote: { minSamples: 3, maxErrorRateIncrease: 0.05, maxP95Ratio: 4 },

@@ -3,7 +3,8 @@
 // the same schedule, so a failing seed can be run again.
 import { seededRandom } from '../../src/analysis/seeded-random';
 
-export const FAULTS = ['kill-orchestrator', 'kill-host-agent', 'kill-gateway', 'kill-temporal', 'metrics-down'] as const;
+/** metrics-down: the metric source away for a few windows; metrics-outage: longer than the whole canary */
+export const FAULTS = ['kill-orchestrator', 'kill-host-agent', 'kill-gateway', 'kill-temporal', 'metrics-down', 'metrics-outage'] as const;
 export type FaultKind = (typeof FAULTS)[number];
 
 export interface PlannedRollout {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { emptyHistogram, merge, quantile, record, bucketIndex } from '../../src/analysis/histogram';
 import { errorRateWorsePValue, normalCdf, mergeWindows, emptyWindow, type VariantStats } from '../../src/analysis/stats';
 import { judgeInterval } from '../../src/analysis/interval-verdict';
-import { decidePromotion } from '../../src/analysis/promotion-decision';
+import { decidePromotion, evidenceOf } from '../../src/analysis/promotion-decision';
 import { rollbackRulesSchema, promoteRulesSchema } from '../../src/config/spec';
 
 function stats(requests: number, errors: number, latencyMs: number | number[]): VariantStats {
@@ -111,5 +111,24 @@ describe('decidePromotion', () => {
   it('refuses on missing evidence rather than promoting blind', () => {
     const decision = decidePromotion(stats(0, 0, 0), stats(0, 0, 0), { ...rules, minSamples: 0 });
     assert.equal(decision.promote, false);
+    assert.equal(evidenceOf(decision), 'inconclusive');
+  });
+});
+
+describe('evidenceOf', () => {
+  const rules = promoteRulesSchema.parse({ minSamples: 200, maxErrorRateIncrease: 0, maxP95IncreaseMs: 50 });
+
+  it('calls a canary without candidate samples inconclusive, never a failure', () => {
+    assert.equal(evidenceOf(decidePromotion(stats(1000, 0, 300), stats(0, 0, 0), rules)), 'inconclusive');
+    assert.equal(evidenceOf(decidePromotion(stats(1000, 0, 300), stats(150, 0, 300), rules)), 'inconclusive');
+  });
+
+  it('calls a candidate measured worse a failure, even with too few samples', () => {
+    assert.equal(evidenceOf(decidePromotion(stats(1000, 0, 300), stats(150, 0, 600), rules)), 'fail');
+    assert.equal(evidenceOf(decidePromotion(stats(1000, 0, 300), stats(1000, 0, 600), rules)), 'fail');
+  });
+
+  it('passes a promotion through', () => {
+    assert.equal(evidenceOf(decidePromotion(stats(1000, 0, 300), stats(1000, 0, 300), rules)), 'promote');
   });
 });

@@ -216,4 +216,37 @@ describe('rolloutWorkflow', () => {
       assert.equal(result.outcome, 'Promoted', result.reason);
     });
   });
+
+  it('never rolls back on an evaluation without evidence: the canary is extended, then paused at the limit, and promotes once metrics return', async () => {
+    // A metric outage over the whole canary: every window Error, no candidate sample in the totals.
+    const world = newWorld({ metricsDown: true });
+    const base = weeksLongSpec();
+    const spec = weeksLongSpec({
+      shadow: undefined,
+      canary: { steps: [{ weight: 50, duration: '3h' }] },
+      analysis: { ...base.analysis, interval: '1h', consecutiveErrorLimit: 100, inconclusiveLimit: 1 },
+    });
+    await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, spec);
+      const extended = await waitForStatus(handle, (s) => s.phase === 'Evaluation' && s.waitingFor !== null, 90_000, { env, by: '30m' });
+      assert.match(extended.waitingFor ?? '', /^more canary evidence at 50%: the evaluation was inconclusive/);
+      assert.ok(extended.warnings.some((w) => /the evaluation was inconclusive, the canary goes on: 0 candidate samples \(min 200\)/.test(w)));
+      assert.equal(extended.weight, 50, 'an inconclusive evaluation moves no traffic');
+      assert.ok(world.notifications.some((n) => n.level === 'WARNING' && /evaluation inconclusive .*extension 1/.test(n.message)));
+      // The limit is one extension: the second inconclusive evaluation pauses and alerts, and still nothing rolls back.
+      const paused = await waitForStatus(handle, (s) => s.paused !== null, 90_000, { env, by: '30m' });
+      assert.equal(paused.paused?.by, 'gantry');
+      assert.match(paused.paused?.reason ?? '', /evaluation inconclusive .* after 1 extension \(inconclusiveLimit 1\)/);
+      assert.ok(world.notifications.some((n) => n.event === 'paused' && n.level === 'CRITICAL'));
+      await env.sleep('3d');
+      const held = await handle.query(statusQuery);
+      assert.equal(held.outcome, null);
+      assert.equal(held.weight, 50);
+      // Metrics are back: the first good read covers every window the outage left unread.
+      world.metricsDown = false;
+      assert.equal((await command(handle, resumeSignal, { by: 'ops' })).accepted, true);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'Promoted', result.reason);
+    });
+  });
 });

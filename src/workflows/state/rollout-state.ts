@@ -224,6 +224,8 @@ export interface RolloutState {
   timeline: TimelineEntry[];
   /** absent in states from before keepPrevious existed */
   kept?: KeptStable | null;
+  /** times an inconclusive evaluation extended the canary; absent before inconclusive evaluations existed */
+  evaluationExtensions?: number;
 }
 
 export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

@@ -226,6 +226,12 @@ export class StateOwner {
     this.s.evaluation = decision;
   }
 
+  /** An inconclusive evaluation extends the canary once more; returns how many extensions so far. */
+  evaluationExtended(): number {
+    this.s.evaluationExtensions = (this.s.evaluationExtensions ?? 0) + 1;
+    return this.s.evaluationExtensions;
+  }
+
   /** A batch of pairs scored: its counts added once, the cursor moved past it. */
   qualityScored(batch: { cursor: string | null; scored: number; totals: { shadow: PairTotals; canary: PairTotals }; judgeCalls: number }): void {
     const q = this.quality();

@@ -111,13 +111,15 @@ export function waitingFor(state: ReadonlyRolloutState, now: number): string | n
     if (wait.endsOn === 'time') {
       const left = remainingMs(wait, paused, now);
       text =
-        wait.kind === 'shadow'
-          ? `the shadow phase to end (${formatDuration(left)} left)`
-          : wait.kind === 'eval-set'
-            ? `the eval set that is running to finish (at most ${formatDuration(left)} more; judged every interval meanwhile)`
-            : wait.durationMs === 0
-              ? 'resume'
-              : `${stepText} to end (${formatDuration(left)} left)`;
+        state.stage === 'evaluation' && wait.kind === 'soak'
+          ? `more canary evidence at ${state.weight}%: the evaluation was inconclusive; evaluating again in ${formatDuration(left)} (extension ${state.evaluationExtensions ?? 1})`
+          : wait.kind === 'shadow'
+            ? `the shadow phase to end (${formatDuration(left)} left)`
+            : wait.kind === 'eval-set'
+              ? `the eval set that is running to finish (at most ${formatDuration(left)} more; judged every interval meanwhile)`
+              : wait.durationMs === 0
+                ? 'resume'
+                : `${stepText} to end (${formatDuration(left)} left)`;
     } else if (wait.kind === 'qa-gate') {
       text = `approval: the QA score is in the review band (${state.qa?.score?.value.toFixed(1) ?? '?'})`;
     } else if (wait.kind === 'quality-gate') {
@@ -140,6 +142,9 @@ function warnings(state: ReadonlyRolloutState): string[] {
   const last = state.analysis.last;
   if (probe?.healthy === false) list.push(`the route's stable is down: ${probe.detail}`);
   else if (last?.baselineHealthy === false) list.push(`the route's stable is unhealthy: ${last.summary}`);
+  if (state.stage === 'evaluation' && state.wait?.kind === 'soak' && state.evaluation) {
+    list.push(`the evaluation was inconclusive, the canary goes on: ${state.evaluation.reasons.join('; ')}`);
+  }
   if (state.analysis.consecutiveErrors > 0 && last) {
     list.push(
       `${state.analysis.consecutiveErrors} analysis window${state.analysis.consecutiveErrors > 1 ? 's' : ''} in a row without usable evidence: ${last.summary}`,
