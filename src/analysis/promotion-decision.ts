@@ -18,7 +18,7 @@ const SAMPLE_CHECKS: ReadonlySet<string> = new Set(['candidate samples', 'stable
  * rule with no data) is Inconclusive: the candidate was never measured worse, so it must not be
  * rolled back for it (a metric outage over the whole canary leaves exactly this).
  */
-export function evidenceOf(decision: Pick<PromotionDecision, 'promote' | 'checks'>): 'promote' | 'fail' | 'inconclusive' {
+export function evidenceOf(decision: { promote: boolean; checks: readonly Pick<Check, 'name' | 'ok'>[] }): 'promote' | 'fail' | 'inconclusive' {
   if (decision.promote) return 'promote';
   const measuredWorse = decision.checks.some((c) => c.ok === false && !SAMPLE_CHECKS.has(c.name));
   return measuredWorse ? 'fail' : 'inconclusive';

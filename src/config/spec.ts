@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { duration } from './duration-schema';
 import { qualitySchema } from './quality-spec';
 import { trafficOptionsSchema } from './traffic-options';
+import { metricRulesSchema } from './metric-rules';
 
 const percent = z.number().min(0).max(100);
 const fraction = z.number().min(0).max(1);
@@ -236,6 +237,10 @@ export const analysisSchema = z
     consecutiveErrorLimit: z.number().int().positive().default(4),
     /** inconclusive evaluations (too little evidence) that extend the canary before the rollout pauses and alerts */
     inconclusiveLimit: z.number().int().nonnegative().default(2),
+    /** where the built-in rules' measurements come from; unset: the orchestrator's GANTRY_METRIC_PROVIDER */
+    provider: z.enum(['gateway', 'prometheus'], { error: 'unknown provider: gateway or prometheus' }).optional(),
+    /** custom metrics (PromQL), judged every interval beside the built-in rules */
+    metrics: metricRulesSchema,
     baseline: baselineRulesSchema,
     rollback: rollbackRulesSchema,
     promote: promoteRulesSchema,

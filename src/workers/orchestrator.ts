@@ -15,6 +15,7 @@ import { pinoSdkLogger } from '../temporal/sdk-logger';
 import { Client } from '@temporalio/client';
 import {
   createMetricActivities,
+  createRecordActivities,
   createNotificationActivities,
   createQaActivities,
   createQualityActivities,
@@ -23,6 +24,7 @@ import {
   defaultQaDeps,
 } from '../activities';
 import { createMetricProvider } from '../activities/metric-provider';
+import { PrometheusProvider } from '../activities/prometheus-provider';
 import { GatewayAdminClient } from '../gateway/admin-client';
 import { CONTROL_TASK_QUEUE } from '../workflows/messages';
 
@@ -37,18 +39,20 @@ export function controlPlaneActivities(
   temporalClient: () => Promise<Client>,
 ) {
   const gateway = new GatewayAdminClient(config.GANTRY_GATEWAY_URL, config.GANTRY_ADMIN_TOKEN);
-  const provider = createMetricProvider(
-    config.GANTRY_METRIC_PROVIDER === 'prometheus' && config.GANTRY_PROMETHEUS_URL
-      ? { kind: 'prometheus', url: config.GANTRY_PROMETHEUS_URL, job: config.GANTRY_PROMETHEUS_JOB ?? 'gantry-gateway' }
-      : { kind: 'gateway', url: config.GANTRY_GATEWAY_URL, token: config.GANTRY_ADMIN_TOKEN },
-  );
+  const gatewaySource = createMetricProvider({ kind: 'gateway', url: config.GANTRY_GATEWAY_URL, token: config.GANTRY_ADMIN_TOKEN });
+  const prometheus = config.GANTRY_PROMETHEUS_URL
+    ? new PrometheusProvider(config.GANTRY_PROMETHEUS_URL, config.GANTRY_PROMETHEUS_JOB ?? 'gantry-gateway')
+    : null;
+  const sources = { gateway: gatewaySource, ...(prometheus ? { prometheus } : {}) };
+  const provider = config.GANTRY_METRIC_PROVIDER === 'prometheus' && prometheus ? prometheus : gatewaySource;
   return {
     ...createQaActivities({ ...defaultQaDeps, gateway }),
     ...createTrafficActivities({ gateway }),
-    ...createMetricActivities({ provider }),
+    ...createMetricActivities({ provider, sources, prometheus }),
     ...createNotificationActivities({ timeoutMs: 5_000 }),
     ...createScheduleActivities({ client: temporalClient }),
     ...createQualityActivities({ gateway, dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR }),
+    ...createRecordActivities({ dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR }),
   };
 }
 

@@ -52,6 +52,13 @@ export const qualityWork = proxyActivities<ControlPlaneActivities>({
   retry: { ...retry, maximumAttempts: 3 },
 });
 
+/** Appends to the rollout's interval record: a few tries, never awaited by the pipeline. */
+export const records = proxyActivities<ControlPlaneActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '30s',
+  retry: { ...retry, maximumAttempts: 3 },
+});
+
 /** Webhooks: a few tries with backoff, then given up; never awaited by the pipeline. */
 export const notifications = proxyActivities<ControlPlaneActivities>({
   taskQueue: CONTROL_TASK_QUEUE,

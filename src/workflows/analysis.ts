@@ -2,7 +2,7 @@
 // candidate against a healthy stable, record the verdict. A measurement that could not be taken,
 // and a stable too sick to compare with, are Error: never a rollback on their own, never a Pass;
 // too many of them in a row pause the rollout and alert instead of flying blind.
-import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { judgeInterval, type IntervalVerdict } from '../analysis/interval-verdict';
 import { judgeBaseline } from '../analysis/baseline-health';
 import { trafficFromMeasurements } from '../analysis/measurements';
@@ -10,7 +10,8 @@ import type { TrafficWindow } from '../analysis/stats';
 import type { RouteHealth } from '../activities/traffic';
 import { legacyMetrics, metrics } from './activity-proxies';
 import { describeFailure } from './failures';
-import { notify } from './notify';
+import { judgeCustomMetrics, pauseWithAlert, readCustomMetrics } from './custom-metrics';
+import { recordInterval } from './interval-log';
 import { assessQuality } from './quality';
 import type { RolloutContext } from './rollout-context';
 import type { DeepReadonly, WaitState } from './state/rollout-state';
@@ -26,20 +27,33 @@ export async function analyse(ctx: RolloutContext, wait: DeepReadonly<WaitState>
   const windowEnd = floorSecond(Date.now());
   rollout.analysisStarted();
   if (windowEnd <= wait.windowStart || wait.analysis === 'none') return NOTHING;
-  return release2 ? analyseWindow(ctx, wait, windowEnd) : analyseWindowRelease1(ctx, wait, windowEnd);
+  if (!release2) return analyseWindowRelease1(ctx, wait, windowEnd);
+  const read: { traffic: TrafficWindow | null } = { traffic: null };
+  const analysesBefore = rollout.state.analysis.count;
+  const outcome = await analyseWindow(ctx, wait, windowEnd, read);
+  await recordInterval(ctx, wait, { traffic: read.traffic, outcome, judged: rollout.state.analysis.count > analysesBefore });
+  return outcome;
 }
 
-async function analyseWindow(ctx: RolloutContext, wait: DeepReadonly<WaitState>, windowEnd: number): Promise<AnalysisOutcome> {
+/** `read.traffic` is set to the window's traffic once it could be read. */
+async function analyseWindow(
+  ctx: RolloutContext,
+  wait: DeepReadonly<WaitState>,
+  windowEnd: number,
+  read: { traffic: TrafficWindow | null },
+): Promise<AnalysisOutcome> {
   const { rollout, spec } = ctx;
-  const window = { route: spec.route, fromMs: wait.windowStart, toMs: windowEnd };
+  const window = { route: spec.route, fromMs: wait.windowStart, toMs: windowEnd, ...(spec.analysis.provider ? { provider: spec.analysis.provider } : {}) };
   // Reads are not cancelled with the pipeline: a rollback never races a read that is just completing.
-  const [measured, health] = await CancellationScope.nonCancellable(() =>
-    Promise.all([attempt(metrics.collectMeasurements(window)), attempt(metrics.routeHealth({ route: spec.route }))]),
+  const [measured, health, custom] = await CancellationScope.nonCancellable(() =>
+    Promise.all([attempt(metrics.collectMeasurements(window)), attempt(metrics.routeHealth({ route: spec.route })), readCustomMetrics(ctx, windowEnd)]),
   );
   if (measured.ok) rollout.windowCollected(windowEnd);
   // The gateway already cut the candidate off between two analyses: roll back now.
   if (health.ok && health.value.breakerOpen) return { kind: 'breach', reason: health.value.breakerOpen };
   rollout.stableProbed(health.ok ? health.value.stable : null);
+  const customBreach = judgeCustomMetrics(ctx, custom, windowEnd);
+  if (customBreach) return { kind: 'breach', reason: customBreach };
   // Pairs live in the pair store, not the metric store: their quality is judged even when metrics are down.
   if (!measured.ok) {
     recordError(ctx, wait, `metrics unavailable: ${measured.error}`);
@@ -50,6 +64,7 @@ async function analyseWindow(ctx: RolloutContext, wait: DeepReadonly<WaitState>,
     recordError(ctx, wait, `metrics unavailable: ${traffic.error}`);
     return assessQuality(ctx, windowEnd);
   }
+  read.traffic = traffic.window;
   const baseline = judgeBaseline(traffic.window.stable, health.ok ? health.value.stable : null, spec.analysis.baseline);
   const judged = traffic.window[wait.analysis === 'shadow' ? 'shadow' : 'candidate'];
   const verdict = judgeInterval(traffic.window.stable, judged, spec.analysis.rollback, baseline);
@@ -99,14 +114,9 @@ function pauseIfBlind(ctx: RolloutContext): typeof NOTHING {
   const { rollout, spec } = ctx;
   const errors = rollout.state.analysis.consecutiveErrors;
   const limit = spec.analysis.consecutiveErrorLimit;
-  if (errors < limit || rollout.state.paused) return NOTHING;
+  if (errors < limit) return NOTHING;
   const summary = rollout.state.analysis.last?.summary ?? '';
-  const reason = `${errors} analysis windows in a row without usable evidence (limit ${limit}): ${summary}`;
-  rollout.pause('gantry', reason);
-  rollout.audit({ by: 'gantry', action: 'pause', reason });
-  rollout.note(`paused: ${reason}`);
-  log.warn('rollout paused: no usable evidence', { rolloutId: rollout.state.rolloutId, errors });
-  void notify(ctx, 'paused', 'CRITICAL', `paused by gantry: ${reason}. Fix the cause, then resume (or roll back).`);
+  pauseWithAlert(ctx, `${errors} analysis windows in a row without usable evidence (limit ${limit}): ${summary}`, 'CRITICAL');
   return NOTHING;
 }
 

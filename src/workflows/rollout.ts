@@ -17,12 +17,14 @@ import { onRelease2 } from './release';
 import { keepPreviousWindow } from './keep-previous';
 import { describeFailure } from './failures';
 import { notify } from './notify';
+import { withCurrentDefaults } from './spec-defaults';
 
 export type { RolloutInput } from './rollout-context';
 export type { RolloutResult } from './finish';
 
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
-  const { spec, rolloutId } = input;
+  const { rolloutId } = input;
+  const spec = withCurrentDefaults(input.spec);
   const state = input.resume
     ? migrateState(input.resume, spec.candidate.host)
     : initialRolloutState(rolloutId, spec.route, spec.canary.steps.length, Date.now(), spec.quality !== undefined);

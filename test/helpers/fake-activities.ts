@@ -8,12 +8,13 @@ import { measurementsOfWindow } from '../../src/analysis/measurements';
 import { emptyPairTotals, type EvalFlips, type PairTotals } from '../../src/analysis/quality/quality-totals';
 import { record } from '../../src/analysis/histogram';
 import type { QaReport } from '../../src/analysis/qa-gate';
+import type { IntervalEntry } from '../../src/analysis/interval-record';
 import type { QuantLossResult } from '../../src/adapters/llama-perplexity';
 import type { ArtifactNote } from '../../src/activities/artifacts';
 import type { RouteConfigInput } from '../../src/gateway/route-config';
 import { Context } from '@temporalio/activity';
 import { restoredStableLabel } from '../../src/gateway/stable-history';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 
 /** The fake gateway answers at once: nothing is ever left in flight when a server leaves its route. */
 const NOTHING_IN_FLIGHT = { left: 0, waitedMs: 0 };
@@ -59,6 +60,14 @@ export interface FakeWorld {
   annotations: ArtifactNote[];
   metricsDown: boolean;
   windows: number;
+  /** what a custom metric's query finds: its value, or null for no sample */
+  metricValue: (name: string, queryIndex: number) => number | null;
+  /** what the rollout appended to its interval record */
+  intervals: IntervalEntry[];
+  /** the custom queries run, as rendered */
+  metricQueries: string[];
+  /** a custom metric whose query Prometheus refuses at the check before traffic moves */
+  badQuery?: string;
   notifications: { event: string; level: string; message: string }[];
   schedulesDeleted: string[];
   /** activities named here stay running (heartbeating) until released */
@@ -117,6 +126,9 @@ export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     annotations: [],
     metricsDown: false,
     windows: 0,
+    metricValue: () => 0,
+    metricQueries: [],
+    intervals: [],
     notifications: [],
     schedulesDeleted: [],
     hold: new Set(),
@@ -261,6 +273,19 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
         shadow: variant(shape.shadow),
         pairs: shape.pairs,
       });
+    },
+    async queryMetric({ name, query }) {
+      world.metricQueries.push(query);
+      if (world.metricsDown) throw new Error('Prometheus unreachable');
+      return { value: world.metricValue(name, world.metricQueries.length) };
+    },
+    async recordInterval({ entry }) {
+      world.intervals.push(entry);
+    },
+    async checkMetricSources({ queries }) {
+      world.calls.push(`checkMetricSources:${queries.map((q) => q.name).join(',')}`);
+      if (world.badQuery)
+        throw ApplicationFailure.nonRetryable(`analysis.metrics ${world.badQuery}: Prometheus refused the query (400): parse error`, 'INVALID_SPEC');
     },
   };
 }

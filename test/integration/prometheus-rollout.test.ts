@@ -42,6 +42,14 @@ const analysis = {
   promote: { minSamples: 3, maxErrorRateIncrease: 0.05, maxP95Ratio: 4 },
 };
 
+/** A custom rule a good candidate passes: its errors (and the mirrored ones) over the last interval. */
+const CANDIDATE_ERRORS = {
+  name: 'candidate-errors',
+  provider: 'prometheus',
+  query: 'sum(increase(gantry_gateway_analysis_errors_total{route="{{route}}",variant=~"candidate|shadow"}[{{interval}}])) or vector(0)',
+  failureCondition: 'result > 2',
+} as const;
+
 describe('rollouts judged through the stack’s Prometheus', () => {
   it('promotes a good candidate on windows read with PromQL; Prometheus scrapes the gateway and both llama-servers', async () => {
     const status = await stack.cli(['dev', 'status']);
@@ -53,11 +61,17 @@ describe('rollouts judged through the stack’s Prometheus', () => {
       qa: undefined,
       shadow: { duration: '12s', sampleRate: 1, minPairs: 3 },
       canary: { steps: [{ weight: 50, duration: '12s' }] },
-      analysis,
+      // Chosen in the spec too, with a custom PromQL rule judged beside the built-in ones.
+      analysis: { ...analysis, provider: 'prometheus', metrics: [CANDIDATE_ERRORS] },
     });
     const { result, traffic } = await rolloutWithTraffic(stack, stack.client, 'it-prom', writeSpec(spec), 'chat.jsonl', 40_000);
     assert.equal(result.outcome, 'Promoted', result.reason);
     assert.deepEqual(traffic.errorsByVariant, {}, JSON.stringify(traffic));
+    assert.deepEqual(
+      result.status.metrics.map((m) => [m.name, m.verdict]),
+      [['candidate-errors', 'Pass']],
+    );
+    assert.ok(result.status.timeline.some((t) => /metric sources answer: the prometheus measurements and 1 custom metric/.test(t.message)));
     const judged = result.status.recentVerdicts.filter((v) => v.verdict === 'Pass');
     assert.ok(judged.length >= 2, `passing windows: ${JSON.stringify(result.status.recentVerdicts)}`);
     assert.ok(
@@ -132,5 +146,58 @@ describe('rollouts judged through the stack’s Prometheus', () => {
     const resumedWith = verdicts.slice(verdicts.lastIndexOf('Error') + 1);
     assert.ok(resumedWith.includes('Pass'), `windows after the resume: ${verdicts.join(', ')}`);
     assert.deepEqual(report.errorsByVariant, {}, `users saw errors: ${JSON.stringify(report)}`);
+  });
+
+  it('rolls back a candidate whose PromQL rule fails, naming the rule and its value', async () => {
+    const spec = compressedSpec('chat', {
+      name: 'it-prom-slow',
+      qa: undefined,
+      shadow: { duration: '30s', sampleRate: 1, minPairs: 3 },
+      canary: { steps: [{ weight: 50, duration: '12s' }] },
+      analysis: {
+        ...analysis,
+        metrics: [
+          CANDIDATE_ERRORS,
+          // No 270M model on two cores writes 100,000 tokens a second.
+          {
+            name: 'tokens-per-second',
+            provider: 'prometheus',
+            query: 'sum(rate(gantry_gateway_tokens_total{route="{{route}}",direction="out"}[{{interval}}])) or vector(0)',
+            successCondition: 'result >= 100000',
+          },
+        ],
+      },
+    });
+    spec.candidate = { ...spec.candidate, quantize: undefined };
+    const { result } = await rolloutWithTraffic(stack, stack.client, 'it-prom-slow', writeSpec(spec), 'chat.jsonl', 40_000);
+    assert.equal(result.outcome, 'RolledBack', result.reason);
+    assert.match(result.reason, /metric tokens-per-second = [\d.e+-]+ \(success when result >= 100000\): failed 1 time in a row \(failureLimit 1\)/);
+    assert.equal(result.status.weight, 0);
+  });
+
+  it('refuses a spec whose PromQL does not parse, or whose provider is unknown, with one line and exit 2, starting nothing', async () => {
+    const broken = compressedSpec('chat', {
+      name: 'it-prom-broken',
+      qa: undefined,
+      analysis: { ...analysis, metrics: [{ ...CANDIDATE_ERRORS, query: 'sum(rate(gantry_gateway_tokens_total[1m]' }] },
+    });
+    const start = await stack.cli(['rollout', 'start', writeSpec(broken), '--id', 'it-prom-broken']);
+    assert.equal(start.exitCode, ExitCode.INVALID_INPUT, String(start.stdout));
+    const message = String(start.stderr).trim();
+    assert.equal(message.split('\n').length, 1, message);
+    assert.match(message, /analysis\.metrics candidate-errors: Prometheus at http:\/\/127\.0\.0\.1:\d+ refused the query \(400\): .*parse error/);
+    const status = await stack.cli(['rollout', 'status', 'it-prom-broken']);
+    assert.equal(status.exitCode, ExitCode.NOT_FOUND, 'no rollout was started');
+
+    const unknown = writeSpec(
+      compressedSpec('chat', {
+        name: 'it-prom-unknown',
+        qa: undefined,
+        analysis: { ...analysis, metrics: [{ ...CANDIDATE_ERRORS, provider: 'datadog' as 'prometheus' }] },
+      }),
+    );
+    const refused = await stack.cli(['rollout', 'start', unknown]);
+    assert.equal(refused.exitCode, ExitCode.INVALID_INPUT);
+    assert.match(String(refused.stderr).trim(), /^gantry: .*analysis\.metrics\[0\]\.provider: unknown provider/);
   });
 });

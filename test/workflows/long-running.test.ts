@@ -201,6 +201,20 @@ describe('continue-as-new', () => {
         `events per run: ${counts.join(', ')}`,
       );
       assert.equal(result.status.runs, counts.length);
+      // Every interval is in the record, across every continue-as-new, in order and once each.
+      const record = [...world.intervals];
+      assert.equal(record.length, result.status.analyses, 'one record entry per analysis');
+      assert.ok(
+        record.every((e, i) => i === 0 || e.at > (record[i - 1]?.at ?? 0)),
+        'in order',
+      );
+      assert.deepEqual([...new Set(record.map((e) => e.phase))], ['Shadow', 'Canary']);
+      assert.deepEqual([...new Set(record.map((e) => e.weight))], [0, 1, 5, 25, 50, 100]);
+      // At 1% the fake traffic gives 6 candidate requests an hour: Inconclusive, as the status says.
+      const unexpected = record.filter(
+        (e) => !(e.verdict === 'Pass' || (e.verdict === 'Inconclusive' && e.weight === 1)) || e.stable === null || e.candidate === null,
+      );
+      assert.deepEqual(unexpected, [], 'every interval judged, with its figures');
 
       // the same rollout continued only when Temporal suggests it (far fewer, longer runs) reaches the same verdicts
       const single = await (await startRollout(env, fourWeeks(), { historyLimit: 1_000_000 })).result();

@@ -2,6 +2,7 @@
 import type { RolloutStatus } from '../../workflows/state/status-view';
 import { formatDuration } from '../../config/duration';
 import { errorRate, p95, type VariantStats } from '../../analysis/stats';
+import { evidenceOf } from '../../analysis/promotion-decision';
 
 const pct = (v: number | undefined): string => (v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 const msText = (v: number | undefined): string => (v === undefined ? '-' : `${Math.round(v)}ms`);
@@ -60,8 +61,13 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
   if (status.excludedWindows > 0) lines.push(`          ${status.excludedWindows} analysis windows left out of the totals: the stable was unhealthy`);
   if (status.quality) lines.push(...qualityLines(status.quality));
   if (status.evaluation) {
-    lines.push(`evaluation ${status.evaluation.promote ? 'PROMOTE' : 'ROLL BACK'}`);
+    const evidence = evidenceOf(status.evaluation);
+    lines.push(`evaluation ${evidence === 'promote' ? 'PROMOTE' : evidence === 'inconclusive' ? 'INCONCLUSIVE: not enough evidence' : 'ROLL BACK'}`);
     for (const check of status.evaluation.checks) lines.push(`  ${check.ok === true ? 'ok  ' : check.ok === false ? 'FAIL' : 'n/a '} ${check.detail}`);
+  }
+  if (status.metrics.length) {
+    lines.push('metrics');
+    for (const metric of status.metrics) lines.push(`  ${metric.verdict.padEnd(12)} ${metric.detail}${metricCounts(metric)}`);
   }
   if (status.audit.length) {
     lines.push('audit');
@@ -69,6 +75,16 @@ export function formatStatus(status: RolloutStatus, now: number, link: string): 
   }
   lines.push(`Web UI    ${link}`);
   return lines.join('\n');
+}
+
+function metricCounts(metric: RolloutStatus['metrics'][number]): string {
+  const inRow = [
+    [metric.consecutiveFailures, 'failed'],
+    [metric.consecutiveErrors, 'not measured'],
+    [metric.consecutiveInconclusive, 'without a sample'],
+  ] as const;
+  const counted = inRow.filter(([count]) => count > 1).map(([count, what]) => `${count}× ${what} in a row`);
+  return counted.length ? ` (${counted.join(', ')})` : '';
 }
 
 /** Both accuracies, the flips and the weighted score, as the QA gate judged the artifact. */

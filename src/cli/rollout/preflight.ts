@@ -1,5 +1,5 @@
 // Checks a release engineer can be told about before anything starts: the files the spec names,
-// and a quant type the local llama-quantize does not know.
+// a quant type the local llama-quantize does not know, and custom queries Prometheus refuses.
 // Only for the local host: a remote host's paths are checked by its agent.
 import { readFileSync } from 'node:fs';
 import type { RolloutSpec } from '../../config/spec';
@@ -7,6 +7,7 @@ import { GantryError } from '../../errors';
 import { GgufError, readGgufHeader } from '../../adapters/gguf-file';
 import { parseEvalSuite } from '../../analysis/eval-suite';
 import { qualityPreflight } from './quality-preflight';
+import { checkMetricQueries } from './metric-preflight';
 import { CheckpointError, checkCheckpointFolder, isFolder } from '../../adapters/hf-checkpoint';
 import { knownQuantTypes } from '../../adapters/llama-quantize';
 import { toolPath } from '../../config/toolchain';
@@ -87,4 +88,5 @@ export async function preflight(spec: RolloutSpec): Promise<void> {
     if (serve && serve.host === 'local') await checkModel(serve.model, 'quality.judge.serve.model');
     await qualityPreflight(spec.quality);
   }
+  await checkMetricQueries(spec);
 }

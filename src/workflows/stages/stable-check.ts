@@ -1,7 +1,8 @@
 // The stable is checked before anything moves: a candidate compared with a dead stable always looks
 // good. A managed stable that is gone is brought back from its deployment record on its host, or
 // from the spec's `stable`, and the route re-pointed; an external one must answer the gateway's
-// probe. If neither works the rollout fails here, naming the stable, before any traffic moves.
+// probe. If neither works the rollout fails here, naming the stable, before any traffic moves; so
+// does a metric source the spec names that cannot answer, or a custom query that does not parse.
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { FailureType } from '../../errors';
 import type { RouteSummary, StableTarget } from '../../activities/traffic';
@@ -12,6 +13,7 @@ import { notify } from '../notify';
 import { describeFailure } from '../failures';
 import { onRelease2 } from '../release';
 import { enter, holdWhilePaused, type Stage } from './stage';
+import { checkMetricSources } from '../custom-metrics';
 
 const STABLE_READY_TIMEOUT_MS = 120_000;
 
@@ -23,6 +25,7 @@ export const stableCheckStage: Stage = {
     await holdWhilePaused(ctx);
     enter(ctx, 'stable', `check the stable of route ${ctx.spec.route}`);
     await ensureStable(ctx, true);
+    await checkMetricSources(ctx);
     return undefined;
   },
 };

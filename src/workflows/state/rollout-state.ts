@@ -10,6 +10,7 @@ import type { Deployment, ModelArtifact } from '../../activities/model-host';
 import type { QuantLossResult } from '../../adapters/llama-perplexity';
 import type { QuantLossVerdict } from '../../analysis/quant-loss-gate';
 import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
+import type { MetricStanding } from '../../analysis/metric-verdict';
 import { emptyPairTotals, emptyRatings, type EvalFlips, type JudgeAudit, type PairTotals, type RatingTotals } from '../../analysis/quality/quality-totals';
 
 export const ROLLOUT_STATE_VERSION = 2;
@@ -226,6 +227,8 @@ export interface RolloutState {
   kept?: KeptStable | null;
   /** times an inconclusive evaluation extended the canary; absent before inconclusive evaluations existed */
   evaluationExtensions?: number;
+  /** each custom metric's latest measurement and its counts in a row; absent before custom metrics existed */
+  metrics?: MetricStanding[];
 }
 
 export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

@@ -8,6 +8,7 @@ import { mergeWindows, type TrafficWindow } from '../../analysis/stats';
 import type { Deployment, ModelArtifact } from '../../activities/model-host';
 import type { QuantLossResult } from '../../adapters/llama-perplexity';
 import type { QuantLossVerdict } from '../../analysis/quant-loss-gate';
+import type { MetricStanding } from '../../analysis/metric-verdict';
 import { addPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../../analysis/quality/quality-totals';
 import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
 import {
@@ -224,6 +225,15 @@ export class StateOwner {
 
   evaluated(decision: PromotionDecision): void {
     this.s.evaluation = decision;
+  }
+
+  metricStanding(name: string): MetricStanding | undefined {
+    return this.s.metrics?.find((m) => m.name === name);
+  }
+
+  /** A custom metric measured: its standing replaces the last one. */
+  metricMeasured(standing: MetricStanding): void {
+    this.s.metrics = [...(this.s.metrics ?? []).filter((m) => m.name !== standing.name), standing];
   }
 
   /** An inconclusive evaluation extends the canary once more; returns how many extensions so far. */

@@ -41,6 +41,8 @@ export interface RolloutStatus {
   /** analysis windows left out of the totals because the stable was too sick to compare with */
   excludedWindows: number;
   evaluation: R<RolloutState['evaluation']>;
+  /** custom metrics (analysis.metrics): each one's latest value, verdict and counts in a row */
+  metrics: R<NonNullable<RolloutState['metrics']>>;
   /** answer quality: pairs scored, every metric's latest verdict, the judge and its audit, the eval set */
   quality: R<RolloutState['quality']>;
   /** after a promotion with keepPrevious: the replaced stable, still serving until `until` unless ended */
@@ -86,6 +88,7 @@ export function statusView(state: ReadonlyRolloutState, now: number): RolloutSta
     canaryTotals: state.totals.canary,
     excludedWindows: state.analysis.excludedWindows,
     evaluation: state.evaluation,
+    metrics: state.metrics ?? [],
     quality: state.quality,
     kept: state.kept ?? null,
     outcome: state.result?.outcome ?? null,

@@ -1,0 +1,70 @@
+// Custom metrics (`analysis.metrics`): each PromQL query read at the window's end, judged by its
+// condition, its standing kept in the state. A rule that failed failureLimit times in a row rolls
+// back; one that could not be read, or found no sample, too many times in a row pauses and alerts.
+import { log } from '@temporalio/workflow';
+import { actionFor, judgeMetric, nextStanding, renderQuery, type MetricReading } from '../analysis/metric-verdict';
+import type { AlertLevel } from '../config/spec';
+import { metrics } from './activity-proxies';
+import { describeFailure } from './failures';
+import { notify } from './notify';
+import type { RolloutContext } from './rollout-context';
+
+/**
+ * Before traffic moves: every custom query must parse and the sources the spec names must answer.
+ * A rollout whose measurements cannot be taken fails here, having moved nothing.
+ */
+export async function checkMetricSources(ctx: RolloutContext): Promise<void> {
+  const { spec, rollout } = ctx;
+  const { provider } = spec.analysis;
+  const rules = spec.analysis.metrics;
+  if (rules.length === 0 && provider === undefined) return;
+  const values = { route: spec.route, rolloutId: rollout.state.rolloutId, intervalMs: spec.analysis.interval };
+  const queries = rules.map((rule) => ({ name: rule.name, query: renderQuery(rule.query, values) }));
+  await metrics.checkMetricSources({ route: spec.route, ...(provider ? { provider } : {}), queries, atMs: Date.now() });
+  const checked = [
+    ...(provider ? [`the ${provider} measurements`] : []),
+    ...(rules.length ? [`${rules.length} custom metric${rules.length > 1 ? 's' : ''}`] : []),
+  ];
+  rollout.note(`metric sources answer: ${checked.join(' and ')}`);
+}
+
+/** Reads every custom metric at `atMs`; a read that fails is an Error reading, never a throw. */
+export function readCustomMetrics(ctx: RolloutContext, atMs: number): Promise<MetricReading[]> {
+  const { spec, rollout } = ctx;
+  const values = { route: spec.route, rolloutId: rollout.state.rolloutId, intervalMs: spec.analysis.interval };
+  return Promise.all(
+    spec.analysis.metrics.map(async (rule): Promise<MetricReading> => {
+      try {
+        return await metrics.queryMetric({ name: rule.name, query: renderQuery(rule.query, values), atMs });
+      } catch (error) {
+        return { error: describeFailure(error).message };
+      }
+    }),
+  );
+}
+
+/** Judges the readings; returns the reason to roll back, if a rule asks for it (pauses are done here). */
+export function judgeCustomMetrics(ctx: RolloutContext, readings: readonly MetricReading[], atMs: number): string | null {
+  const { spec, rollout } = ctx;
+  let rollback: string | null = null;
+  spec.analysis.metrics.forEach((rule, index) => {
+    const reading = readings[index] ?? { error: 'not read' };
+    const standing = nextStanding(rollout.metricStanding(rule.name), judgeMetric(rule, reading), rule.name, atMs);
+    rollout.metricMeasured(standing);
+    const action = actionFor(rule, standing);
+    if (action?.kind === 'rollback') rollback ??= `metric ${action.reason}`;
+    else if (action?.kind === 'pause') pauseWithAlert(ctx, `metric ${action.reason}`, standing.verdict === 'Error' ? 'CRITICAL' : 'WARNING');
+  });
+  return rollback;
+}
+
+/** Pauses (analysis goes on) and alerts, unless already paused: an operator fixes the cause, then resumes or rolls back. */
+export function pauseWithAlert(ctx: RolloutContext, reason: string, level: AlertLevel): void {
+  const { rollout } = ctx;
+  if (rollout.state.paused) return;
+  rollout.pause('gantry', reason);
+  rollout.audit({ by: 'gantry', action: 'pause', reason });
+  rollout.note(`paused: ${reason}`);
+  log.warn('rollout paused by gantry', { rolloutId: rollout.state.rolloutId, reason });
+  void notify(ctx, 'paused', level, `paused by gantry: ${reason}. Fix the cause, then resume (or roll back).`);
+}

@@ -1,0 +1,44 @@
+// Every analysis interval appended to the rollout's record, outside the workflow's state: weeks of
+// hourly intervals can be plotted (`gantry rollout report`) without growing the history. The append
+// is awaited (a run that continues as new right after must not drop it), but one that fails after
+// its retries is logged and never stops the rollout.
+import { CancellationScope, log, patched } from '@temporalio/workflow';
+import { intervalEntry } from '../analysis/interval-record';
+import type { TrafficWindow } from '../analysis/stats';
+import { records } from './activity-proxies';
+import type { AnalysisOutcome } from './analysis';
+import type { RolloutContext } from './rollout-context';
+import { phaseOf, type DeepReadonly, type WaitState } from './state/rollout-state';
+
+/** Histories written before the record existed scheduled no append; they replay without one. */
+const INTERVAL_RECORD = 'gantry-interval-record';
+
+/** `judged`: this analysis recorded a verdict (a breach found first records none: the breach is the verdict). */
+export async function recordInterval(
+  ctx: RolloutContext,
+  wait: DeepReadonly<WaitState>,
+  found: { traffic: TrafficWindow | null; outcome: AnalysisOutcome; judged: boolean },
+): Promise<void> {
+  if (!patched(INTERVAL_RECORD)) return;
+  const { rollout } = ctx;
+  const state = rollout.state;
+  const last = found.judged ? state.analysis.last : null;
+  const breach = found.outcome.kind === 'breach' ? found.outcome.reason : null;
+  const verdict = last ?? { verdict: breach ? ('Fail' as const) : ('Error' as const), summary: breach ?? 'not judged', checks: [] };
+  const entry = intervalEntry({
+    at: Date.now(),
+    phase: phaseOf(state),
+    step: state.step,
+    weight: state.weight,
+    judged: wait.analysis === 'shadow' ? 'shadow' : 'candidate',
+    window: found.traffic,
+    verdict,
+    metrics: state.metrics ?? [],
+    breach,
+  });
+  try {
+    await CancellationScope.nonCancellable(() => records.recordInterval({ rolloutId: state.rolloutId, entry }));
+  } catch (error) {
+    log.warn('interval not recorded', { rolloutId: state.rolloutId, error: String(error) });
+  }
+}
