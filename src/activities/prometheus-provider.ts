@@ -6,9 +6,22 @@ import { measurementsOfWindow, type Measurement } from '../analysis/measurements
 import { PROM_METRICS, windowFromSamples, type PromSample } from '../analysis/prometheus-window';
 import type { MetricProvider } from './metric-provider';
 
+interface VectorResult {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+interface MatrixResult {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+export interface PromSeries {
+  metric: Record<string, string>;
+  points: [number, number][];
+}
+
 interface QueryResponse {
   status: 'success' | 'error';
-  data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+  data?: { resultType: string; result: unknown[] };
   errorType?: string;
   error?: string;
 }
@@ -45,10 +58,24 @@ export class PrometheusProvider implements MetricProvider {
 
   /** An instant vector; throws with Prometheus's own message when the query fails. */
   async instant(query: string, atMs: number): Promise<PromSample[]> {
-    const params = new URLSearchParams({ query, time: (atMs / 1000).toFixed(3) });
+    const data = await this.get('query', { query, time: (atMs / 1000).toFixed(3) });
+    if (data.resultType !== 'vector') throw new Error(`Prometheus answered a ${data.resultType}, not an instant vector`);
+    return (data.result as VectorResult[]).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+  }
+
+  /** A range query: one series per label set, with [seconds, value] points. */
+  async range(query: string, fromMs: number, toMs: number, stepSeconds: number): Promise<PromSeries[]> {
+    const params = { query, start: (fromMs / 1000).toFixed(3), end: (toMs / 1000).toFixed(3), step: String(Math.max(1, Math.round(stepSeconds))) };
+    const data = await this.get('query_range', params);
+    if (data.resultType !== 'matrix') throw new Error(`Prometheus answered a ${data.resultType}, not a range`);
+    return (data.result as MatrixResult[]).map((r) => ({ metric: r.metric, points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
+  }
+
+  private async get(endpoint: 'query' | 'query_range', params: Record<string, string>): Promise<{ resultType: string; result: unknown[] }> {
     let response: Response;
     try {
-      response = await fetch(`${this.url.replace(/\/$/, '')}/api/v1/query?${params.toString()}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const url = `${this.url.replace(/\/$/, '')}/api/v1/${endpoint}?${new URLSearchParams(params).toString()}`;
+      response = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const code = (error as { cause?: { code?: string } }).cause?.code;
       throw new Error(`Prometheus at ${this.url} is unreachable: ${code ?? (error as Error).message}`, { cause: error });
@@ -57,7 +84,6 @@ export class PrometheusProvider implements MetricProvider {
     if (!body || body.status !== 'success' || !body.data) {
       throw new Error(`Prometheus at ${this.url} refused the query (${response.status}): ${body?.error ?? 'no JSON answer'}`);
     }
-    if (body.data.resultType !== 'vector') throw new Error(`Prometheus answered a ${body.data.resultType}, not an instant vector`);
-    return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    return body.data;
   }
 }

@@ -32,6 +32,8 @@ export interface Toolchain {
   /** Debian's Prometheus and its promtool: the Prometheus metric provider's store, and rule checks */
   prometheus: string;
   promtool: string;
+  /** Debian's Chromium: the rollout report's tests open it headless */
+  chromium: string;
 }
 
 const ENV: Record<keyof Toolchain, string> = {
@@ -50,6 +52,7 @@ const ENV: Record<keyof Toolchain, string> = {
   wrk: 'GANTRY_WRK',
   prometheus: 'GANTRY_PROMETHEUS',
   promtool: 'GANTRY_PROMTOOL',
+  chromium: 'GANTRY_CHROMIUM',
 };
 
 let cached: Partial<Toolchain> | undefined;

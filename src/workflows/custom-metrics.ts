@@ -1,12 +1,10 @@
 // Custom metrics (`analysis.metrics`): each PromQL query read at the window's end, judged by its
 // condition, its standing kept in the state. A rule that failed failureLimit times in a row rolls
 // back; one that could not be read, or found no sample, too many times in a row pauses and alerts.
-import { log } from '@temporalio/workflow';
 import { actionFor, judgeMetric, nextStanding, renderQuery, type MetricReading } from '../analysis/metric-verdict';
-import type { AlertLevel } from '../config/spec';
 import { metrics } from './activity-proxies';
 import { describeFailure } from './failures';
-import { notify } from './notify';
+import { pauseWithAlert } from './self-pause';
 import type { RolloutContext } from './rollout-context';
 
 /**
@@ -56,15 +54,4 @@ export function judgeCustomMetrics(ctx: RolloutContext, readings: readonly Metri
     else if (action?.kind === 'pause') pauseWithAlert(ctx, `metric ${action.reason}`, standing.verdict === 'Error' ? 'CRITICAL' : 'WARNING');
   });
   return rollback;
-}
-
-/** Pauses (analysis goes on) and alerts, unless already paused: an operator fixes the cause, then resumes or rolls back. */
-export function pauseWithAlert(ctx: RolloutContext, reason: string, level: AlertLevel): void {
-  const { rollout } = ctx;
-  if (rollout.state.paused) return;
-  rollout.pause('gantry', reason);
-  rollout.audit({ by: 'gantry', action: 'pause', reason });
-  rollout.note(`paused: ${reason}`);
-  log.warn('rollout paused by gantry', { rolloutId: rollout.state.rolloutId, reason });
-  void notify(ctx, 'paused', level, `paused by gantry: ${reason}. Fix the cause, then resume (or roll back).`);
 }

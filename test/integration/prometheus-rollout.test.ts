@@ -5,12 +5,14 @@
 // what is missing and an operator resumes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRealStack, type RealStack } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { prompts, rolloutWithTraffic, waitForPhase, waitForStatus } from '../helpers/real-rollout-driver';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { openInChromium } from '../helpers/chromium';
 import { PrometheusProvider } from '../../src/activities/prometheus-provider';
 import { pidListeningOn } from '../../src/stack/find-processes';
 import { prometheusUrl } from '../../src/stack/stack-config';
@@ -87,6 +89,26 @@ describe('rollouts judged through the stack’s Prometheus', () => {
     const up = await prometheus.instant('up{job="gantry-model-servers"}', now);
     const deployments = up.filter((s) => s.value === 1).map((s) => s.metric.deployment);
     assert.ok(deployments.includes('it-prom-candidate'), `model servers up: ${JSON.stringify(up.map((s) => s.metric))}`);
+
+    // The report: the interval record, the custom metric and tokens/s from Prometheus, drawn in Chromium.
+    const out = join(mkdtempSync(join(tmpdir(), 'gantry-report-')), 'it-prom.html');
+    const report = await stack.cli(['rollout', 'report', 'it-prom', '--out', out]);
+    assert.equal(report.exitCode, 0, String(report.stderr));
+    assert.match(String(report.stdout), /^report of it-prom \((\d+) intervals, (\d+) charts\) written to /);
+    const page = await openInChromium(out);
+    assert.deepEqual(page.consoleErrors, []);
+    assert.ok(page.charts >= 5, `charts: ${page.charts}\n${String(report.stdout)}`);
+    assert.equal(page.inkedCanvases, page.canvases);
+    assert.match(page.text, /Custom metric: candidate-errors/);
+    assert.match(page.text, /Output tokens per second/);
+    assert.match(page.text, /evaluation\s+candidate samples\s+PASS/);
+    const json = await stack.cli(['rollout', 'report', 'it-prom', '--json']);
+    const data = JSON.parse(String(json.stdout)) as { intervals: number; pairs: unknown[] };
+    assert.equal(data.intervals, result.status.analyses, 'every analysis is in the record');
+    assert.ok(data.pairs.length > 0, 'shadow pairs side by side');
+    const unknown = await stack.cli(['rollout', 'report', 'no-such-rollout']);
+    assert.equal(unknown.exitCode, ExitCode.NOT_FOUND);
+    assert.equal(String(unknown.stderr).trim(), 'gantry: no rollout with id "no-such-rollout" (list them in the Web UI, or check the id)');
   });
 
   it('gives Error windows, a pause and a CRITICAL alert when Prometheus dies mid-canary — never a rollback — and goes on after dev up and resume', async () => {
@@ -162,7 +184,7 @@ describe('rollouts judged through the stack’s Prometheus', () => {
           {
             name: 'tokens-per-second',
             provider: 'prometheus',
-            query: 'sum(rate(gantry_gateway_tokens_total{route="{{route}}",direction="out"}[{{interval}}])) or vector(0)',
+            query: 'sum(rate(gantry_gateway_tokens_total{route="{{route}}",direction="output"}[{{interval}}])) or vector(0)',
             successCondition: 'result >= 100000',
           },
         ],

@@ -20,7 +20,7 @@ after(async () => {
   await teardownEnv(env);
 });
 
-const TPS_QUERY = 'sum(rate(gantry_gateway_tokens_total{route="{{route}}",variant="candidate",direction="out"}[{{interval}}]))';
+const TPS_QUERY = 'sum(rate(gantry_gateway_tokens_total{route="{{route}}",variant="candidate",direction="output"}[{{interval}}]))';
 
 /** A 3-hour shadow, one 3-hour canary step, hourly analysis, and a tokens-per-second rule. */
 function specWithRule(rule: Record<string, unknown> = {}): RolloutSpec {
@@ -45,7 +45,7 @@ describe('custom metrics', () => {
     const checked = world.calls.indexOf('checkMetricSources:tokens-per-second');
     assert.ok(checked >= 0 && checked < world.calls.findIndex((c) => /^start .*-candidate$/.test(c)), 'checked before the candidate started');
     assert.ok(world.metricQueries.length >= 6, `${world.metricQueries.length} reads: every interval of the shadow and the canary`);
-    assert.equal(world.metricQueries[0], 'sum(rate(gantry_gateway_tokens_total{route="chat",variant="candidate",direction="out"}[3600s]))');
+    assert.equal(world.metricQueries[0], 'sum(rate(gantry_gateway_tokens_total{route="chat",variant="candidate",direction="output"}[3600s]))');
     assert.deepEqual(
       result.status.metrics.map((m) => [m.name, m.verdict, m.value]),
       [['tokens-per-second', 'Pass', 140]],

@@ -25,6 +25,7 @@ import { sendCommand } from './send-command';
 import { listRollouts, runningRolloutOnRoute } from './list-rollouts';
 import { secretWarnings } from './secret-names';
 import { preflight } from './preflight';
+import { buildReport, writeReport } from './report-command';
 import { qualityPlan } from './quality-preflight';
 import { readRollout, rolloutExists } from './rollout-handle';
 import { formatStatus, progressLine } from './format-status';
@@ -134,6 +135,22 @@ export function registerRolloutCommands(program: Command): void {
       await withClient(async (client, link) => {
         const view = await readRollout(client, id);
         out.result(view.status, () => formatStatus(view.status, Date.now(), link(id)));
+      });
+    });
+
+  rollout
+    .command('report <id>')
+    .description('one self-contained HTML report of a rollout: phases, weight and measurements over time, rules, QA, quality, shadow pairs')
+    .option('--out <file>', 'where to write the HTML', 'rollout-report.html')
+    .option('--json', 'print the report data as JSON instead of writing HTML')
+    .action(async (id: string, options: { out: string; json?: boolean }) => {
+      const out = output(Boolean(options.json));
+      await withClient(async (client) => {
+        const data = await buildReport(client, id);
+        if (options.json) return out.result(data, () => '');
+        const file = writeReport(data, options.out);
+        out.line(`report of ${id} (${data.intervals} intervals, ${data.charts.length} charts) written to ${file}`);
+        for (const note of data.notes) out.line(`  note: ${note}`);
       });
     });
 

@@ -8,6 +8,7 @@ import { decidePromotion, evidenceOf, type PromotionDecision } from '../../analy
 import { formatDuration } from '../../config/duration';
 import type { RolloutContext } from '../rollout-context';
 import { notify } from '../notify';
+import { pauseWithAlert } from '../self-pause';
 import { runWait } from '../waits';
 import { enter, stopped, type Decision, type Stage } from './stage';
 import { qualityGate } from './quality-gate';
@@ -56,14 +57,7 @@ function beginExtension(ctx: RolloutContext, decision: PromotionDecision): void 
   rollout.note(`${why}: ${more}`);
   if (extension > limit && !rollout.state.paused) {
     const reason = `${why} after ${limit} extension${limit === 1 ? '' : 's'} (inconclusiveLimit ${limit})`;
-    rollout.pause('gantry', reason);
-    rollout.audit({ by: 'gantry', action: 'pause', reason });
-    void notify(
-      ctx,
-      'paused',
-      'CRITICAL',
-      `paused by gantry: ${reason}. Find why the canary gets no evidence (traffic, metrics), then resume to extend it again, or roll back.`,
-    );
+    pauseWithAlert(ctx, reason, 'CRITICAL', 'Find why the canary gets no evidence (traffic, metrics), then resume to extend it again, or roll back.');
   } else {
     void notify(ctx, 'phase', 'WARNING', `${why}: ${more}`);
   }

@@ -1,0 +1,138 @@
+// What a rollout report shows, computed from the rollout's status, its interval record and, where
+// they can be reached, a few shadow pairs and Prometheus series. Pure: the CLI gathers, this shapes.
+import type { IntervalEntry } from '../analysis/interval-record';
+import type { RolloutStatus } from '../workflows/state/status-view';
+
+/** Time series for one chart: x in seconds (what uPlot plots), one y array per line; null is a gap. */
+export interface ChartSeries {
+  title: string;
+  unit: string;
+  x: number[];
+  lines: { label: string; values: (number | null)[] }[];
+}
+
+export interface ReportPair {
+  time: string;
+  direction: string;
+  prompt: string;
+  stable: string;
+  candidate: string;
+}
+
+export interface ReportRule {
+  where: string;
+  name: string;
+  verdict: string;
+  detail: string;
+}
+
+export interface ReportData {
+  rolloutId: string;
+  route: string;
+  outcome: string | null;
+  reason: string | null;
+  phase: string;
+  startedAt: number;
+  generatedAt: number;
+  /** phases and notes, operator commands among them */
+  timeline: { at: number; phase: string; message: string }[];
+  commands: { at: number; by: string; action: string; reason: string }[];
+  charts: ChartSeries[];
+  rules: ReportRule[];
+  qa: string[];
+  quality: string[];
+  pairs: ReportPair[];
+  intervals: number;
+  /** what could not be shown, and why */
+  notes: string[];
+}
+
+const rate = (figures: { requests: number; errors: number } | null): number | null =>
+  figures && figures.requests > 0 ? figures.errors / figures.requests : null;
+
+/** Weight, error rate and p95 of stable vs what was judged, interval by interval. */
+export function recordCharts(entries: readonly IntervalEntry[]): ChartSeries[] {
+  const x = entries.map((e) => Math.round(e.at / 1000));
+  const judgedLabel = entries.some((e) => e.judged === 'candidate') ? 'candidate (mirrored answers in shadow)' : 'candidate (mirrored)';
+  const charts: ChartSeries[] = [
+    { title: 'Candidate weight', unit: '%', x, lines: [{ label: 'weight', values: entries.map((e) => e.weight) }] },
+    {
+      title: 'Error rate per interval',
+      unit: '%',
+      x,
+      lines: [
+        { label: 'stable', values: entries.map((e) => percent(rate(e.stable))) },
+        { label: judgedLabel, values: entries.map((e) => percent(rate(e.candidate))) },
+      ],
+    },
+    {
+      title: 'p95 latency per interval',
+      unit: 'ms',
+      x,
+      lines: [
+        { label: 'stable', values: entries.map((e) => e.stable?.p95Ms ?? null) },
+        { label: judgedLabel, values: entries.map((e) => e.candidate?.p95Ms ?? null) },
+      ],
+    },
+  ];
+  const names = [...new Set(entries.flatMap((e) => e.metrics.map((m) => m.name)))];
+  for (const name of names) {
+    charts.push({
+      title: `Custom metric: ${name}`,
+      unit: '',
+      x,
+      lines: [{ label: name, values: entries.map((e) => e.metrics.find((m) => m.name === name)?.value ?? null) }],
+    });
+  }
+  return charts;
+}
+
+function percent(value: number | null): number | null {
+  return value === null ? null : value * 100;
+}
+
+/** Every rule with its value and verdict: the last interval's checks, the custom metrics, the evaluation. */
+export function reportRules(status: RolloutStatus): ReportRule[] {
+  const verdictOf = (ok: boolean | null): string => (ok === true ? 'PASS' : ok === false ? 'FAIL' : 'NO DATA');
+  const rules: ReportRule[] = [];
+  for (const check of status.lastVerdict?.checks ?? [])
+    rules.push({ where: 'last interval', name: check.name, verdict: verdictOf(check.ok), detail: check.detail });
+  for (const metric of status.metrics) rules.push({ where: 'custom metric', name: metric.name, verdict: metric.verdict.toUpperCase(), detail: metric.detail });
+  for (const check of status.evaluation?.checks ?? [])
+    rules.push({ where: 'evaluation', name: check.name, verdict: verdictOf(check.ok), detail: check.detail });
+  return rules;
+}
+
+export function reportData(input: {
+  status: RolloutStatus;
+  /** the QA report and the quality metrics, as `rollout status` prints them */
+  qa: readonly string[];
+  quality: readonly string[];
+  intervals: readonly IntervalEntry[] | null;
+  pairs: readonly ReportPair[];
+  extraCharts: readonly ChartSeries[];
+  notes: readonly string[];
+  now: number;
+}): ReportData {
+  const { status } = input;
+  const notes = [...input.notes];
+  if (input.intervals === null) notes.push('no interval record for this rollout on this machine: charts over time are not shown');
+  return {
+    rolloutId: status.rolloutId,
+    route: status.route,
+    outcome: status.outcome,
+    reason: status.reason,
+    phase: status.phase,
+    startedAt: status.startedAt,
+    generatedAt: input.now,
+    timeline: status.timeline.map((t) => ({ at: t.at, phase: t.phase, message: t.message })),
+    commands: status.audit.map((a) => ({ at: a.at, by: a.by, action: a.action, reason: a.reason })),
+    charts: [...recordCharts(input.intervals ?? []), ...input.extraCharts].filter((c) => c.x.length > 0),
+    rules: reportRules(status),
+    qa: [...input.qa],
+    quality: [...input.quality],
+    pairs: [...input.pairs],
+    intervals: input.intervals?.length ?? 0,
+    notes,
+  };
+}

@@ -1,0 +1,60 @@
+// Opens an HTML file in real headless Chromium (Debian's, driven by puppeteer-core, which
+// downloads nothing) and reports what a person opening it would see: errors in the console, how
+// many charts were drawn and whether their canvases hold any ink, a screenshot, and how long it took.
+import puppeteer from 'puppeteer-core';
+import { pathToFileURL } from 'node:url';
+import { toolPath } from '../../src/config/toolchain';
+
+export interface OpenedPage {
+  consoleErrors: string[];
+  /** charts the page says it drew */
+  charts: number;
+  /** canvases with at least one painted pixel, and all canvases */
+  inkedCanvases: number;
+  canvases: number;
+  /** from navigation start until every chart was drawn */
+  renderMs: number;
+  title: string;
+  text: string;
+}
+
+/** Runs in the page (a string: this project's TypeScript has no DOM types). */
+const INSPECT = `(() => {
+  const canvases = [...document.querySelectorAll('canvas')];
+  const inked = canvases.filter((canvas) => {
+    const context = canvas.getContext('2d');
+    if (!context || canvas.width === 0 || canvas.height === 0) return false;
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
+    return false;
+  });
+  return { charts: Number(document.body.dataset.charts), canvases: canvases.length, inked: inked.length, title: document.title, text: document.body.innerText };
+})()`;
+
+export async function openInChromium(file: string, screenshot?: string): Promise<OpenedPage> {
+  const browser = await puppeteer.launch({
+    executablePath: toolPath('chromium'),
+    headless: true,
+    // No network at all: the report must be self-contained.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1100, height: 900 });
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+    page.on('requestfailed', (request) => consoleErrors.push(`request failed: ${request.url()}`));
+    const started = Date.now();
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 60_000 });
+    await page.waitForFunction('document.body.dataset.charts !== undefined', { timeout: 60_000 });
+    const renderMs = Date.now() - started;
+    const seen = (await page.evaluate(INSPECT)) as { charts: number; canvases: number; inked: number; title: string; text: string };
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    return { consoleErrors, charts: seen.charts, inkedCanvases: seen.inked, canvases: seen.canvases, renderMs, title: seen.title, text: seen.text };
+  } finally {
+    await browser.close();
+  }
+}

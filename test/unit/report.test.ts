@@ -1,0 +1,70 @@
+// The rollout report's data and HTML: charts from the interval record, every rule, what could not
+// be shown named, and every text escaped.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { recordCharts, reportData } from '../../src/report/report-data';
+import { renderReportHtml } from '../../src/report/report-html';
+import { finishedStatus, hourlyRecord } from '../helpers/report-fixtures';
+
+const START = Date.UTC(2026, 10, 1);
+
+describe('the rollout report', () => {
+  it('charts weight, error rate and p95 of stable vs candidate, and every custom metric, interval by interval', () => {
+    const record = hourlyRecord(4 * 7 * 24, START);
+    const charts = recordCharts(record);
+    assert.deepEqual(
+      charts.map((c) => c.title),
+      ['Candidate weight', 'Error rate per interval', 'p95 latency per interval', 'Custom metric: tokens-per-second'],
+    );
+    assert.ok(charts.every((c) => c.x.length === 672 && c.lines.every((l) => l.values.length === 672)));
+    const weights = new Set(charts[0]?.lines[0]?.values);
+    assert.deepEqual([...weights], [0, 1, 5, 25, 50, 100]);
+    const errors = charts[1]?.lines[0]?.values ?? [];
+    assert.ok(
+      errors.every((v) => v !== null && v > 0 && v < 1),
+      'the stable errs 1–3 in 600: a rate in percent',
+    );
+  });
+
+  it('lists every rule with its verdict, and names what it could not show', () => {
+    const data = reportData({
+      status: finishedStatus('r-1', START, START + 1000),
+      qa: [],
+      quality: [],
+      intervals: null,
+      pairs: [],
+      extraCharts: [],
+      notes: ['x'],
+      now: START,
+    });
+    assert.deepEqual(
+      data.rules.map((r) => [r.where, r.name, r.verdict]),
+      [
+        ['last interval', 'error rate', 'PASS'],
+        ['custom metric', 'tokens-per-second', 'PASS'],
+        ['evaluation', 'candidate samples', 'PASS'],
+      ],
+    );
+    assert.equal(data.charts.length, 0);
+    assert.deepEqual(data.notes, ['x', 'no interval record for this rollout on this machine: charts over time are not shown']);
+  });
+
+  it('escapes every text: an operator reason or a prompt cannot run script in the report', () => {
+    const status = finishedStatus('r-2', START, START + 1000, '<img src=x onerror=alert(1)>');
+    const pairs = [{ time: 't', direction: 'shadow', prompt: '</script><b>bold</b>', stable: 'a & b', candidate: '"quoted"' }];
+    const html = renderReportHtml(
+      reportData({ status, qa: [], quality: [], intervals: hourlyRecord(3, START), pairs, extraCharts: [], notes: [], now: START }),
+      {
+        script: '/* chart library */',
+        css: '',
+      },
+    );
+    assert.ok(!html.includes('<script>alert(1)'), 'the audit reason is escaped');
+    assert.ok(!html.includes('<img src=x'), 'the timeline message is escaped');
+    assert.ok(!html.includes('<b>bold</b>'), 'a pair prompt is escaped');
+    assert.ok(html.includes('&#60;/script&#62;&#60;b&#62;bold'), 'and still shown');
+    const json = /<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+    assert.ok(json.length > 0 && !json.includes('<'), 'the inlined data cannot close its element');
+    assert.equal((JSON.parse(json) as { rolloutId: string }).rolloutId, 'r-2');
+  });
+});
