@@ -17,6 +17,7 @@ import { isPortInUse } from '../hosts/free-port';
 import type { ServerRecord } from '../hosts/server-supervisor';
 import { connectClient, taskQueuePollers } from '../temporal/client';
 import { temporalEnvFor } from '../temporal/stack-connection';
+import { startDevSearchAttributeFlags } from '../temporal/search-attributes';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../workflows/messages';
 import { spawnDetached, waitUntilHealthy, type ProcessRecord } from './managed-process';
 import { adminToken, adminTokenFile, codecEndpoint, gatewayUrl, prometheusUrl, temporalAddress, temporalUi, type StackConfig } from './stack-config';
@@ -241,6 +242,8 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
           String(config.temporalMetricsPort),
           '--log-level',
           'warn',
+          // Rollouts are filtered by route, phase, outcome and candidate in the Web UI and `rollout list`.
+          ...startDevSearchAttributeFlags(),
           // With payloads encrypted, the Web UI asks `gantry dev codec-server` to decode them.
           ...(process.env.GANTRY_PAYLOAD_KEY ? ['--ui-codec-endpoint', codecEndpoint(config)] : []),
         ],

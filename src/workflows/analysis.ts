@@ -22,6 +22,8 @@ export type AnalysisOutcome = { kind: 'breach'; reason: string } | { kind: 'none
 
 const NOTHING: AnalysisOutcome = { kind: 'none' };
 const floorSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+/** UTC time of day, for activity summaries in the Web UI. */
+const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 export async function analyse(ctx: RolloutContext, wait: DeepReadonly<WaitState>, release2: boolean): Promise<AnalysisOutcome> {
   const { rollout } = ctx;
@@ -47,7 +49,11 @@ async function analyseWindow(
   const window = { route: spec.route, fromMs: wait.windowStart, toMs: windowEnd, ...(spec.analysis.provider ? { provider: spec.analysis.provider } : {}) };
   // Reads are not cancelled with the pipeline: a rollback never races a read that is just completing.
   const [measured, health, custom] = await CancellationScope.nonCancellable(() =>
-    Promise.all([attempt(metrics.collectMeasurements(window)), attempt(metrics.routeHealth({ route: spec.route })), readCustomMetrics(ctx, windowEnd)]),
+    Promise.all([
+      attempt(metrics.collectMeasurements.executeWithOptions({ summary: `collect window ${clock(window.fromMs)}–${clock(window.toMs)}` }, [window])),
+      attempt(metrics.routeHealth({ route: spec.route })),
+      readCustomMetrics(ctx, windowEnd),
+    ]),
   );
   if (measured.ok) rollout.windowCollected(windowEnd);
   // The gateway already cut the candidate off between two analyses: roll back now.

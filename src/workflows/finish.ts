@@ -3,6 +3,7 @@
 import type { RolloutContext } from './rollout-context';
 import { cleanupTraffic, hostActivities, hostCleanup } from './activity-proxies';
 import { notify } from './notify';
+import { publishProgress } from './visibility';
 import { stopJudge } from './quality';
 import type { Outcome, RolloutState } from './state/rollout-state';
 import type { RolloutStatus } from './state/status-view';
@@ -16,6 +17,7 @@ export interface RolloutResult {
 
 function closing(ctx: RolloutContext, kind: 'Promoting' | 'RollingBack', message: string): void {
   ctx.rollout.close(kind, message);
+  publishProgress(ctx);
   log.info(message, { rolloutId: ctx.rollout.state.rolloutId, phase: kind });
   void notify(ctx, 'phase', 'INFO', message);
 }

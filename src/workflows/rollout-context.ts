@@ -16,6 +16,8 @@ export interface RolloutInput {
   resume?: RolloutState | LegacyRolloutStatus;
   /** continue as new once a run's history reaches this many events (Temporal's suggestion also counts) */
   historyLimit?: number;
+  /** started with Gantry's search attributes (the cluster has them): the workflow keeps phase and outcome current */
+  searchAttributes?: boolean;
 }
 
 /** Per run, not carried across continue-as-new: what accepted commands ask of the pipeline. */

@@ -18,6 +18,7 @@ import { keepPreviousWindow } from './keep-previous';
 import { describeFailure } from './failures';
 import { notify } from './notify';
 import { withCurrentDefaults } from './spec-defaults';
+import { publishProgress } from './visibility';
 
 export type { RolloutInput } from './rollout-context';
 export type { RolloutResult } from './finish';
@@ -42,6 +43,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
     void notify(ctx, 'started', 'INFO', `rollout started by ${input.startedBy}: ${spec.candidate.model} on route ${spec.route}`);
   }
   setHandler(statusQuery, () => statusView(rollout.state, Date.now()));
+  publishProgress(ctx);
 
   const pipeline = new CancellationScope();
   let operatorRollback: Command | undefined;
@@ -92,6 +94,7 @@ async function finish(
     await removeSchedules(ctx);
   });
   ctx.rollout.finish(outcome, reason, failureType);
+  publishProgress(ctx);
   upsertMemo({ route: ctx.spec.route, outcome });
   if (onRelease2()) await CancellationScope.nonCancellable(() => recordOutcome(ctx));
   // The last word is awaited (its retries are bounded) so it is not abandoned when the workflow closes.

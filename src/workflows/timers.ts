@@ -10,12 +10,12 @@ export class Alarm {
   private at: number | null = null;
   private rings: Promise<void> | null = null;
 
-  /** Resolves at `at` (workflow time). The same deadline reuses the same timer. */
-  until(at: number): Promise<void> {
+  /** Resolves at `at` (workflow time). The same deadline reuses the same timer; `summary` names it in the Web UI. */
+  until(at: number, summary?: string): Promise<void> {
     if (this.rings === null || this.at !== at) {
       this.at = at;
       const ms = Math.max(1, at - Date.now());
-      this.rings = CancellationScope.nonCancellable(() => sleep(ms));
+      this.rings = CancellationScope.nonCancellable(() => sleep(ms, summary === undefined ? undefined : { summary }));
     }
     return this.rings;
   }
@@ -38,6 +38,6 @@ export class CommandWaker {
 }
 
 /** True when a command came before the deadline, false when the deadline came first. */
-export function commandOrDeadline(alarm: Alarm, waker: CommandWaker, seen: number, deadline: number): Promise<boolean> {
-  return Promise.race([waker.after(seen), alarm.until(deadline).then(() => false)]);
+export function commandOrDeadline(alarm: Alarm, waker: CommandWaker, seen: number, deadline: number, summary?: string): Promise<boolean> {
+  return Promise.race([waker.after(seen), alarm.until(deadline, summary).then(() => false)]);
 }

@@ -12,6 +12,7 @@ import { waitingFor } from './state/status-view';
 import { Alarm, CommandWaker, commandOrDeadline } from './timers';
 import { onRelease2 } from './release';
 import { notify } from './notify';
+import { publishProgress } from './visibility';
 import type { rolloutWorkflow } from './rollout';
 
 export type WaitOutcome = { kind: 'ended'; forced: boolean } | { kind: 'breach'; reason: string } | { kind: 'gate-timeout'; reason: string };
@@ -39,6 +40,7 @@ export async function runWait(ctx: RolloutContext, request: WaitRequest & { unti
   for (;;) {
     const wait = rollout.state.wait;
     if (!wait) throw new Error('a wait ended outside runWait');
+    publishProgress(ctx);
     const now = Date.now();
     if (control.exit !== null) {
       const forced = control.exit === 'forced';
@@ -74,7 +76,7 @@ export async function runWait(ctx: RolloutContext, request: WaitRequest & { unti
     if (wait.gateTimeoutAt !== null) deadline = Math.min(deadline, wait.gateTimeoutAt);
     const release2 = onRelease2();
     const commanded = release2
-      ? await commandOrDeadline(alarm, waker, seen, deadline)
+      ? await commandOrDeadline(alarm, waker, seen, deadline, waitSummary(ctx))
       : await condition(() => control.version !== seen, Math.max(1, deadline - now));
     seen = control.version;
     if (commanded) continue; // look again before analysing: the command may end or pause the wait
@@ -93,6 +95,15 @@ function analysisInterval(ctx: RolloutContext): number {
   const state = rollout.state;
   const firstTrafficPhase = spec.shadow ? state.stage === 'shadow' : state.stage === 'canary' && state.step === 0;
   return state.extraMonitoring && firstTrafficPhase ? spec.analysis.interval / 2 : spec.analysis.interval;
+}
+
+/** The timer's name in the Web UI: "soak canary step 2 at 50%", "shadow phase", … */
+function waitSummary(ctx: RolloutContext): string {
+  const { stage, step, weight, wait } = ctx.rollout.state;
+  if (stage === 'shadow') return 'shadow phase: until the next analysis';
+  if (stage === 'canary') return `${wait?.kind === 'gate' ? 'gate after' : 'soak'} canary step ${step + 1} at ${weight}%: until the next analysis`;
+  if (stage === 'evaluation' && wait?.kind === 'soak') return `canary extended at ${weight}%: until the next analysis`;
+  return `${wait?.kind ?? 'wait'}: until the next analysis`;
 }
 
 function end(ctx: RolloutContext, forced: boolean): WaitOutcome {

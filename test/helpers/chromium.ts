@@ -3,6 +3,8 @@
 // many charts were drawn and whether their canvases hold any ink, a screenshot, and how long it took.
 import puppeteer from 'puppeteer-core';
 import { pathToFileURL } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { toolPath } from '../../src/config/toolchain';
 
 export interface OpenedPage {
@@ -54,6 +56,45 @@ export async function openInChromium(file: string, screenshot?: string): Promise
     const seen = (await page.evaluate(INSPECT)) as { charts: number; canvases: number; inked: number; title: string; text: string };
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return { consoleErrors, charts: seen.charts, inkedCanvases: seen.inked, canvases: seen.canvases, renderMs, title: seen.title, text: seen.text };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Opens a page (a web app), clicks the elements whose text is one of `open` (collapsed sections),
+ * and waits until its text shows every one of `texts`; returns the text it showed.
+ */
+export async function pageShowing(url: string, texts: readonly string[], open: readonly string[] = [], timeoutMs = 60_000): Promise<string> {
+  const browser = await puppeteer.launch({
+    executablePath: toolPath('chromium'),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1400, height: 1000 });
+    await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
+    for (const label of open) {
+      const selector = `::-p-text(${label})`;
+      await page.waitForSelector(selector, { timeout: timeoutMs });
+      await page.click(selector);
+    }
+    // Rendered Markdown may live in frames of its own: their text counts too.
+    const shownText = async (): Promise<string> => {
+      const texts = await Promise.all(page.frames().map((frame) => frame.evaluate('document.body ? document.body.innerText : ""').catch(() => '')));
+      return texts.join('\n');
+    };
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const shown = await shownText();
+      if (texts.every((t) => shown.includes(t))) return shown;
+      if (Date.now() > deadline) {
+        await page.screenshot({ path: join(tmpdir(), 'gantry-page-not-showing.png'), fullPage: true });
+        throw new Error(`${url} did not show ${JSON.stringify(texts)} in ${timeoutMs / 1000}s; it showed:\n${shown.slice(0, 8_000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   } finally {
     await browser.close();
   }

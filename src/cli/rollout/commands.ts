@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { loadSpec } from '../../config/load-spec';
 import { GantryError } from '../../errors';
+import { parseDuration } from '../../config/duration';
 import {
   advanceUpdate,
   approveUpdate,
@@ -22,10 +23,11 @@ import { output, type Output } from '../output';
 import { withClient } from '../with-client';
 import { ExitCode, exitCodeForOutcome } from '../exit-codes';
 import { sendCommand } from './send-command';
-import { listRollouts, runningRolloutOnRoute } from './list-rollouts';
+import { listQuery, listRollouts, runningRolloutOnRoute } from './list-rollouts';
 import { secretWarnings } from './secret-names';
 import { preflight } from './preflight';
 import { buildReport, writeReport } from './report-command';
+import { hasGantrySearchAttributes, startSearchAttributes, staticDetails, staticSummary } from './visibility-options';
 import { qualityPlan } from './quality-preflight';
 import { readRollout, rolloutExists } from './rollout-handle';
 import { formatStatus, progressLine } from './format-status';
@@ -88,13 +90,17 @@ export function registerRolloutCommands(program: Command): void {
         if (await rolloutExists(client, rolloutId)) throw new GantryError('ROLLOUT_EXISTS', `a rollout with id "${rolloutId}" already exists`);
         const busy = await runningRolloutOnRoute(client, spec.route);
         if (busy) throw new GantryError('REFUSED', `route "${spec.route}" already has a running rollout: ${busy} (roll it back or wait for it to end)`);
-        const input: RolloutInput = { rolloutId, spec, startedBy: options.by, link: link(rolloutId) };
+        const searchable = await hasGantrySearchAttributes(client);
+        const input: RolloutInput = { rolloutId, spec, startedBy: options.by, link: link(rolloutId), ...(searchable ? { searchAttributes: true } : {}) };
         try {
           await client.workflow.start(ROLLOUT_WORKFLOW_TYPE, {
             workflowId: rolloutId,
             taskQueue: CONTROL_TASK_QUEUE,
             args: [input],
             memo: { route: spec.route },
+            staticSummary: staticSummary(spec),
+            staticDetails: staticDetails(spec),
+            ...(searchable ? { typedSearchAttributes: startSearchAttributes(spec) } : {}),
           });
         } catch (error) {
           if (error instanceof WorkflowExecutionAlreadyStartedError) throw new GantryError('ROLLOUT_EXISTS', `a rollout with id "${rolloutId}" already exists`);
@@ -213,13 +219,26 @@ export function registerRolloutCommands(program: Command): void {
 
   rollout
     .command('list')
-    .description('rollouts, running and finished, with route, outcome and age')
+    .description('rollouts, running and finished, with route, outcome and age; filtered by Gantry’s search attributes')
     .option('--limit <n>', 'at most this many, newest first', '50')
+    .option('--route <route>', 'only this route')
+    .option('--phase <phase>', 'only rollouts in this phase (Shadow, Canary, …)')
+    .option('--outcome <outcome>', 'only this outcome (Promoted, RolledBack, Failed, Cancelled)')
+    .option('--since <duration>', 'only rollouts started within this long (e.g. 7d)')
     .option('--json', 'print as JSON')
-    .action(async (options: { limit: string; json?: boolean }) => {
+    .action(async (options: { limit: string; route?: string; phase?: string; outcome?: string; since?: string; json?: boolean }) => {
       const out = output(Boolean(options.json));
+      const sinceMs = options.since === undefined ? undefined : durationOption('--since', options.since);
+      const filters = { route: options.route, phase: options.phase, outcome: options.outcome, sinceMs };
+      const filtered = options.route !== undefined || options.phase !== undefined || options.outcome !== undefined;
       await withClient(async (client) => {
-        const rows = await listRollouts(client, Math.max(1, Number(options.limit) || 50));
+        if (filtered && !(await hasGantrySearchAttributes(client))) {
+          throw new GantryError(
+            'REFUSED',
+            'filtering by route, phase or outcome needs Gantry’s search attributes on this cluster (`gantry dev up` registers them; see the README)',
+          );
+        }
+        const rows = await listRollouts(client, Math.max(1, Number(options.limit) || 50), listQuery(filters, Date.now()));
         out.result(rows, () =>
           rows.length === 0
             ? 'no rollouts yet'
@@ -227,4 +246,12 @@ export function registerRolloutCommands(program: Command): void {
         );
       });
     });
+}
+
+function durationOption(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new GantryError('INVALID_SPEC', `${flag}: ${(error as Error).message}`);
+  }
 }

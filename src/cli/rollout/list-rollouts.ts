@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { formatDuration } from '../../config/duration';
 import { ROLLOUT_WORKFLOW_TYPE } from '../../workflows/messages';
+import { ROLLOUT_SEARCH_ATTRIBUTES as SA } from '../../temporal/search-attributes';
 
 export interface RolloutRow {
   rolloutId: string;
@@ -30,6 +31,26 @@ export async function listRollouts(client: Client, limit: number, query = `Workf
     if (rows.length >= limit) break;
   }
   return rows;
+}
+
+export interface ListFilters {
+  route?: string;
+  phase?: string;
+  outcome?: string;
+  /** started at most this long ago */
+  sinceMs?: number;
+}
+
+const quoted = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The visibility query for the filters: Gantry's search attributes, as in the Web UI or `temporal workflow list --query`. */
+export function listQuery(filters: ListFilters, now: number): string {
+  const terms = [`WorkflowType = '${ROLLOUT_WORKFLOW_TYPE}'`];
+  if (filters.route !== undefined) terms.push(`${SA.route.name} = ${quoted(filters.route)}`);
+  if (filters.phase !== undefined) terms.push(`${SA.phase.name} = ${quoted(filters.phase)}`);
+  if (filters.outcome !== undefined) terms.push(`${SA.outcome.name} = ${quoted(filters.outcome)}`);
+  if (filters.sinceMs !== undefined) terms.push(`StartTime > '${new Date(now - filters.sinceMs).toISOString()}'`);
+  return terms.join(' AND ');
 }
 
 /** The id of the rollout running on a route, if any. */

@@ -6,6 +6,7 @@ import type { RolloutContext } from '../rollout-context';
 import { phaseOf, type DeepReadonly, type StageName } from '../state/rollout-state';
 import type { WaitOutcome } from '../waits';
 import { notify } from '../notify';
+import { publishProgress } from '../visibility';
 
 /** How the pipeline ends when nothing threw: promote, or roll back for a measured reason. */
 export type Decision = { promote: true; reason: string } | { promote: false; reason: string };
@@ -19,6 +20,7 @@ export interface Stage {
 /** Enters a stage: the timeline says why, and a changed phase is notified unless `quiet`. */
 export function enter(ctx: RolloutContext, stage: StageName, message: string, quiet = false): void {
   const changed = ctx.rollout.enterStage(stage, message);
+  publishProgress(ctx);
   log.info(message, { rolloutId: ctx.rollout.state.rolloutId, phase: phaseOf(ctx.rollout.state) });
   if (changed && !quiet) void notify(ctx, 'phase', 'INFO', message);
 }
