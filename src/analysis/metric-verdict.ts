@@ -20,7 +20,11 @@ export interface MetricStanding {
   consecutiveInconclusive: number;
 }
 
-export type MetricAction = { kind: 'rollback' | 'pause'; reason: string } | null;
+/**
+ * rollback (emergency: at once, alerting EMERGENCY); pause (and alert); warn: notify only. A
+ * warning acts once per streak of failures, when the streak reaches the limit.
+ */
+export type MetricAction = { kind: 'rollback' | 'pause' | 'warn'; reason: string; emergency?: boolean } | null;
 
 /** The query with its placeholders filled: {{route}}, {{rolloutId}}, {{interval}} (a PromQL duration). */
 export function renderQuery(query: string, values: { route: string; rolloutId: string; intervalMs: number }): string {
@@ -62,12 +66,13 @@ export function nextStanding(previous: MetricStanding | undefined, judged: Retur
 
 /** What a standing asks for, once its count reaches the rule's limit. */
 export function actionFor(rule: MetricRule, standing: MetricStanding): MetricAction {
-  if (standing.consecutiveFailures >= rule.failureLimit) {
-    return {
-      kind: 'rollback',
-      reason: `${standing.detail}: failed ${standing.consecutiveFailures} time${standing.consecutiveFailures > 1 ? 's' : ''} in a row (failureLimit ${rule.failureLimit})`,
-    };
+  const failures = standing.consecutiveFailures;
+  const failed = `${standing.detail}: failed ${failures} time${failures > 1 ? 's' : ''} in a row`;
+  if (rule.severity === 'emergency' && failures >= 1) return { kind: 'rollback', reason: `${failed} (severity emergency)`, emergency: true };
+  if (rule.severity === 'warning' && failures === rule.failureLimit) {
+    return { kind: rule.pauseOnWarning ? 'pause' : 'warn', reason: `${failed} (failureLimit ${rule.failureLimit}, severity warning)` };
   }
+  if (rule.severity === 'critical' && failures >= rule.failureLimit) return { kind: 'rollback', reason: `${failed} (failureLimit ${rule.failureLimit})` };
   if (standing.consecutiveErrors >= rule.consecutiveErrorLimit) {
     return { kind: 'pause', reason: `${standing.detail} (${standing.consecutiveErrors} in a row, consecutiveErrorLimit ${rule.consecutiveErrorLimit})` };
   }

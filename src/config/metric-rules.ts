@@ -17,7 +17,13 @@ export const metricRuleSchema = z
     query: z.string().min(1),
     successCondition: condition.optional(),
     failureCondition: condition.optional(),
-    /** failed measurements in a row that roll back */
+    /**
+     * critical: failureLimit failures in a row roll back; warning: they notify at WARNING (and pause
+     * with pauseOnWarning); emergency: one failure rolls back at once, with an EMERGENCY alert
+     */
+    severity: z.enum(['warning', 'critical', 'emergency']).default('critical'),
+    pauseOnWarning: z.boolean().default(false),
+    /** failed measurements in a row that act (see severity) */
     failureLimit: z.number().int().positive().default(1),
     /** measurements in a row that could not be taken (query error, Prometheus away): pause and alert */
     consecutiveErrorLimit: z.number().int().positive().default(4),

@@ -5,6 +5,7 @@ import { actionFor, judgeMetric, nextStanding, renderQuery, type MetricReading }
 import { metrics } from './activity-proxies';
 import { describeFailure } from './failures';
 import { pauseWithAlert } from './self-pause';
+import { notify } from './notify';
 import type { RolloutContext } from './rollout-context';
 
 /**
@@ -50,8 +51,14 @@ export function judgeCustomMetrics(ctx: RolloutContext, readings: readonly Metri
     const standing = nextStanding(rollout.metricStanding(rule.name), judgeMetric(rule, reading), rule.name, atMs);
     rollout.metricMeasured(standing);
     const action = actionFor(rule, standing);
-    if (action?.kind === 'rollback') rollback ??= `metric ${action.reason}`;
-    else if (action?.kind === 'pause') pauseWithAlert(ctx, `metric ${action.reason}`, standing.verdict === 'Error' ? 'CRITICAL' : 'WARNING');
+    if (action?.kind === 'rollback') {
+      rollback ??= `metric ${action.reason}`;
+      if (action.emergency) void notify(ctx, 'rolled-back', 'EMERGENCY', `rolling back at once: metric ${action.reason}`);
+    } else if (action?.kind === 'pause') pauseWithAlert(ctx, `metric ${action.reason}`, standing.verdict === 'Error' ? 'CRITICAL' : 'WARNING');
+    else if (action?.kind === 'warn') {
+      rollout.note(`warning: metric ${action.reason}`);
+      void notify(ctx, 'phase', 'WARNING', `metric ${action.reason}`);
+    }
   });
   return rollback;
 }

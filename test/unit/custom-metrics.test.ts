@@ -75,6 +75,31 @@ describe('judging a custom metric', () => {
     assert.match(actionFor(rule, empty)?.reason ?? '', /no sample .* \(4 in a row, inconclusiveLimit 4\)/);
   });
 
+  it('warns once per streak at severity warning, and rolls back at the first failure at severity emergency', () => {
+    const warning = metricRuleSchema.parse({
+      name: 'w',
+      provider: 'prometheus',
+      query: 'q',
+      successCondition: 'result <= 2',
+      severity: 'warning',
+      failureLimit: 2,
+    });
+    const streak = (rule: typeof warning, values: number[]): MetricStanding => {
+      let standing: MetricStanding | undefined;
+      values.forEach((value, at) => (standing = nextStanding(standing, judgeMetric(rule, { value }), rule.name, at)));
+      if (!standing) throw new Error('no reading');
+      return standing;
+    };
+    assert.equal(actionFor(warning, streak(warning, [3])), null);
+    assert.equal(actionFor(warning, streak(warning, [3, 3]))?.kind, 'warn');
+    assert.equal(actionFor(warning, streak(warning, [3, 3, 3])), null, 'once per streak');
+    const pausing = metricRuleSchema.parse({ ...warning, pauseOnWarning: true });
+    assert.equal(actionFor(pausing, streak(pausing, [3, 3]))?.kind, 'pause');
+    const emergency = metricRuleSchema.parse({ ...warning, severity: 'emergency', failureLimit: 5 });
+    const action = actionFor(emergency, streak(emergency, [1, 3]));
+    assert.deepEqual(action, { kind: 'rollback', reason: 'w = 3 (success when result <= 2): failed 1 time in a row (severity emergency)', emergency: true });
+  });
+
   it('fills the placeholders of a query', () => {
     const query = 'sum(rate(x{route="{{route}}",rollout="{{rolloutId}}"}[{{interval}}]))';
     assert.equal(renderQuery(query, { route: 'chat', rolloutId: 'r-1', intervalMs: 60_000 }), 'sum(rate(x{route="chat",rollout="r-1"}[60s]))');

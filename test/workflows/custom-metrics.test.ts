@@ -61,6 +61,35 @@ describe('custom metrics', () => {
     assert.equal(world.metricQueries.length, 4, 'rolled back at the second failure in a row');
   });
 
+  it('only warns at severity warning, and rolls back at once with an EMERGENCY alert at severity emergency', async () => {
+    const base = specWithRule({ severity: 'warning' });
+    const spec = rolloutSpecSchema.parse({
+      ...base,
+      analysis: {
+        ...base.analysis,
+        metrics: [
+          ...base.analysis.metrics,
+          {
+            name: 'safety-refusals',
+            provider: 'prometheus',
+            query: 'sum(gantry_safety_refusals)',
+            failureCondition: 'result > 0',
+            severity: 'emergency',
+            failureLimit: 3,
+          },
+        ],
+      },
+    });
+    // Tokens per second below the bar from the start (a warning); refusals appear at the fourth read of them.
+    const world = newWorld({ metricValue: (name, index) => (name === 'tokens-per-second' ? 60 : index >= 8 ? 1 : 0) });
+    const result = await withWorkers(env, world, async () => (await startRollout(env, spec)).result());
+    assert.equal(result.outcome, 'RolledBack');
+    assert.match(result.reason, /metric safety-refusals = 1 \(failure when result > 0\): failed 1 time in a row \(severity emergency\)/);
+    assert.ok(world.notifications.some((n) => n.level === 'EMERGENCY' && /rolling back at once: metric safety-refusals/.test(n.message)));
+    const warnings = world.notifications.filter((n) => n.level === 'WARNING' && /metric tokens-per-second = 60/.test(n.message));
+    assert.equal(warnings.length, 1, 'one warning for the streak, and no rollback for it');
+  });
+
   it('fails before anything moves when Prometheus refuses a query', async () => {
     const world = newWorld({ badQuery: 'tokens-per-second' });
     await withWorkers(env, world, async () => {
