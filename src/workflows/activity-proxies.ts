@@ -1,6 +1,6 @@
 // Activity stubs with timeouts and retry policies per group. Long activities heartbeat, and wait
 // for their cancellation to finish so a rollback never races a half-started server.
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ControlPlaneActivities, ModelHostActivities } from '../activities';
 import type { TrafficWindow } from '../analysis/stats';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from './messages';
@@ -52,10 +52,12 @@ export const qualityWork = proxyActivities<ControlPlaneActivities>({
   retry: { ...retry, maximumAttempts: 3 },
 });
 
-/** Appends to the rollout's interval record: a few tries, never awaited by the pipeline. */
-export const records = proxyActivities<ControlPlaneActivities>({
-  taskQueue: CONTROL_TASK_QUEUE,
-  startToCloseTimeout: '30s',
+/**
+ * Appends to the rollout's interval record, a file beside the orchestrator worker: a local
+ * activity, so an interval costs the history one marker, not a task of its own.
+ */
+export const records = proxyLocalActivities<ControlPlaneActivities>({
+  startToCloseTimeout: '10s',
   retry: { ...retry, maximumAttempts: 3 },
 });
 

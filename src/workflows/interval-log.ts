@@ -1,7 +1,7 @@
 // Every analysis interval appended to the rollout's record, outside the workflow's state: weeks of
-// hourly intervals can be plotted (`gantry rollout report`) without growing the history. The append
-// is awaited (a run that continues as new right after must not drop it), but one that fails after
-// its retries is logged and never stops the rollout.
+// hourly intervals can be plotted (`gantry rollout report`) without growing the history (a local
+// activity: one marker per interval). The append is awaited (a run that continues as new right after
+// must not drop it), but one that fails after its retries is logged and never stops the rollout.
 import { CancellationScope, log, patched } from '@temporalio/workflow';
 import { intervalEntry } from '../analysis/interval-record';
 import type { TrafficWindow } from '../analysis/stats';
