@@ -5,9 +5,8 @@
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reportData } from '../src/report/report-data';
 import { writeReport } from '../src/cli/rollout/report-command';
-import { finishedStatus, hourlyRecord } from '../test/helpers/report-fixtures';
+import { hourlyReport } from '../test/helpers/report-fixtures';
 import { openInChromium } from '../test/helpers/chromium';
 import { median } from './stats';
 
@@ -17,18 +16,7 @@ const start = Date.UTC(2026, 0, 1);
 const sizes = { 'one day (anchor)': 24, 'four weeks': 4 * 7 * 24, 'one year': 365 * 24 };
 
 const files = Object.entries(sizes).map(([name, hours]) => {
-  const record = hourlyRecord(hours, start);
-  const end = record.at(-1)?.at ?? start;
-  const data = reportData({
-    status: finishedStatus(name, start, end),
-    qa: [],
-    quality: [],
-    intervals: record,
-    pairs: [],
-    extraCharts: [],
-    notes: [],
-    now: end,
-  });
+  const data = hourlyReport(name, hours, start);
   return { name, hours, file: writeReport(data, join(dir, `${hours}.html`)) };
 });
 

@@ -4,6 +4,7 @@ import { intervalEntry, type IntervalEntry } from '../../src/analysis/interval-r
 import { record } from '../../src/analysis/histogram';
 import { emptyWindow, type VariantStats } from '../../src/analysis/stats';
 import type { RolloutStatus } from '../../src/workflows/state/status-view';
+import { reportData, type ReportData } from '../../src/report/report-data';
 
 const HOUR = 3_600_000;
 
@@ -75,4 +76,11 @@ export function finishedStatus(rolloutId: string, startedAt: number, endedAt: nu
     quality: null,
   };
   return status as unknown as RolloutStatus;
+}
+
+/** The report of a finished rollout analysed hourly for `hours`, ending at its last interval. */
+export function hourlyReport(rolloutId: string, hours: number, startedAt: number, qa: string[] = []): ReportData {
+  const record = hourlyRecord(hours, startedAt);
+  const end = record.at(-1)?.at ?? startedAt;
+  return reportData({ status: finishedStatus(rolloutId, startedAt, end), qa, quality: [], intervals: record, pairs: [], extraCharts: [], notes: [], now: end });
 }

@@ -5,27 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reportData } from '../../src/report/report-data';
 import { writeReport } from '../../src/cli/rollout/report-command';
-import { finishedStatus, hourlyRecord } from '../helpers/report-fixtures';
+import { hourlyReport } from '../helpers/report-fixtures';
 import { openInChromium } from '../helpers/chromium';
 
 describe('the rollout report in Chromium', () => {
   it('renders a 4-week hourly record: every chart drawn, no console error, no network needed', async () => {
     const start = Date.UTC(2026, 10, 1);
-    const record = hourlyRecord(4 * 7 * 24, start);
-    const end = record.at(-1)?.at ?? start;
     const dir = mkdtempSync(join(tmpdir(), 'gantry-report-'));
-    const data = reportData({
-      status: finishedStatus('four-weeks', start, end),
-      qa: ['QA score 92.0'],
-      quality: [],
-      intervals: record,
-      pairs: [],
-      extraCharts: [],
-      notes: [],
-      now: end,
-    });
+    const data = hourlyReport('four-weeks', 4 * 7 * 24, start, ['QA score 92.0']);
     const file = writeReport(data, join(dir, 'report.html'));
     const page = await openInChromium(file, join(dir, 'report.png'));
     assert.deepEqual(page.consoleErrors, []);
