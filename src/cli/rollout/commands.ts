@@ -90,7 +90,9 @@ export function registerRolloutCommands(program: Command): void {
         if (await rolloutExists(client, rolloutId)) throw new GantryError('ROLLOUT_EXISTS', `a rollout with id "${rolloutId}" already exists`);
         const busy = await runningRolloutOnRoute(client, spec.route);
         if (busy) throw new GantryError('REFUSED', `route "${spec.route}" already has a running rollout: ${busy} (roll it back or wait for it to end)`);
-        const searchable = await hasGantrySearchAttributes(client);
+        // Summaries and search attributes are never encrypted: with sealed payloads they would show the route.
+        const sealed = Boolean(process.env.GANTRY_PAYLOAD_KEY);
+        const searchable = !sealed && (await hasGantrySearchAttributes(client));
         const input: RolloutInput = { rolloutId, spec, startedBy: options.by, link: link(rolloutId), ...(searchable ? { searchAttributes: true } : {}) };
         try {
           await client.workflow.start(ROLLOUT_WORKFLOW_TYPE, {
@@ -98,8 +100,7 @@ export function registerRolloutCommands(program: Command): void {
             taskQueue: CONTROL_TASK_QUEUE,
             args: [input],
             memo: { route: spec.route },
-            staticSummary: staticSummary(spec),
-            staticDetails: staticDetails(spec),
+            ...(sealed ? {} : { staticSummary: staticSummary(spec), staticDetails: staticDetails(spec) }),
             ...(searchable ? { typedSearchAttributes: startSearchAttributes(spec) } : {}),
           });
         } catch (error) {
