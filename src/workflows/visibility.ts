@@ -2,11 +2,17 @@
 // last verdict, what it waits for, in Markdown; kept in memory, never in the history) and, when
 // the rollout was started with Gantry's search attributes, its phase and outcome as the operator
 // filters them. Rollouts started without them (another cluster, older runs) upsert nothing.
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ROLLOUT_SEARCH_ATTRIBUTES as SA } from '../temporal/search-attributes';
 import type { RolloutContext } from './rollout-context';
 import { phaseOf } from './state/rollout-state';
 import { waitingFor } from './state/status-view';
+
+/**
+ * A run that an older worker began (a first-release history carries the flag when this release's
+ * CLI started it) upserted nothing: its replay must not either, so the first upsert is patched.
+ */
+const SEARCH_ATTRIBUTE_UPSERTS = 'gantry-search-attribute-upserts';
 
 /** Keeps the Web UI's view of the rollout current; cheap enough to call whenever the state may have moved. */
 export function publishProgress(ctx: RolloutContext): void {
@@ -14,9 +20,11 @@ export function publishProgress(ctx: RolloutContext): void {
   const phase = phaseOf(state);
   if (ctx.input.searchAttributes) {
     const published = workflowInfo().typedSearchAttributes.get(SA.phase);
-    if (published !== phase) upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+    if (published !== phase && patched(SEARCH_ATTRIBUTE_UPSERTS)) upsertSearchAttributes([{ key: SA.phase, value: phase }]);
     const outcome = state.result?.outcome;
-    if (outcome && workflowInfo().typedSearchAttributes.get(SA.outcome) !== outcome) upsertSearchAttributes([{ key: SA.outcome, value: outcome }]);
+    if (outcome && workflowInfo().typedSearchAttributes.get(SA.outcome) !== outcome && patched(SEARCH_ATTRIBUTE_UPSERTS)) {
+      upsertSearchAttributes([{ key: SA.outcome, value: outcome }]);
+    }
   }
   setCurrentDetails(currentDetails(ctx, phase));
 }
