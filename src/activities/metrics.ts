@@ -3,26 +3,24 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { FailureType } from '../errors';
 import type { MetricProvider } from './metric-provider';
-import type { PrometheusProvider } from './prometheus-provider';
+import { PrometheusRefusal, type PrometheusProvider } from './prometheus-provider';
 import type { Measurement } from '../analysis/measurements';
 
 export type MetricSource = 'gateway' | 'prometheus';
 
 export interface MetricDeps {
-  /** the orchestrator's own choice (GANTRY_METRIC_PROVIDER) */
-  provider: MetricProvider;
-  /** the built-in measurements from each source, where configured */
-  sources: Partial<Record<MetricSource, MetricProvider>>;
-  /** PromQL for custom metrics; null when the orchestrator has no GANTRY_PROMETHEUS_URL */
+  /** where the built-in measurements come from when the spec does not say (GANTRY_METRIC_PROVIDER) */
+  defaultSource: MetricSource;
+  gateway: MetricProvider;
+  /** the built-in measurements and custom PromQL; null when the orchestrator has no GANTRY_PROMETHEUS_URL */
   prometheus: PrometheusProvider | null;
 }
 
 const NO_PROMETHEUS = 'the orchestrator has no Prometheus to ask: set GANTRY_PROMETHEUS_URL in its environment';
 
 export function createMetricActivities(deps: MetricDeps) {
-  function sourceFor(source: MetricSource | undefined): MetricProvider {
-    if (source === undefined) return deps.provider;
-    const provider = deps.sources[source];
+  function sourceFor(source: MetricSource = deps.defaultSource): MetricProvider {
+    const provider = source === 'gateway' ? deps.gateway : deps.prometheus;
     if (!provider) throw ApplicationFailure.nonRetryable(`analysis.provider is ${source}, but ${NO_PROMETHEUS}`, FailureType.INVALID_SPEC);
     return provider;
   }
@@ -62,7 +60,7 @@ export function createMetricActivities(deps: MetricDeps) {
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
         const message = `analysis.metrics ${name}: ${(error as Error).message}`;
-        if (/refused the query \(400\)/.test(message)) throw ApplicationFailure.nonRetryable(message, FailureType.INVALID_SPEC);
+        if (error instanceof PrometheusRefusal && error.status === 400) throw ApplicationFailure.nonRetryable(message, FailureType.INVALID_SPEC);
         throw new Error(message, { cause: error });
       }
     }

@@ -26,6 +26,16 @@ interface QueryResponse {
   error?: string;
 }
 
+/** Prometheus answered, and said no: `status` 400 is a query that does not parse (the caller's fault). */
+export class PrometheusRefusal extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A PromQL string literal. */
 export function promString(value: string): string {
   return JSON.stringify(value);
@@ -82,7 +92,7 @@ export class PrometheusProvider implements MetricProvider {
     }
     const body = (await response.json().catch(() => null)) as QueryResponse | null;
     if (!body || body.status !== 'success' || !body.data) {
-      throw new Error(`Prometheus at ${this.url} refused the query (${response.status}): ${body?.error ?? 'no JSON answer'}`);
+      throw new PrometheusRefusal(`Prometheus at ${this.url} refused the query (${response.status}): ${body?.error ?? 'no JSON answer'}`, response.status);
     }
     return body.data;
   }

@@ -43,12 +43,11 @@ export function controlPlaneActivities(
   const prometheus = config.GANTRY_PROMETHEUS_URL
     ? new PrometheusProvider(config.GANTRY_PROMETHEUS_URL, config.GANTRY_PROMETHEUS_JOB ?? 'gantry-gateway')
     : null;
-  const sources = { gateway: gatewaySource, ...(prometheus ? { prometheus } : {}) };
-  const provider = config.GANTRY_METRIC_PROVIDER === 'prometheus' && prometheus ? prometheus : gatewaySource;
+  const defaultSource = config.GANTRY_METRIC_PROVIDER === 'prometheus' && prometheus ? 'prometheus' : 'gateway';
   return {
     ...createQaActivities({ ...defaultQaDeps, gateway }),
     ...createTrafficActivities({ gateway }),
-    ...createMetricActivities({ provider, sources, prometheus }),
+    ...createMetricActivities({ defaultSource, gateway: gatewaySource, prometheus }),
     ...createNotificationActivities({ timeoutMs: 5_000 }),
     ...createScheduleActivities({ client: temporalClient }),
     ...createQualityActivities({ gateway, dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR }),

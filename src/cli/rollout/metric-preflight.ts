@@ -3,7 +3,7 @@
 // own check before traffic moves still catches it.
 import type { RolloutSpec } from '../../config/spec';
 import { GantryError } from '../../errors';
-import { PrometheusProvider } from '../../activities/prometheus-provider';
+import { PrometheusProvider, PrometheusRefusal } from '../../activities/prometheus-provider';
 import { renderQuery } from '../../analysis/metric-verdict';
 import { prometheusUrl, stackConfigFromEnv } from '../../stack/stack-config';
 
@@ -14,8 +14,7 @@ export async function checkMetricQueries(spec: RolloutSpec, url = process.env.GA
     try {
       await prometheus.instant(renderQuery(rule.query, values), Date.now());
     } catch (error) {
-      const message = (error as Error).message;
-      if (/refused the query \(400\)/.test(message)) throw new GantryError('INVALID_SPEC', `analysis.metrics ${rule.name}: ${message}`);
+      if (error instanceof PrometheusRefusal && error.status === 400) throw new GantryError('INVALID_SPEC', `analysis.metrics ${rule.name}: ${error.message}`);
       // Unreachable here, or an answer that is not one vector: the orchestrator's check decides.
     }
   }
