@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Result } from 'execa';
 import type { Client } from '@temporalio/client';
-import { freePort } from '../../src/hosts/free-port';
+import { freePorts } from '../../src/hosts/free-port';
 import { isAlive } from '../../src/hosts/process-control';
 import { devDown, devUp, temporalEnvFor } from '../../src/stack/dev-stack';
 import { adminToken, gatewayUrl, type StackConfig } from '../../src/stack/stack-config';
@@ -26,15 +26,18 @@ export interface RealStack {
 }
 
 export async function stackConfigOnFreePorts(): Promise<StackConfig> {
+  // Chosen together, so no two of the stack's servers are handed the same port.
+  const ports = await freePorts(7);
+  const port = (index: number): number => ports[index] ?? 0;
   return {
     stateDir: mkdtempSync(join(tmpdir(), 'gantry-it-')),
-    temporalPort: await freePort(),
-    temporalUiPort: await freePort(),
-    temporalHttpPort: await freePort(),
-    temporalMetricsPort: await freePort(),
-    gatewayPort: await freePort(),
-    codecPort: await freePort(),
-    prometheusPort: await freePort(),
+    temporalPort: port(0),
+    temporalUiPort: port(1),
+    temporalHttpPort: port(2),
+    temporalMetricsPort: port(3),
+    gatewayPort: port(4),
+    codecPort: port(5),
+    prometheusPort: port(6),
     metricSource: undefined,
     hostName: 'local',
     adminToken: undefined,
