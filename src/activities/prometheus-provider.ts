@@ -51,7 +51,16 @@ export class PrometheusProvider implements MetricProvider {
 
   async measure(route: string, fromMs: number, toMs: number): Promise<Measurement[]> {
     await this.requireScraped(toMs);
-    const names = [`${PROM_METRICS.latency}_bucket`, `${PROM_METRICS.latency}_sum`, PROM_METRICS.errors, PROM_METRICS.pairs, PROM_METRICS.shadowRequests];
+    const names = [
+      `${PROM_METRICS.latency}_bucket`,
+      `${PROM_METRICS.latency}_sum`,
+      `${PROM_METRICS.ttft}_bucket`,
+      `${PROM_METRICS.ttft}_sum`,
+      PROM_METRICS.tokens,
+      PROM_METRICS.errors,
+      PROM_METRICS.pairs,
+      PROM_METRICS.shadowRequests,
+    ];
     const selector = `{__name__=~${promString(names.join('|'))},job=${promString(this.job)},route=${promString(route)}}`;
     const [start, end] = await Promise.all([this.instant(selector, fromMs), this.instant(selector, toMs)]);
     return measurementsOfWindow(windowFromSamples(start, end, fromMs, toMs));

@@ -1,15 +1,19 @@
 // One analysis interval as the per-rollout record keeps it: when, where the rollout stood, what was
-// measured (per variant: requests, errors, p95) and what was decided. Small and flat, so weeks of
+// measured (per variant: requests, errors, p95, TTFT p95, tokens/s) and what was decided. Small and flat, so weeks of
 // hourly intervals plot without the workflow's history holding them.
 import type { Verdict } from './interval-verdict';
 import type { MetricStanding } from './metric-verdict';
 import { p95, type TrafficWindow, type VariantStats } from './stats';
+import { tokensPerSecond, ttftP95 } from './answer-figures';
 
 export interface VariantFigures {
   requests: number;
   errors: number;
   /** null: no successful request to measure */
   p95Ms: number | null;
+  // Absent in entries written before they were recorded; null: no streamed answer, no counted tokens.
+  ttftP95Ms?: number | null;
+  tokensPerSecond?: number | null;
 }
 
 export interface IntervalEntry {
@@ -32,7 +36,13 @@ export interface IntervalEntry {
 }
 
 export function figuresOf(stats: VariantStats): VariantFigures {
-  return { requests: stats.requests, errors: stats.errors, p95Ms: p95(stats) ?? null };
+  return {
+    requests: stats.requests,
+    errors: stats.errors,
+    p95Ms: p95(stats) ?? null,
+    ttftP95Ms: ttftP95(stats) ?? null,
+    tokensPerSecond: tokensPerSecond(stats) ?? null,
+  };
 }
 
 export function intervalEntry(input: {

@@ -1,7 +1,8 @@
 // The verdict of one analysis interval: is the candidate breaching a rollback rule right now?
 // Argo's rule applies: a measurement that could not be taken is Error (decided by the caller), a
 // sick baseline is Error too, too few samples is Inconclusive, and only a measured breach is Fail.
-import type { RollbackRules } from '../config/spec';
+import type { CostSpec, RollbackRules } from '../config/spec';
+import { costPerRequest, money, rate, tokensPerRequest, tokensPerSecond, ttftP95 } from './answer-figures';
 import type { BaselineHealth } from './baseline-health';
 import { check, failedChecks, ms, pct, type Check } from './checks';
 import { errorRate, p95, type VariantStats } from './stats';
@@ -23,11 +24,23 @@ export interface IntervalVerdict {
  * the stable is made: the window is an Error, unless the candidate breaches an absolute rule on
  * its own, which is a Fail whatever the stable does.
  */
-export function judgeInterval(stable: VariantStats, candidate: VariantStats, rules: RollbackRules, baseline?: BaselineHealth): IntervalVerdict {
+export function judgeInterval(
+  stable: VariantStats,
+  candidate: VariantStats,
+  rules: RollbackRules,
+  baseline?: BaselineHealth,
+  cost?: CostSpec,
+): IntervalVerdict {
   const counts = { candidateRequests: candidate.requests, baselineRequests: stable.requests, ...(baseline ? { baselineHealthy: baseline.healthy } : {}) };
   const sickBaseline = baseline !== undefined && !baseline.healthy;
   const enough = candidate.requests >= rules.minRequests;
-  const checks: Check[] = enough ? [...absoluteChecks(candidate, rules), ...(sickBaseline ? [] : relativeChecks(stable, candidate, rules))] : [];
+  const checks: Check[] = enough
+    ? [
+        ...absoluteChecks(candidate, rules),
+        ...answerChecks(candidate, rules),
+        ...(sickBaseline ? [] : [...relativeChecks(stable, candidate, rules), ...relativeAnswerChecks(stable, candidate, rules, cost)]),
+      ]
+    : [];
   const failed = failedChecks(checks);
   if (failed.length > 0) return { verdict: 'Fail', checks, summary: failed.map((c) => c.detail).join('; '), ...counts };
   if (sickBaseline) return { verdict: 'Error', checks, summary: `baseline unhealthy: ${baseline.reason}; the candidate is not compared with it`, ...counts };
@@ -98,6 +111,85 @@ function relativeChecks(stable: VariantStats, candidate: VariantStats, rules: Ro
         (v) => `candidate p95 ${ms(v)} vs stable ${ms(baseP95)} (max ${rules.maxP95Ratio}×)`,
       ),
     );
+  }
+  return checks;
+}
+
+/** Speed of the answers on their own: first token and tokens per second. */
+function answerChecks(candidate: VariantStats, rules: RollbackRules): Check[] {
+  const checks: Check[] = [];
+  if (rules.maxTtftP95Ms !== undefined) {
+    const limit = rules.maxTtftP95Ms;
+    checks.push(
+      check(
+        'TTFT p95',
+        ttftP95(candidate),
+        limit,
+        (v) => v <= limit,
+        (v) => `candidate TTFT p95 ${ms(v)} (max ${ms(limit)})`,
+      ),
+    );
+  }
+  if (rules.minTokensPerSecond !== undefined) {
+    const limit = rules.minTokensPerSecond;
+    checks.push(
+      check(
+        'tokens per second',
+        tokensPerSecond(candidate),
+        limit,
+        (v) => v >= limit,
+        (v) => `candidate ${rate(v)} (min ${rate(limit)})`,
+      ),
+    );
+  }
+  return checks;
+}
+
+/**
+ * The answers' speed, length and cost against the stable's, when the stable has enough requests of
+ * its own and the figure on its side exists (no streamed stable answers: no TTFT to compare with).
+ */
+function relativeAnswerChecks(stable: VariantStats, candidate: VariantStats, rules: RollbackRules, cost: CostSpec | undefined): Check[] {
+  if (stable.requests < rules.minRequests) return [];
+  const checks: Check[] = [];
+  const compare = (
+    name: string,
+    ratio: number | undefined,
+    figure: (s: VariantStats) => number | undefined,
+    at: 'most' | 'least',
+    show: (v: number) => string,
+  ): void => {
+    const base = figure(stable);
+    if (ratio === undefined || base === undefined) return;
+    const limit = base * ratio;
+    checks.push(
+      check(
+        name,
+        figure(candidate),
+        limit,
+        (v) => (at === 'most' ? v <= limit : v >= limit),
+        (v) => `candidate ${name} ${show(v)} vs stable ${show(base)} (${at === 'most' ? 'max' : 'min'} ${ratio}×)`,
+      ),
+    );
+  };
+  compare('TTFT p95', rules.maxTtftP95Ratio, ttftP95, 'most', ms);
+  compare('tokens per second', rules.minTokensPerSecondRatio, tokensPerSecond, 'least', rate);
+  compare('tokens per request', rules.maxTokensPerRequestRatio, tokensPerRequest, 'most', (v) => v.toFixed(1));
+  if (rules.maxCostPerRequestRatio !== undefined && cost) {
+    const ratio = rules.maxCostPerRequestRatio;
+    const base = costPerRequest(stable, cost.stable);
+    if (base !== undefined) {
+      const limit = base * ratio;
+      checks.push(
+        check(
+          'cost per request',
+          costPerRequest(candidate, cost.candidate),
+          limit,
+          (v) => v <= limit,
+          (v) => `candidate cost per request ${money(v)} vs stable ${money(base)} (max ${ratio}×)`,
+        ),
+      );
+    }
   }
   return checks;
 }

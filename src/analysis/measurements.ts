@@ -2,7 +2,7 @@
 // (the gateway's own window statistics, Prometheus, …). A measurement that could not be taken
 // carries an error instead of a value: it is Error evidence, never a failure of the candidate.
 import { emptyHistogram, type Histogram } from './histogram';
-import { emptyVariantStats, emptyWindow, type TrafficWindow, type VariantStats } from './stats';
+import { emptyWindow, type TrafficWindow, type VariantStats } from './stats';
 
 export type MeasuredVariant = 'stable' | 'candidate' | 'shadow';
 
@@ -26,6 +26,13 @@ export const TrafficMeasure = {
   shadowDropped: 'shadow_dropped',
 } as const;
 
+/** What the answers held and how soon they began: reported beside the traffic, not needed by it. */
+export const AnswerMeasure = {
+  inputTokens: 'input_tokens',
+  outputTokens: 'output_tokens',
+  ttft: 'ttft_ms',
+} as const;
+
 const VARIANTS: readonly MeasuredVariant[] = ['stable', 'candidate', 'shadow'];
 
 /** The measurements that describe one traffic window: what the gateway provider reports. */
@@ -37,6 +44,9 @@ export function measurementsOfWindow(window: TrafficWindow): Measurement[] {
       { name: TrafficMeasure.requests, variant, value: stats.requests },
       { name: TrafficMeasure.errors, variant, value: stats.errors },
       { name: TrafficMeasure.latency, variant, histogram: stats.latency },
+      { name: AnswerMeasure.inputTokens, variant, value: stats.inputTokens ?? 0 },
+      { name: AnswerMeasure.outputTokens, variant, value: stats.outputTokens ?? 0 },
+      { name: AnswerMeasure.ttft, variant, histogram: stats.ttft ?? emptyHistogram() },
     );
   }
   measurements.push(
@@ -50,7 +60,9 @@ export type TrafficReading = { ok: true; window: TrafficWindow } | { ok: false; 
 
 /**
  * Rebuilds the traffic window from measurements. Any traffic measurement missing or in error makes
- * the whole reading an error: judging on half the figures could pass a failing candidate.
+ * the whole reading an error: judging on half the figures could pass a failing candidate. Answer
+ * measurements are optional (a provider of an older release did not report them: no data), but one
+ * reported in error is an error like any other.
  */
 export function trafficFromMeasurements(measurements: readonly Measurement[], fromMs: number, toMs: number): TrafficReading {
   const find = (name: string, variant: MeasuredVariant | null): Measurement | undefined => measurements.find((m) => m.name === name && m.variant === variant);
@@ -66,11 +78,21 @@ export function trafficFromMeasurements(measurements: readonly Measurement[], fr
   const variantStats = (variant: MeasuredVariant): VariantStats => {
     const latency = find(TrafficMeasure.latency, variant);
     if (latency?.error !== undefined) problems.push(`${variant} ${TrafficMeasure.latency}: ${latency.error}`);
+    const optional = (name: string): Measurement | undefined => {
+      const m = find(name, variant);
+      if (m?.error !== undefined) problems.push(`${variant} ${name}: ${m.error}`);
+      return m;
+    };
+    const inputTokens = optional(AnswerMeasure.inputTokens)?.value;
+    const outputTokens = optional(AnswerMeasure.outputTokens)?.value;
+    const ttft = optional(AnswerMeasure.ttft)?.histogram;
     return {
-      ...emptyVariantStats(),
       requests: value(TrafficMeasure.requests, variant),
       errors: value(TrafficMeasure.errors, variant),
       latency: latency?.histogram ?? emptyHistogram(),
+      ...(inputTokens === undefined ? {} : { inputTokens }),
+      ...(outputTokens === undefined ? {} : { outputTokens }),
+      ...(ttft === undefined ? {} : { ttft }),
     };
   };
   const window: TrafficWindow = {

@@ -1,9 +1,10 @@
-// Rebuilds one route's traffic window from two Prometheus readings of the gateway's cumulative
-// figures, at the window's start and at its end. Pure: the provider does the HTTP.
+// Rebuilds one route's traffic window (requests, errors, latency, time to first token, tokens) from
+// two Prometheus readings of the gateway's cumulative figures, at the window's start and at its end.
+// Pure: the provider does the HTTP.
 // Each series' increase is end − start; a series whose end is below its start was reset (the
 // gateway restarted), and then its end value is the increase. Histograms are judged as a whole, so
 // all of a histogram's buckets take the same side of that choice.
-import { BUCKET_COUNT } from './histogram';
+import { BUCKET_COUNT, emptyHistogram } from './histogram';
 import { emptyWindow, type TrafficWindow } from './stats';
 
 export interface PromSample {
@@ -14,6 +15,8 @@ export interface PromSample {
 
 export const PROM_METRICS = {
   latency: 'gantry_gateway_analysis_latency_seconds',
+  ttft: 'gantry_gateway_analysis_ttft_seconds',
+  tokens: 'gantry_gateway_analysis_tokens_total',
   errors: 'gantry_gateway_analysis_errors_total',
   pairs: 'gantry_gateway_shadow_pairs_total',
   shadowRequests: 'gantry_gateway_shadow_requests_total',
@@ -41,8 +44,21 @@ export function bucketOfLe(le: string): number {
   return Math.min(Math.max(index, 0), BUCKET_COUNT - 1);
 }
 
+/** The window's histograms, by the metric they are read from. */
+const HISTOGRAMS = { [PROM_METRICS.latency]: 'latency', [PROM_METRICS.ttft]: 'ttft' } as const;
+type HistogramField = (typeof HISTOGRAMS)[keyof typeof HISTOGRAMS];
+
+function histogramMetric(name: string | undefined): { metric: keyof typeof HISTOGRAMS; part: 'bucket' | 'sum' } | undefined {
+  const match = /^(.*)_(bucket|sum)$/.exec(name ?? '');
+  const metric = match?.[1];
+  return metric !== undefined && metric in HISTOGRAMS
+    ? { metric: metric as keyof typeof HISTOGRAMS, part: match?.[2] === 'sum' ? 'sum' : 'bucket' }
+    : undefined;
+}
+
 interface HistogramSeries {
   series: Series;
+  field: HistogramField;
   start: Map<string, number>;
   end: Map<string, number>;
   sumStart: number;
@@ -58,11 +74,11 @@ export function windowFromSamples(start: readonly PromSample[], end: readonly Pr
   };
 
   const histograms = new Map<string, HistogramSeries>();
-  const histogramOf = (metric: Record<string, string>, series: Series): HistogramSeries => {
-    const key = keyOf(metric, ['__name__', 'le']);
+  const histogramOf = (metric: Record<string, string>, series: Series, field: HistogramField): HistogramSeries => {
+    const key = `${field} ${keyOf(metric, ['__name__', 'le'])}`;
     let h = histograms.get(key);
     if (!h) {
-      h = { series, start: new Map(), end: new Map(), sumStart: 0, sumEnd: 0 };
+      h = { series, field, start: new Map(), end: new Map(), sumStart: 0, sumEnd: 0 };
       histograms.set(key, h);
     }
     return h;
@@ -74,10 +90,11 @@ export function windowFromSamples(start: readonly PromSample[], end: readonly Pr
     for (const sample of samples) {
       const variant = sample.metric.variant;
       if (!isSeries(variant)) continue;
-      const name = sample.metric.__name__;
-      if (name === `${PROM_METRICS.latency}_bucket` && sample.metric.le !== undefined)
-        histogramOf(sample.metric, variant)[side].set(sample.metric.le, sample.value);
-      if (name === `${PROM_METRICS.latency}_sum`) histogramOf(sample.metric, variant)[side === 'start' ? 'sumStart' : 'sumEnd'] = sample.value;
+      const of = histogramMetric(sample.metric.__name__);
+      if (!of) continue;
+      const h = histogramOf(sample.metric, variant, HISTOGRAMS[of.metric]);
+      if (of.part === 'bucket' && sample.metric.le !== undefined) h[side].set(sample.metric.le, sample.value);
+      if (of.part === 'sum') h[side === 'start' ? 'sumStart' : 'sumEnd'] = sample.value;
     }
   }
 
@@ -85,6 +102,11 @@ export function windowFromSamples(start: readonly PromSample[], end: readonly Pr
     const name = sample.metric.__name__;
     const variant = sample.metric.variant;
     if (name === PROM_METRICS.errors && isSeries(variant)) window[variant].errors += increase(sample);
+    if (name === PROM_METRICS.tokens && isSeries(variant)) {
+      const stats = window[variant];
+      if (sample.metric.direction === 'input') stats.inputTokens = (stats.inputTokens ?? 0) + increase(sample);
+      if (sample.metric.direction === 'output') stats.outputTokens = (stats.outputTokens ?? 0) + increase(sample);
+    }
     if (name === PROM_METRICS.pairs && sample.metric.outcome === 'written') window.pairs += increase(sample);
     if (name === PROM_METRICS.shadowRequests && sample.metric.outcome === 'dropped') window.shadowDropped += increase(sample);
   }
@@ -94,17 +116,17 @@ export function windowFromSamples(start: readonly PromSample[], end: readonly Pr
     const cumulative = [...h.end.entries()]
       .map(([le, value]) => ({ le, value: reset ? value : value - (h.start.get(le) ?? 0) }))
       .sort((a, b) => (a.le === '+Inf' ? 1 : b.le === '+Inf' ? -1 : Number(a.le) - Number(b.le)));
-    const latency = window[h.series].latency;
+    const histogram = (window[h.series][h.field] ??= emptyHistogram());
     let below = 0;
     for (const { le, value } of cumulative) {
       const count = value - below;
       below = value;
       if (count <= 0) continue;
       const key = String(bucketOfLe(le));
-      latency.counts[key] = (latency.counts[key] ?? 0) + count;
-      latency.total += count;
+      histogram.counts[key] = (histogram.counts[key] ?? 0) + count;
+      histogram.total += count;
     }
-    latency.sumMs += ((reset ? h.sumEnd : h.sumEnd - h.sumStart) || 0) * 1000;
+    histogram.sumMs += ((reset ? h.sumEnd : h.sumEnd - h.sumStart) || 0) * 1000;
   }
   for (const series of SERIES) window[series].requests = window[series].latency.total + window[series].errors;
   return window;

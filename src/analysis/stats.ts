@@ -6,6 +6,13 @@ export interface VariantStats {
   requests: number;
   errors: number;
   latency: Histogram;
+  // Optional: windows read before the gateway counted them (and state carried over from then) lack them.
+  /** prompt tokens of successful answers */
+  inputTokens?: number;
+  /** completion tokens of successful answers */
+  outputTokens?: number;
+  /** time to the first streamed chunk of successful streamed answers */
+  ttft?: Histogram;
 }
 
 /** Traffic of one route over [fromMs, toMs): live stable and candidate traffic, and mirrored requests. */
@@ -23,7 +30,7 @@ export interface TrafficWindow {
 }
 
 export function emptyVariantStats(): VariantStats {
-  return { requests: 0, errors: 0, latency: emptyHistogram() };
+  return { requests: 0, errors: 0, latency: emptyHistogram(), inputTokens: 0, outputTokens: 0, ttft: emptyHistogram() };
 }
 
 export function emptyWindow(fromMs: number, toMs: number): TrafficWindow {
@@ -39,7 +46,14 @@ export function emptyWindow(fromMs: number, toMs: number): TrafficWindow {
 }
 
 export function mergeVariant(a: VariantStats, b: VariantStats): VariantStats {
-  return { requests: a.requests + b.requests, errors: a.errors + b.errors, latency: mergeHistogram(a.latency, b.latency) };
+  return {
+    requests: a.requests + b.requests,
+    errors: a.errors + b.errors,
+    latency: mergeHistogram(a.latency, b.latency),
+    inputTokens: (a.inputTokens ?? 0) + (b.inputTokens ?? 0),
+    outputTokens: (a.outputTokens ?? 0) + (b.outputTokens ?? 0),
+    ttft: mergeHistogram(a.ttft ?? emptyHistogram(), b.ttft ?? emptyHistogram()),
+  };
 }
 
 export function mergeWindows(a: TrafficWindow, b: TrafficWindow): TrafficWindow {

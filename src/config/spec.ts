@@ -191,10 +191,31 @@ export const rollbackRulesSchema = z
     errorRateRatioFloor: fraction.default(0.01),
     maxP95Ms: z.number().positive().optional(),
     maxP95Ratio: z.number().positive().optional(),
+    /** time to first token, streamed answers only */
+    maxTtftP95Ms: z.number().positive().optional(),
+    maxTtftP95Ratio: z.number().positive().optional(),
+    /** output tokens per second of answering */
+    minTokensPerSecond: z.number().positive().optional(),
+    /** e.g. 0.8: the candidate's tokens/s at least 80% of the stable's */
+    minTokensPerSecondRatio: z.number().positive().optional(),
+    maxTokensPerRequestRatio: z.number().positive().optional(),
+    /** needs analysis.cost for both variants */
+    maxCostPerRequestRatio: z.number().positive().optional(),
     minRequests: z.number().int().positive().default(10),
   })
   .strict()
   .prefault({});
+
+const price = z.union(
+  [
+    z.object({ inputPer1k: z.number().nonnegative(), outputPer1k: z.number().nonnegative() }).strict(),
+    z.object({ perGpuHour: z.number().positive() }).strict(),
+  ],
+  { error: 'a price is {inputPer1k, outputPer1k} (per 1k tokens) or {perGpuHour}' },
+);
+
+/** What each variant's answers cost, for cost-per-request rules and reports. */
+export const costSchema = z.object({ stable: price, candidate: price }).strict();
 
 export const promoteRulesSchema = z
   .object({
@@ -244,8 +265,13 @@ export const analysisSchema = z
     baseline: baselineRulesSchema,
     rollback: rollbackRulesSchema,
     promote: promoteRulesSchema,
+    cost: costSchema.optional(),
   })
   .strict()
+  .refine((analysis) => analysis.rollback.maxCostPerRequestRatio === undefined || analysis.cost !== undefined, {
+    message: 'needs analysis.cost: the price of the stable and of the candidate',
+    path: ['rollback', 'maxCostPerRequestRatio'],
+  })
   .prefault({});
 
 export const rolloutSpecSchema = z
@@ -280,6 +306,7 @@ export type RolloutSpecInput = z.input<typeof rolloutSpecSchema>;
 export type RolloutSpec = z.output<typeof rolloutSpecSchema>;
 export type ServerOptions = z.output<typeof serverOptionsSchema>;
 export type RollbackRules = z.output<typeof rollbackRulesSchema>;
+export type CostSpec = z.output<typeof costSchema>;
 export type PromoteRules = z.output<typeof promoteRulesSchema>;
 export type QaSpec = NonNullable<RolloutSpec['qa']>;
 export type QuantLossRules = z.output<typeof quantLossSchema>;

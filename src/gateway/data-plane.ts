@@ -126,7 +126,8 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     const clientLeft = outcome.errorClass === 'client_closed' || !counted;
     const isError = outcome.errorClass !== 'none' && !clientLeft;
     const labels = { route: routeName, variant };
-    if (!clientLeft) ctx.stats.recordRequest(routeName, variant, latencyMs, isError);
+    const answer = { ttftMs: outcome.ttftMs, inputTokens: outcome.usage.promptTokens, outputTokens: outcome.usage.completionTokens };
+    if (!clientLeft) ctx.stats.recordRequest(routeName, variant, latencyMs, isError, answer);
     if (counted) ctx.metrics.requests.inc([routeName, variant, outcome.errorClass]);
     if (outcome.errorClass === 'none') {
       ctx.metrics.duration.observe(labels, latencyMs / 1000);

@@ -111,7 +111,8 @@ export class ShadowMirror {
         completionTokens: summary.completionTokens,
         ...(ok ? {} : { error: text.slice(0, 500) }),
       };
-      if (shadowSeries) this.stats.recordRequest(request.route, 'shadow', latencyMs, !ok);
+      const answer = { ttftMs: mirrored.ttftMs, inputTokens: mirrored.promptTokens, outputTokens: mirrored.completionTokens };
+      if (shadowSeries) this.stats.recordRequest(request.route, 'shadow', latencyMs, !ok, answer);
       if (!ok) this.metrics.shadow.inc([request.route, 'failed']);
     } catch (error) {
       const latencyMs = performance.now() - started;

@@ -1,6 +1,7 @@
 // Per-second statistics per route, kept for a retention period, summed over any [from, to) window.
 // This is what the embedded metric provider reads: exact non-overlapping windows for each analysis.
 import { record } from '../analysis/histogram';
+import { addAnswer, type AnswerFigures } from '../analysis/answer-figures';
 import { emptyWindow, mergeWindows, type TrafficWindow, type VariantStats } from '../analysis/stats';
 import { AnalysisTotals } from './analysis-exposition';
 
@@ -45,12 +46,16 @@ export class WindowStatsStore {
     }
   }
 
-  recordRequest(route: string, series: StatsSeries, latencyMs: number, isError: boolean): void {
+  /** `answer` is given for successful answers only. */
+  recordRequest(route: string, series: StatsSeries, latencyMs: number, isError: boolean, answer?: AnswerFigures): void {
     const stats: VariantStats = this.bucket(route)[series];
     stats.requests += 1;
     if (isError) stats.errors += 1;
-    else record(stats.latency, latencyMs);
-    this.totals.record(route, series, latencyMs, isError);
+    else {
+      record(stats.latency, latencyMs);
+      if (answer) addAnswer(stats, answer);
+    }
+    this.totals.record(route, series, latencyMs, isError, isError ? undefined : answer);
   }
 
   recordPair(route: string): void {

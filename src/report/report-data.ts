@@ -1,6 +1,6 @@
 // What a rollout report shows, computed from the rollout's status, its interval record and, where
 // they can be reached, a few shadow pairs and Prometheus series. Pure: the CLI gathers, this shapes.
-import type { IntervalEntry } from '../analysis/interval-record';
+import type { IntervalEntry, VariantFigures } from '../analysis/interval-record';
 import type { RolloutStatus } from '../workflows/state/status-view';
 
 /** Time series for one chart: x in seconds (what uPlot plots), one y array per line; null is a gap. */
@@ -75,6 +75,24 @@ export function recordCharts(entries: readonly IntervalEntry[]): ChartSeries[] {
       ],
     },
   ];
+  // Answer speed per interval, where the record has it (entries of older releases do not).
+  const answerCharts: [string, string, (f: VariantFigures) => number | null | undefined][] = [
+    ['Time to first token p95 per interval (streamed answers)', 'ms', (f) => f.ttftP95Ms],
+    ['Output tokens per second of answering, per interval', 'tokens/s', (f) => f.tokensPerSecond],
+  ];
+  for (const [title, unit, figure] of answerCharts) {
+    const of = (f: VariantFigures | null): number | null => (f ? (figure(f) ?? null) : null);
+    if (!entries.some((e) => of(e.stable) !== null || of(e.candidate) !== null)) continue;
+    charts.push({
+      title,
+      unit,
+      x,
+      lines: [
+        { label: 'stable', values: entries.map((e) => of(e.stable)) },
+        { label: judgedLabel, values: entries.map((e) => of(e.candidate)) },
+      ],
+    });
+  }
   const names = [...new Set(entries.flatMap((e) => e.metrics.map((m) => m.name)))];
   for (const name of names) {
     charts.push({

@@ -74,7 +74,7 @@ async function analyseWindow(
   read.traffic = traffic.window;
   const baseline = judgeBaseline(traffic.window.stable, health.ok ? health.value.stable : null, spec.analysis.baseline);
   const judged = traffic.window[wait.analysis === 'shadow' ? 'shadow' : 'candidate'];
-  const verdict = judgeInterval(traffic.window.stable, judged, spec.analysis.rollback, baseline);
+  const verdict = judgeInterval(traffic.window.stable, judged, spec.analysis.rollback, baseline, spec.analysis.cost);
   const found = record(ctx, wait, verdict, traffic.window);
   if (found.kind === 'breach') return found;
   return assessQuality(ctx, windowEnd);

@@ -7,6 +7,7 @@ import { emptyWindow, type VariantStats } from '../../src/analysis/stats';
 import { measurementsOfWindow } from '../../src/analysis/measurements';
 import { emptyPairTotals, type EvalFlips, type PairTotals } from '../../src/analysis/quality/quality-totals';
 import { record } from '../../src/analysis/histogram';
+import { addAnswer } from '../../src/analysis/answer-figures';
 import type { QaReport } from '../../src/analysis/qa-gate';
 import type { IntervalEntry } from '../../src/analysis/interval-record';
 import type { QuantLossResult } from '../../src/adapters/llama-perplexity';
@@ -23,6 +24,10 @@ export interface TrafficShape {
   requests: number;
   errors: number;
   latencyMs: number;
+  /** per successful answer; none counted unless set */
+  inputTokens?: number;
+  outputTokens?: number;
+  ttftMs?: number;
 }
 
 export interface FakeWorld {
@@ -138,8 +143,11 @@ export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
 }
 
 function variant(shape: TrafficShape): VariantStats {
-  const stats = { requests: shape.requests, errors: shape.errors, latency: { counts: {}, total: 0, sumMs: 0 } };
-  for (let i = 0; i < shape.requests - shape.errors; i++) record(stats.latency, shape.latencyMs);
+  const stats: VariantStats = { requests: shape.requests, errors: shape.errors, latency: { counts: {}, total: 0, sumMs: 0 } };
+  for (let i = 0; i < shape.requests - shape.errors; i++) {
+    record(stats.latency, shape.latencyMs);
+    addAnswer(stats, { ttftMs: shape.ttftMs ?? null, inputTokens: shape.inputTokens ?? null, outputTokens: shape.outputTokens ?? null });
+  }
   return stats;
 }
 

@@ -42,7 +42,8 @@ async function send(n: number): Promise<void> {
     const response = await request(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: `question ${i}` }], max_tokens: 8 }),
+      // every third one streamed, so first-token times are measured too
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: `question ${i}` }], max_tokens: 8, stream: i % 3 === 0 }),
     });
     await response.body.text();
   }
@@ -101,7 +102,7 @@ after(async () => {
 });
 
 describe('the Prometheus metric provider', () => {
-  it('reads the same window as the gateway: requests, errors, latency buckets, pairs — and windows that meet add up', async () => {
+  it('reads the same window as the gateway: requests, errors, latency buckets, first-token times, tokens, pairs — and windows that meet add up', async () => {
     const provider = new PrometheusProvider(promUrl, 'gantry-gateway');
     const viaGateway = createMetricProvider({ kind: 'gateway', url: gateway.url, token: gateway.token });
     // Windows start on a second, as the gateway keeps its statistics per second.
@@ -126,10 +127,12 @@ describe('the Prometheus metric provider', () => {
     assert.equal(live, 90, 'every live request counted once');
     assert.ok((m['errors/candidate']?.value ?? 0) > 0, 'the failing candidate shows errors');
     assert.ok((m['shadow_pairs/route']?.value ?? 0) > 0, 'pairs recorded');
+    assert.ok((m['output_tokens/candidate']?.value ?? 0) > 0 && (m['input_tokens/stable']?.value ?? 0) > 0, 'tokens counted');
+    assert.ok((m['ttft_ms/candidate']?.histogram?.total ?? 0) > 0, 'first-token times of streamed answers measured');
 
     const first = byName(await provider.measure('chat', from, mid));
     const second = byName(await provider.measure('chat', mid, to));
-    for (const key of ['requests/stable', 'requests/candidate', 'errors/candidate', 'requests/shadow', 'shadow_pairs/route']) {
+    for (const key of ['requests/stable', 'requests/candidate', 'errors/candidate', 'requests/shadow', 'shadow_pairs/route', 'output_tokens/candidate']) {
       assert.equal((first[key]?.value ?? 0) + (second[key]?.value ?? 0), m[key]?.value, `${key}: windows that meet add up`);
     }
   });

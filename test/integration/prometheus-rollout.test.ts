@@ -63,8 +63,15 @@ describe('rollouts judged through the stack’s Prometheus', () => {
       qa: undefined,
       shadow: { duration: '12s', sampleRate: 1, minPairs: 3 },
       canary: { steps: [{ weight: 50, duration: '12s' }] },
-      // Chosen in the spec too, with a custom PromQL rule judged beside the built-in ones.
-      analysis: { ...analysis, provider: 'prometheus', metrics: [CANDIDATE_ERRORS] },
+      // Chosen in the spec too, with a custom PromQL rule judged beside the built-in ones, and rules
+      // on the answers' speed, length and cost (the candidate priced as a GPU of our own).
+      analysis: {
+        ...analysis,
+        provider: 'prometheus',
+        metrics: [CANDIDATE_ERRORS],
+        rollback: { ...analysis.rollback, minTokensPerSecond: 1, maxTokensPerRequestRatio: 3, maxCostPerRequestRatio: 3 },
+        cost: { stable: { inputPer1k: 0.5, outputPer1k: 1.5 }, candidate: { perGpuHour: 1.2 } },
+      },
     });
     const { result, traffic } = await rolloutWithTraffic(stack, stack.client, 'it-prom', writeSpec(spec), 'chat.jsonl', 40_000);
     assert.equal(result.outcome, 'Promoted', result.reason);
@@ -80,6 +87,14 @@ describe('rollouts judged through the stack’s Prometheus', () => {
       judged.some((v) => v.candidateRequests > 0),
       'a window judged candidate traffic read from Prometheus',
     );
+    // Tokens counted by the gateway, read back through PromQL, and judged.
+    const answerChecks = judged.flatMap((v) => v.checks).filter((c) => ['tokens per second', 'tokens per request', 'cost per request'].includes(c.name));
+    for (const name of ['tokens per second', 'tokens per request', 'cost per request']) {
+      const measured = answerChecks.filter((c) => c.name === name && c.value !== null);
+      assert.ok(measured.length > 0 && measured.every((c) => c.ok === true), `${name}: ${JSON.stringify(answerChecks)}`);
+    }
+    const speed = answerChecks.find((c) => c.name === 'tokens per second' && c.value !== null);
+    assert.ok((speed?.value ?? 0) > 1, String(speed?.detail));
 
     // What the windows were read from: the gateway's counters, and the model servers by deployment.
     const now = Date.now();
@@ -101,6 +116,7 @@ describe('rollouts judged through the stack’s Prometheus', () => {
     assert.equal(page.inkedCanvases, page.canvases);
     assert.match(page.text, /Custom metric: candidate-errors/);
     assert.match(page.text, /Output tokens per second/);
+    assert.match(page.text, /Output tokens per second of answering, per interval/);
     assert.match(page.text, /evaluation\s+candidate samples\s+PASS/);
     const json = await stack.cli(['rollout', 'report', 'it-prom', '--json']);
     const data = JSON.parse(String(json.stdout)) as { intervals: number; pairs: unknown[] };

@@ -4,13 +4,15 @@ import { emptyHistogram, record } from '../../src/analysis/histogram';
 import { emptyWindow, type VariantStats } from '../../src/analysis/stats';
 import { judgeBaseline, type UpstreamProbe } from '../../src/analysis/baseline-health';
 import { judgeInterval } from '../../src/analysis/interval-verdict';
-import { measurementsOfWindow, trafficFromMeasurements, TrafficMeasure } from '../../src/analysis/measurements';
+import { AnswerMeasure, measurementsOfWindow, trafficFromMeasurements, TrafficMeasure } from '../../src/analysis/measurements';
 import { baselineRulesSchema, rollbackRulesSchema } from '../../src/config/spec';
 
 function stats(requests: number, errors: number, latencyMs = 100): VariantStats {
   const latency = emptyHistogram();
+  const ttft = emptyHistogram();
   for (let i = 0; i < requests - errors; i++) record(latency, latencyMs);
-  return { requests, errors, latency };
+  for (let i = 0; i < requests - errors; i += 2) record(ttft, latencyMs / 5);
+  return { requests, errors, latency, ttft, inputTokens: 40 * (requests - errors), outputTokens: 12 * (requests - errors) };
 }
 
 const baselineRules = baselineRulesSchema.parse({});
@@ -81,5 +83,16 @@ describe('named measurements', () => {
       10_000,
     );
     assert.deepEqual(failed, { ok: false, error: 'stable requests: query timed out' });
+  });
+  it('leave tokens and first-token times unknown when a provider did not report them, and refuse them in error', () => {
+    const answerNames: string[] = Object.values(AnswerMeasure);
+    const withoutAnswers = measurementsOfWindow(window).filter((m) => !answerNames.includes(m.name));
+    const reading = trafficFromMeasurements(withoutAnswers, 0, 10_000);
+    assert.ok(reading.ok);
+    if (reading.ok) assert.deepEqual(Object.keys(reading.window.candidate).sort(), ['errors', 'latency', 'requests']);
+    const failed = measurementsOfWindow(window).map((m) =>
+      m.name === AnswerMeasure.outputTokens && m.variant === 'candidate' ? { ...m, value: undefined, error: 'query timed out' } : m,
+    );
+    assert.deepEqual(trafficFromMeasurements(failed, 0, 10_000), { ok: false, error: 'candidate output_tokens: query timed out' });
   });
 });

@@ -10,7 +10,7 @@ import { BUCKET_COUNT } from '../../src/analysis/histogram';
 import { parseEnv } from '../../src/config/parse-env';
 import { orchestratorConfigSchema } from '../../src/workers/orchestrator-config';
 
-/** Parses the text format the way a scrape would, for the lines of the two analysis metrics. */
+/** Parses the text format the way a scrape would, for the lines of the analysis metrics. */
 function scrape(text: string): PromSample[] {
   const samples: PromSample[] = [];
   for (const line of text.split('\n')) {
@@ -33,7 +33,11 @@ describe('a traffic window from Prometheus readings', () => {
     let now = 1_000_000;
     const stats = new WindowStatsStore(3_600_000, () => now);
     const record = (series: 'stable' | 'candidate' | 'shadow', latency: number, error: boolean): void =>
-      stats.recordRequest('chat "a"', series, latency, error);
+      stats.recordRequest('chat "a"', series, latency, error, {
+        ttftMs: latency % 2 === 0 ? latency / 4 : null,
+        inputTokens: 30,
+        outputTokens: Math.round(latency / 10),
+      });
     const before = scrape(stats.totals.exposition());
     for (let i = 0; i < 50; i++) record('stable', 10 + i, false);
     for (let i = 0; i < 20; i++) record('candidate', 200 + i * 30, i % 5 === 0);
@@ -47,7 +51,12 @@ describe('a traffic window from Prometheus readings', () => {
       assert.equal(fromProm[series].errors, kept[series].errors, series);
       assert.deepEqual(fromProm[series].latency.counts, kept[series].latency.counts, series);
       assert.ok(Math.abs(fromProm[series].latency.sumMs - kept[series].latency.sumMs) < 1e-6);
+      assert.deepEqual(fromProm[series].ttft?.counts, kept[series].ttft?.counts, `${series} time to first token`);
+      assert.equal(fromProm[series].inputTokens, kept[series].inputTokens, `${series} input tokens`);
+      assert.equal(fromProm[series].outputTokens, kept[series].outputTokens, `${series} output tokens`);
     }
+    assert.ok((kept.candidate.ttft?.total ?? 0) > 0 && (kept.candidate.outputTokens ?? 0) > 0, 'answers were counted');
+    assert.equal(kept.candidate.inputTokens, 30 * 16, 'failed answers count no tokens');
   });
 
   it('takes a counter that went down as reset: its end value is the increase', () => {

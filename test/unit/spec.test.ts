@@ -66,6 +66,16 @@ describe('rollout spec', () => {
     ['no canary steps', valid.replace(/canary: .*\n/, 'canary: { steps: [] }\n'), /canary.steps: /],
     ['YAML that does not parse', 'name: [unclosed', /not valid YAML/],
     ['a bad name', valid.replace('name: demo', 'name: Demo Rollout'), /name: lowercase letters/],
+    [
+      'a cost rule without prices',
+      `${valid}\nanalysis: { rollback: { maxCostPerRequestRatio: 1 } }`,
+      /^spec\.yaml: analysis\.rollback\.maxCostPerRequestRatio: needs analysis\.cost: the price of the stable and of the candidate$/,
+    ],
+    [
+      'a price of no known kind',
+      `${valid}\nanalysis: { cost: { stable: { perToken: 1 }, candidate: { perGpuHour: 2 } } }`,
+      /^spec\.yaml: analysis\.cost\.stable: unknown field "perToken"/,
+    ],
   ];
   for (const [what, text, message] of invalid) {
     it(`rejects ${what} with the field path`, () => {

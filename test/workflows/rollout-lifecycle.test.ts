@@ -104,6 +104,37 @@ describe('rolloutWorkflow', () => {
     assert.ok(detachAt >= 0 && detachAt < stopAt);
   });
 
+  it('rolls back a candidate that answers without errors but too slowly in tokens per second, and records the speeds', async () => {
+    const healthy = healthyTraffic();
+    const world = newWorld({
+      traffic: (route, index) => {
+        const shape = healthy(route, index);
+        const answers = { inputTokens: 120, ttftMs: 40 };
+        shape.stable = { ...shape.stable, ...answers, outputTokens: 60 }; // 60 tokens in 200 ms: 300 tokens/s
+        shape.shadow = { ...shape.shadow, ...answers, outputTokens: 57 };
+        // from the 25% step on, the candidate answers a sixth as fast: 10 tokens in 190 ms
+        shape.candidate = { ...shape.candidate, ...answers, outputTokens: (route?.weight ?? 0) >= 25 ? 10 : 57 };
+        return shape;
+      },
+    });
+    const spec = weeksLongSpec();
+    const analysis = {
+      ...spec.analysis,
+      rollback: { ...spec.analysis.rollback, minTokensPerSecondRatio: 0.8, maxCostPerRequestRatio: 1.5 },
+      cost: { stable: { inputPer1k: 0.5, outputPer1k: 1.5 }, candidate: { inputPer1k: 0.5, outputPer1k: 1.5 } },
+    };
+    const result = await run(world, { ...spec, analysis });
+    assert.equal(result.outcome, 'RolledBack');
+    assert.match(result.reason, /^canary step 3 \(25%\): candidate tokens per second 52\.\d tokens\/s vs stable 300\.0 tokens\/s \(min 0\.8×\)/);
+    assert.equal(result.status.canaryTotals.candidate.errors, 0, 'not one error: only the speed gave it away');
+    assert.ok((result.status.canaryTotals.candidate.outputTokens ?? 0) > 0, 'the canary totals count tokens');
+    const early = world.intervals.find((e) => e.judged === 'candidate' && e.weight === 5);
+    assert.ok(early?.candidate?.tokensPerSecond && early.stable?.tokensPerSecond === 300, JSON.stringify(early));
+    const cost = early.checks.find((c) => c.name === 'cost per request');
+    assert.equal(cost?.ok, true, JSON.stringify(early.checks));
+    assert.ok((early.stable.ttftP95Ms ?? 0) >= 40, 'the first-token time is recorded');
+  });
+
   it("rolls back at the next check when the gateway's circuit breaker has cut the candidate off", async () => {
     const healthy = healthyTraffic();
     const world = newWorld({

@@ -3,12 +3,17 @@ import type { RolloutStatus } from '../../workflows/state/status-view';
 import { formatDuration } from '../../config/duration';
 import { errorRate, p95, type VariantStats } from '../../analysis/stats';
 import { evidenceOf } from '../../analysis/promotion-decision';
+import { tokensPerSecond, ttftP95 } from '../../analysis/answer-figures';
 
 const pct = (v: number | undefined): string => (v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 const msText = (v: number | undefined): string => (v === undefined ? '-' : `${Math.round(v)}ms`);
 
 export function variantLine(name: string, stats: VariantStats): string {
-  return `${name.padEnd(10)} ${String(stats.requests).padStart(7)} req  errors ${pct(errorRate(stats)).padStart(6)}  p95 ${msText(p95(stats)).padStart(7)}`;
+  const line = `${name.padEnd(10)} ${String(stats.requests).padStart(7)} req  errors ${pct(errorRate(stats)).padStart(6)}  p95 ${msText(p95(stats)).padStart(7)}`;
+  // The answers' speed where it was measured: first token of streamed answers, tokens per second.
+  const ttft = ttftP95(stats);
+  const speed = tokensPerSecond(stats);
+  return line + (ttft === undefined ? '' : `  TTFT p95 ${msText(ttft)}`) + (speed === undefined ? '' : `  ${speed.toFixed(1)} tokens/s`);
 }
 
 /** A one-line summary for `watch`: phase, step, weights, time left, last verdict. */
