@@ -186,6 +186,7 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
     ['Temporal metrics', config.temporalMetricsPort, 'temporal'],
     ['gateway', config.gatewayPort, 'gateway'],
     ['Prometheus', config.prometheusPort, 'prometheus'],
+    ['orchestrator metrics', config.orchestratorMetricsPort, 'orchestrator'],
   ];
   for (const [what, port, owner] of ports) {
     if (!running.has(owner) && (await isPortInUse(port))) {
@@ -219,6 +220,7 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
     GANTRY_ORCHESTRATOR_DATA_DIR: join(config.stateDir, 'orchestrator'),
     GANTRY_METRIC_PROVIDER: config.metricSource ?? 'gateway',
     GANTRY_PROMETHEUS_URL: prometheusUrl(config),
+    GANTRY_ORCHESTRATOR_METRICS_PORT: String(config.orchestratorMetricsPort),
   };
   const spawners: Record<ComponentName, () => ProcessRecord> = {
     temporal: () =>
@@ -253,11 +255,12 @@ export async function devUp(config: StackConfig, progress: (line: string) => voi
       ),
     gateway: () => spawnDetached('gateway', process.execPath, nodeEntry('gateway'), childEnv, logs('gateway'), config.gatewayPort),
     prometheus: () => {
-      // Config and rules copied afresh from configs/prometheus; the gateway and the host agent's
-      // target file as targets.
+      // Config and rules copied afresh from configs/prometheus; the gateway, the orchestrator's
+      // rollout gauges and the host agent's target file as targets.
       const dir = prometheusDir(config);
       preparePrometheusDir(dir, STACK_SCRAPE_SECONDS, [join(hostDataDir(config), 'scrape-targets.json')]);
       writeScrapeTargets(dir, 'gateway', [{ address: new URL(gatewayUrl(config)).host }]);
+      writeScrapeTargets(dir, 'orchestrator', [{ address: `127.0.0.1:${config.orchestratorMetricsPort}` }]);
       return spawnDetached(
         'prometheus',
         toolPath('prometheus'),

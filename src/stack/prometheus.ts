@@ -10,8 +10,8 @@ import { writeScrapeTargetsFile, type ScrapeTarget } from '../hosts/scrape-targe
 
 export const PROMETHEUS_CONFIG_DIR = join(PACKAGE_ROOT, 'configs', 'prometheus');
 
-/** The scrape jobs whose targets come from files: the gateway, and the model servers host agents start. */
-export type ScrapeJob = 'gateway' | 'model-servers';
+/** The scrape jobs whose targets come from files: the gateway, the model servers host agents start, the orchestrators. */
+export type ScrapeJob = 'gateway' | 'model-servers' | 'orchestrator';
 
 /** Writes a job's targets into the folder's own target file. */
 export function writeScrapeTargets(dir: string, job: ScrapeJob, targets: readonly ScrapeTarget[]): void {
@@ -30,7 +30,7 @@ export function preparePrometheusDir(dir: string, scrapeIntervalSeconds: number,
     .replace('[targets/model-servers.json]', `[${['targets/model-servers.json', ...hostTargetFiles.map((f) => JSON.stringify(f))].join(', ')}]`);
   writeFileSync(join(dir, 'prometheus.yml'), config);
   copyFileSync(join(PROMETHEUS_CONFIG_DIR, 'alerts.yml'), join(dir, 'alerts.yml'));
-  for (const job of ['gateway', 'model-servers'] as const) writeScrapeTargets(dir, job, []);
+  for (const job of ['gateway', 'model-servers', 'orchestrator'] as const) writeScrapeTargets(dir, job, []);
   return join(dir, 'prometheus.yml');
 }
 

@@ -17,6 +17,7 @@ export const stackEnvSchema = z.object({
   GANTRY_GATEWAY_PORT: port.default(8400),
   GANTRY_CODEC_PORT: port.default(8888),
   GANTRY_PROMETHEUS_PORT: port.default(9400),
+  GANTRY_ORCHESTRATOR_METRICS_PORT: port.default(9401),
   GANTRY_METRIC_PROVIDER: z.enum(['gateway', 'prometheus']).optional(),
   GANTRY_ADMIN_TOKEN: z.string().min(16).optional(),
   GANTRY_HOST_NAME: z.string().default('local'),
@@ -33,6 +34,8 @@ export interface StackConfig {
   codecPort: number;
   /** the stack's own Prometheus, which scrapes the gateway and the host agent's model servers */
   prometheusPort: number;
+  /** where the orchestrator serves its rollouts' gauges (running, paused since) for Prometheus */
+  orchestratorMetricsPort: number;
   /**
    * Where the orchestrator `dev up` starts reads analysis windows. Unset: a running orchestrator is
    * left as it is and a new one reads the gateway; set: a running one that reads elsewhere is restarted.
@@ -54,6 +57,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StackC
     gatewayPort: e.GANTRY_GATEWAY_PORT,
     codecPort: e.GANTRY_CODEC_PORT,
     prometheusPort: e.GANTRY_PROMETHEUS_PORT,
+    orchestratorMetricsPort: e.GANTRY_ORCHESTRATOR_METRICS_PORT,
     metricSource: e.GANTRY_METRIC_PROVIDER,
     hostName: e.GANTRY_HOST_NAME,
     adminToken: e.GANTRY_ADMIN_TOKEN,

@@ -12,6 +12,9 @@ export const orchestratorConfigSchema = temporalEnvSchema
     GANTRY_PROMETHEUS_URL: z.url().optional(),
     /** the scrape job that reads the gateway */
     GANTRY_PROMETHEUS_JOB: z.string().min(1).default('gantry-gateway'),
+    /** where the orchestrator serves its rollouts' gauges (running, paused since) to Prometheus; unset: not served */
+    GANTRY_ORCHESTRATOR_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    GANTRY_ORCHESTRATOR_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   })
   .superRefine((config, ctx) => {
     if (config.GANTRY_METRIC_PROVIDER === 'prometheus' && !config.GANTRY_PROMETHEUS_URL)

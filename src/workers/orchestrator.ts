@@ -27,6 +27,7 @@ import { createMetricProvider } from '../activities/metric-provider';
 import { PrometheusProvider } from '../activities/prometheus-provider';
 import { GatewayAdminClient } from '../gateway/admin-client';
 import { CONTROL_TASK_QUEUE } from '../workflows/messages';
+import { RolloutExporter, serveRolloutMetrics } from './rollout-exporter';
 
 /** The workflow sources, bundled by the worker at start-up (tests, and a checkout run through tsx). */
 export const WORKFLOWS_PATH = join(PACKAGE_ROOT, 'src', 'workflows', 'index.ts');
@@ -71,8 +72,21 @@ async function main(): Promise<void> {
     ...(RUNNING_BUILT && existsSync(PREBUILT_WORKFLOWS) ? { workflowBundle: { codePath: PREBUILT_WORKFLOWS } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: controlPlaneActivities(config, temporalClient),
   });
-  logger.info({ taskQueue: CONTROL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'orchestrator worker ready');
+  // Its rollouts' gauges for Prometheus (running, paused since): what "paused too long" alerts on.
+  const metricsServer =
+    config.GANTRY_ORCHESTRATOR_METRICS_PORT === undefined
+      ? null
+      : await serveRolloutMetrics(
+          new RolloutExporter(temporalClient, (message) => logger.warn(message)),
+          config.GANTRY_ORCHESTRATOR_METRICS_PORT,
+          config.GANTRY_ORCHESTRATOR_METRICS_HOST,
+        );
+  logger.info(
+    { taskQueue: CONTROL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metricsPort: config.GANTRY_ORCHESTRATOR_METRICS_PORT ?? null },
+    'orchestrator worker ready',
+  );
   await worker.run();
+  metricsServer?.close();
   await connection.close();
 }
 

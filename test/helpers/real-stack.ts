@@ -27,7 +27,7 @@ export interface RealStack {
 
 export async function stackConfigOnFreePorts(): Promise<StackConfig> {
   // Chosen together, so no two of the stack's servers are handed the same port.
-  const ports = await freePorts(7);
+  const ports = await freePorts(8);
   const port = (index: number): number => ports[index] ?? 0;
   return {
     stateDir: mkdtempSync(join(tmpdir(), 'gantry-it-')),
@@ -38,6 +38,7 @@ export async function stackConfigOnFreePorts(): Promise<StackConfig> {
     gatewayPort: port(4),
     codecPort: port(5),
     prometheusPort: port(6),
+    orchestratorMetricsPort: port(7),
     metricSource: undefined,
     hostName: 'local',
     adminToken: undefined,
@@ -54,6 +55,7 @@ export function envFor(config: StackConfig): NodeJS.ProcessEnv {
     GANTRY_GATEWAY_PORT: String(config.gatewayPort),
     GANTRY_CODEC_PORT: String(config.codecPort),
     GANTRY_PROMETHEUS_PORT: String(config.prometheusPort),
+    GANTRY_ORCHESTRATOR_METRICS_PORT: String(config.orchestratorMetricsPort),
     ...(config.metricSource ? { GANTRY_METRIC_PROVIDER: config.metricSource } : {}),
     GANTRY_USER: 'integration-test',
   };

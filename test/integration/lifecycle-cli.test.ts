@@ -1,6 +1,7 @@
-// Operators and schedulers on the real stack: CLI commands and their exit codes, a malformed
-// payload sent with the `temporal` CLI, one rollout per route, and a Temporal Schedule that
-// advances a step (schedules need the real server).
+// Operators and schedulers on the real stack: CLI commands and their exit codes, the pause as
+// Prometheus sees it through the orchestrator's gauges, a malformed payload sent with the
+// `temporal` CLI, one rollout per route, and a Temporal Schedule that advances a step (schedules
+// need the real server).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
@@ -33,6 +34,25 @@ async function until(id: string, done: (s: RolloutStatus) => boolean, timeoutMs 
   }
 }
 const json = (stdout: unknown): Record<string, unknown> => JSON.parse(String(stdout)) as Record<string, unknown>;
+
+interface PromVectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+async function promQuery(query: string): Promise<PromVectorSample[]> {
+  const response = await fetch(`http://127.0.0.1:${stack.config.prometheusPort}/api/v1/query?query=${encodeURIComponent(query)}`);
+  return ((await response.json()) as { data: { result: PromVectorSample[] } }).data.result;
+}
+/** What `probe` finds, once it finds something; the orchestrator refreshes its gauges every 10 s. */
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe().catch(() => undefined);
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`not seen in ${timeoutMs / 1000}s`);
+    await sleep(500);
+  }
+}
 
 describe('operators and schedulers on the real stack', () => {
   const id = 'it-lifecycle';
@@ -71,6 +91,17 @@ describe('operators and schedulers on the real stack', () => {
     const again = await stack.cli(['rollout', 'pause', id]);
     assert.equal(again.exitCode, ExitCode.REFUSED);
     assert.equal(String(again.stdout).trim(), 'refused: already paused by alice');
+    // The orchestrator tells Prometheus who paused it and since when: what "paused too long" alerts on.
+    const pausedSeries = await eventually(async () => {
+      const series = await promQuery(`gantry_rollout_paused_since_timestamp_seconds{rollout="${id}"}`);
+      return series.length === 1 ? series[0] : undefined;
+    });
+    assert.deepEqual(
+      { route: pausedSeries.metric.route, by: pausedSeries.metric.paused_by, job: pausedSeries.metric.job },
+      { route: 'lifecycle', by: 'alice', job: 'gantry-orchestrator' },
+    );
+    const pausedAt = (await statusOf(id)).paused?.since ?? 0;
+    assert.equal(Number(pausedSeries.value[1]), pausedAt / 1000);
     const advance = await stack.cli(['rollout', 'advance', id]);
     assert.equal(advance.exitCode, ExitCode.REFUSED);
     assert.match(String(advance.stdout), /refused: the rollout is paused: resume it first/);
@@ -79,6 +110,13 @@ describe('operators and schedulers on the real stack', () => {
     assert.match(String(approve.stdout), /refused: nothing is waiting for approval/);
     const resume = await stack.cli(['rollout', 'resume', id, '--by', 'alice']);
     assert.equal(resume.exitCode, 0);
+    const exporter = `http://127.0.0.1:${stack.config.orchestratorMetricsPort}/metrics`;
+    const gauges = await eventually(async () => {
+      const text = await (await fetch(exporter)).text();
+      return text.includes('gantry_rollout_paused_since_timestamp_seconds{') ? undefined : text;
+    });
+    assert.match(gauges, new RegExp(`^gantry_rollout_info\\{rollout="${id}",route="lifecycle",phase="Canary"\\} 1$`, 'm'));
+    assert.match(gauges, /^gantry_rollouts_read_ok 1$/m);
     const status = await stack.cli(['rollout', 'status', id, '--json']);
     const audit = (json(status.stdout).audit as { by: string; action: string }[]).map((a) => `${a.by}:${a.action}`);
     assert.deepEqual(audit, ['integration-test:start', 'alice:pause', 'alice:resume']);
@@ -142,6 +180,17 @@ describe('operators and schedulers on the real stack', () => {
     assert.equal(watch.exitCode, ExitCode.ROLLED_BACK);
     const listed = await stack.cli(['schedule', 'list', '--rollout', id, '--json']);
     assert.deepEqual(JSON.parse(String(listed.stdout)), []);
+    // The orchestrator tells Prometheus who paused it and since when: what "paused too long" alerts on.
+    const pausedSeries = await eventually(async () => {
+      const series = await promQuery(`gantry_rollout_paused_since_timestamp_seconds{rollout="${id}"}`);
+      return series.length === 1 ? series[0] : undefined;
+    });
+    assert.deepEqual(
+      { route: pausedSeries.metric.route, by: pausedSeries.metric.paused_by, job: pausedSeries.metric.job },
+      { route: 'lifecycle', by: 'alice', job: 'gantry-orchestrator' },
+    );
+    const pausedAt = (await statusOf(id)).paused?.since ?? 0;
+    assert.equal(Number(pausedSeries.value[1]), pausedAt / 1000);
     const advance = await stack.cli(['rollout', 'advance', id]);
     assert.equal(advance.exitCode, ExitCode.REFUSED);
     assert.match(String(advance.stderr), /rollout it-lifecycle has already ended \(RolledBack\): nothing to advance/);

@@ -11,6 +11,7 @@ import { toolPath } from '../../src/config/toolchain';
 import { PACKAGE_ROOT } from '../../src/config/package-root';
 import { GatewayMetrics } from '../../src/gateway/metrics';
 import { ANALYSIS_ERRORS_METRIC, ANALYSIS_LATENCY_METRIC } from '../../src/gateway/analysis-exposition';
+import { rolloutExposition } from '../../src/workers/rollout-gauges';
 import { PROMETHEUS_CONFIG_DIR, preparePrometheusDir } from '../../src/stack/prometheus';
 
 function promtool(...args: string[]): { code: number; output: string } {
@@ -41,7 +42,7 @@ describe('observability configs', () => {
   it('the alert rules parse and pass their own unit tests', () => {
     const checked = promtool('check', 'rules', 'alerts.yml');
     assert.equal(checked.code, 0, checked.output);
-    assert.match(checked.output, /SUCCESS: 6 rules found/);
+    assert.match(checked.output, /SUCCESS: 8 rules found/);
     const tested = promtool('test', 'rules', 'alerts.test.yml');
     assert.equal(tested.code, 0, tested.output);
     assert.match(tested.output, /SUCCESS/);
@@ -84,5 +85,21 @@ describe('observability configs', () => {
     assert.ok(named.length > 15);
     const unknown = [...new Set(named)].filter((name) => !exported.has(name));
     assert.deepEqual(unknown, [], `not exported by the gateway: ${unknown.join(', ')}`);
+  });
+
+  it("every rollout metric the alerts name is one the orchestrator's exporter writes", () => {
+    const exposition = rolloutExposition({
+      readAtMs: 1_000,
+      ok: true,
+      gauges: [{ rolloutId: 'chat-v2', route: 'chat', phase: 'Canary', paused: { sinceMs: 60_000, by: 'operator' } }],
+    });
+    const written = new Set([...exposition.matchAll(/^(gantry_[a-z_]+)\{?/gm)].map((m) => m[1] as string));
+    const named = [...new Set([...alertRules.matchAll(/\b(gantry_rollouts?_[a-z_]+)/g)].map((m) => m[1] as string))];
+    assert.ok(named.length >= 2, named.join(', '));
+    assert.deepEqual(
+      named.filter((name) => !written.has(name)),
+      [],
+    );
+    assert.match(exposition, /^gantry_rollout_paused_since_timestamp_seconds\{rollout="chat-v2",route="chat",paused_by="operator"\} 60$/m);
   });
 });
