@@ -26,6 +26,24 @@ export interface ServerRecord {
   startedAt: string;
   /** how to start it again; absent in records written before restarts were possible */
   launch?: ServerLaunch;
+  /** times the agent brought it back after it died on its own, and when it last died */
+  revivals?: number;
+  lastCrashAt?: string;
+}
+
+/** What one look for crashed servers did. */
+export interface CrashSweep {
+  revived: ServerRecord[];
+  /** crash-looping: left down until started again on purpose */
+  givenUp: string[];
+  failed: { deploymentId: string; error: string }[];
+}
+
+export interface CrashPolicy {
+  readyTimeoutMs: number;
+  /** revivals allowed within `windowMs`; one more crash and the deployment is left down */
+  limit: number;
+  windowMs: number;
 }
 
 export class ServerStartError extends Error {
@@ -63,6 +81,10 @@ export class ServerSupervisor {
   private readonly registryFile: string;
   /** starts and stops of one deployment, one at a time (the agent's restore and a stable check can meet) */
   private readonly busy = new Map<string, Promise<unknown>>();
+  /** when each deployment was revived after a crash, within the crash policy's window */
+  private readonly revivedAt = new Map<string, number[]>();
+  /** crash-looping deployments left down, with the pid they died as */
+  private readonly givenUp = new Map<string, number>();
 
   constructor(
     private readonly dataDir: string,
@@ -119,6 +141,7 @@ export class ServerSupervisor {
    * activity heartbeats there, which is also where cancellation reaches us).
    */
   start(deploymentId: string, launch: ServerLaunch, readyTimeoutMs: number, tick: (elapsedMs: number) => void, port?: number): Promise<ServerRecord> {
+    this.forgetCrashes(deploymentId);
     return this.locked(deploymentId, () => this.launch(deploymentId, launch, readyTimeoutMs, tick, port));
   }
 
@@ -188,6 +211,16 @@ export class ServerSupervisor {
    * routes point there), else on a new one. Throws when there is no record to start it from.
    */
   restart(deploymentId: string, readyTimeoutMs: number, tick: (elapsedMs: number) => void): Promise<ServerRecord> {
+    this.forgetCrashes(deploymentId); // started on purpose: a crash loop given up on is watched afresh
+    return this.relaunch(deploymentId, readyTimeoutMs, tick);
+  }
+
+  private forgetCrashes(deploymentId: string): void {
+    this.revivedAt.delete(deploymentId);
+    this.givenUp.delete(deploymentId);
+  }
+
+  private relaunch(deploymentId: string, readyTimeoutMs: number, tick: (elapsedMs: number) => void): Promise<ServerRecord> {
     return this.locked(deploymentId, async () => {
       const record = this.servers.get(deploymentId);
       if (!record?.launch) throw new ServerStartError('exited', `no launch record for deployment ${deploymentId}`);
@@ -203,6 +236,40 @@ export class ServerSupervisor {
         throw error;
       }
     });
+  }
+
+  /**
+   * Brings back recorded servers that died without being stopped on purpose (a crash, the OOM
+   * killer), on their recorded port where the routes point. One being started or stopped is left to
+   * that; one that crashes more than `limit` times within `windowMs` is left down: a crash loop is
+   * not mended by restarting, and the gateway's health checks and breaker take it off its route.
+   */
+  async reviveCrashed(policy: CrashPolicy, now: () => number = Date.now): Promise<CrashSweep> {
+    const sweep: CrashSweep = { revived: [], givenUp: [], failed: [] };
+    for (const [deploymentId, record] of [...this.servers]) {
+      if (this.busy.has(deploymentId) || !record.launch || isAlive(record.pid)) continue;
+      if (this.givenUp.get(deploymentId) === record.pid) continue;
+      const recent = (this.revivedAt.get(deploymentId) ?? []).filter((at) => now() - at < policy.windowMs);
+      if (recent.length >= policy.limit) {
+        this.givenUp.set(deploymentId, record.pid);
+        sweep.givenUp.push(deploymentId);
+        continue;
+      }
+      this.revivedAt.set(deploymentId, [...recent, now()]);
+      const crashedAt = new Date(now()).toISOString();
+      try {
+        const revived = await this.relaunch(deploymentId, policy.readyTimeoutMs, () => undefined);
+        // Stopped on purpose meanwhile: nothing to note.
+        if (this.servers.get(deploymentId) !== revived) continue;
+        const noted = { ...revived, revivals: (record.revivals ?? 0) + 1, lastCrashAt: crashedAt };
+        this.servers.set(deploymentId, noted);
+        this.save();
+        sweep.revived.push(noted);
+      } catch (error) {
+        sweep.failed.push({ deploymentId, error: (error as Error).message });
+      }
+    }
+    return sweep;
   }
 
   /** Stops a deployment on purpose: its process and its record. */

@@ -329,8 +329,18 @@ function ownerOnlyDatabase(config: StackConfig): void {
 
 export async function devDown(config: StackConfig, progress: (line: string) => void): Promise<string[]> {
   const stopped: string[] = [];
-  // Model servers first: they serve rollouts through this stack's host agent. Their records stay,
-  // so the host agent starts them again on the next `dev up`.
+  const recorded = new Map(readStack(config).map((r) => [r.name as ComponentName, r]));
+  // The host agent first, or it would bring back the model servers it sees die; then the model
+  // servers (their records stay, so the host agent starts them again on the next `dev up`); then
+  // the rest, in reverse start order.
+  const stopComponent = async (name: ComponentName): Promise<void> => {
+    const pid = findComponent(config, name, recorded.get(name));
+    if (pid === undefined) return;
+    progress(`stopping ${name} (pid ${pid})`);
+    await stopProcess(pid);
+    stopped.push(name);
+  };
+  await stopComponent('host-agent');
   const serversFile = join(hostDataDir(config), 'servers.json');
   if (existsSync(serversFile)) {
     for (const server of JSON.parse(readFileSync(serversFile, 'utf8')) as ServerRecord[]) {
@@ -341,14 +351,7 @@ export async function devDown(config: StackConfig, progress: (line: string) => v
       }
     }
   }
-  const recorded = new Map(readStack(config).map((r) => [r.name as ComponentName, r]));
-  for (const name of [...COMPONENTS].reverse()) {
-    const pid = findComponent(config, name, recorded.get(name));
-    if (pid === undefined) continue;
-    progress(`stopping ${name} (pid ${pid})`);
-    await stopProcess(pid);
-    stopped.push(name);
-  }
+  for (const name of [...COMPONENTS].reverse()) if (name !== 'host-agent') await stopComponent(name);
   writeStack(config, []);
   return stopped;
 }

@@ -26,11 +26,15 @@ const healthInterval = process.env.GANTRY_GATEWAY_HEALTH_INTERVAL_MS;
 before(async () => {
   // Probe the upstreams every second, so a dead stable is seen within a few seconds.
   process.env.GANTRY_GATEWAY_HEALTH_INTERVAL_MS = '1000';
+  // A host agent that brings back no crashed server: the stable killed below stays dead, as a
+  // crash-looping one does once the agent gives up on it (model-server-crash.test.ts).
+  process.env.GANTRY_HOST_CRASH_LIMIT = '0';
   stack = await startRealStack();
   client = stack.client;
   hooks = await startWebhookReceiver();
 });
 after(async () => {
+  delete process.env.GANTRY_HOST_CRASH_LIMIT;
   if (healthInterval === undefined) delete process.env.GANTRY_GATEWAY_HEALTH_INTERVAL_MS;
   else process.env.GANTRY_GATEWAY_HEALTH_INTERVAL_MS = healthInterval;
   await hooks?.close();
