@@ -68,7 +68,8 @@ describe('model servers that die on their own', () => {
     assert.ok(before, JSON.stringify(servers()));
     process.kill(before.pid, 'SIGKILL');
     const killedAt = Date.now();
-    const revived = await eventually(() => servers().find((s) => s.deploymentId === candidateId && s.pid !== before.pid), 'revival');
+    const revived = await eventually(() => servers().find((s) => s.deploymentId === candidateId && s.revivals !== undefined), 'revival');
+    assert.notEqual(revived.pid, before.pid);
     assert.equal(revived.port, before.port, 'back on the port the route points at');
     assert.equal(revived.revivals, 1);
     assert.ok(isAlive(revived.pid));
