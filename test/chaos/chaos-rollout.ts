@@ -35,12 +35,14 @@ export interface ChaosRow {
   userErrors: number;
   /** requests that could not reach the gateway at all (only while it was down) */
   gatewayDown: number;
+  /** requests the stable failed while its server was down (no fallback covers the stable), kill-stable-server only */
+  stableDown: number;
   ok: boolean;
   detail: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const FAULT_TARGET: Record<FaultKind, ComponentName> = {
+const FAULT_TARGET: Record<Exclude<FaultKind, 'kill-stable-server'>, ComponentName> = {
   'kill-orchestrator': 'orchestrator',
   'kill-host-agent': 'host-agent',
   'kill-gateway': 'gateway',
@@ -59,6 +61,7 @@ const DOWN_MS: Record<FaultKind, number> = {
   'kill-temporal': 3_000,
   'metrics-down': 12_000,
   'metrics-outage': 40_000,
+  'kill-stable-server': 0, // the host agent brings it back by itself
 };
 
 /** The rollout's status, asked again while Temporal is briefly away. */
@@ -93,7 +96,23 @@ async function result(stack: RealStack, id: string, timeoutMs: number): Promise<
   }
 }
 
-async function injectFault(stack: RealStack, fault: FaultKind): Promise<string> {
+/** Kills the route's stable server, the one model server that is not this rollout's candidate, and waits for its revival. */
+async function killStableServer(stack: RealStack, rolloutId: string): Promise<string> {
+  const stable = servers(stack).find((s) => s.deploymentId !== `${rolloutId}-candidate`);
+  if (!stable || !isAlive(stable.pid)) return 'no stable server running';
+  process.kill(stable.pid, 'SIGKILL');
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const now = servers(stack).find((s) => s.deploymentId === stable.deploymentId);
+    if (now && now.pid !== stable.pid && (now.revivals ?? 0) > 0)
+      return `killed stable ${stable.deploymentId} (pid ${stable.pid}); its host agent brought it back`;
+    await sleep(250);
+  }
+  return `killed stable ${stable.deploymentId} (pid ${stable.pid}); NOT brought back in 60s`;
+}
+
+async function injectFault(stack: RealStack, fault: FaultKind, rolloutId: string): Promise<string> {
+  if (fault === 'kill-stable-server') return killStableServer(stack, rolloutId);
   const target = FAULT_TARGET[fault];
   const process_ = (await devStatus(stack.config)).find((p) => p.name === target);
   if (!process_?.pid) return `${target} was not running`;
@@ -184,7 +203,7 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     if (status?.outcome) detail = `ended before the fault (${status.outcome})`;
     else {
       await sleep(planned.delayMs);
-      detail = await injectFault(stack, planned.fault);
+      detail = await injectFault(stack, planned.fault, id);
     }
   } catch (error) {
     detail = (error as Error).message;
@@ -204,6 +223,7 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
   }
   const report = await traffic;
   const unknown = report.errorsByVariant.unknown ?? 0;
+  const stableDown = planned.fault === 'kill-stable-server' ? (report.errorsByVariant.stable ?? 0) : 0;
   const stored = await storedPairs(stack, route, id).catch(() => 0);
   const row: ChaosRow = {
     index: planned.index,
@@ -216,8 +236,9 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     orphans: orphanServers(stack),
     candidateStarts: startsOf(stack, `${id}-candidate`),
     pairsLost: Math.max(0, (status?.shadowTotals.pairs ?? 0) + (status?.canaryTotals.pairs ?? 0) - stored),
-    userErrors: report.errors - unknown,
+    userErrors: report.errors - unknown - stableDown,
     gatewayDown: unknown,
+    stableDown,
     ok: false,
     detail,
   };
@@ -226,7 +247,7 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
 }
 
 export function formatTable(rows: readonly ChaosRow[]): string {
-  const header = ['#', 'fault', 'phase', 'outcome', 'expected', 'orphans', 'starts', 'pairs lost', 'user errors', 'gw down', 'ok'];
+  const header = ['#', 'fault', 'phase', 'outcome', 'expected', 'orphans', 'starts', 'pairs lost', 'user errors', 'gw down', 'stable down', 'ok'];
   const cells = rows.map((r) => [
     String(r.index),
     r.fault,
@@ -238,6 +259,7 @@ export function formatTable(rows: readonly ChaosRow[]): string {
     String(r.pairsLost),
     String(r.userErrors),
     String(r.gatewayDown),
+    String(r.stableDown),
     r.ok ? 'ok' : 'FAIL',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));

@@ -3,8 +3,19 @@
 // the same schedule, so a failing seed can be run again.
 import { seededRandom } from '../../src/analysis/seeded-random';
 
-/** metrics-down: the metric source away for a few windows; metrics-outage: longer than the whole canary */
-export const FAULTS = ['kill-orchestrator', 'kill-host-agent', 'kill-gateway', 'kill-temporal', 'metrics-down', 'metrics-outage'] as const;
+/**
+ * metrics-down: the metric source away for a few windows; metrics-outage: longer than the whole
+ * canary; kill-stable-server: the stable's llama-server killed under load (its host agent brings it back)
+ */
+export const FAULTS = [
+  'kill-orchestrator',
+  'kill-host-agent',
+  'kill-gateway',
+  'kill-temporal',
+  'metrics-down',
+  'metrics-outage',
+  'kill-stable-server',
+] as const;
 export type FaultKind = (typeof FAULTS)[number];
 
 export interface PlannedRollout {
