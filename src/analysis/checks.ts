@@ -17,6 +17,13 @@ export function check(name: string, value: number | undefined, threshold: number
   return { name, value, threshold, ok: passes(value), detail: describe(value) };
 }
 
+export type Bound = 'most' | 'least';
+
+/** A check that `value` is at most (or at least) `limit`. */
+export function bounded(name: string, value: number | undefined, limit: number, at: Bound, describe: (v: number) => string): Check {
+  return check(name, value, limit, (v) => (at === 'most' ? v <= limit : v >= limit), describe);
+}
+
 export function failedChecks(checks: readonly Check[]): Check[] {
   return checks.filter((c) => c.ok === false);
 }

@@ -4,7 +4,7 @@
 import type { CostSpec, RollbackRules } from '../config/spec';
 import { costPerRequest, money, rate, tokensPerRequest, tokensPerSecond, ttftP95 } from './answer-figures';
 import type { BaselineHealth } from './baseline-health';
-import { check, failedChecks, ms, pct, type Check } from './checks';
+import { bounded, check, failedChecks, ms, pct, type Bound, type Check } from './checks';
 import { errorRate, p95, type VariantStats } from './stats';
 
 export type Verdict = 'Pass' | 'Fail' | 'Inconclusive' | 'Error';
@@ -118,30 +118,12 @@ function relativeChecks(stable: VariantStats, candidate: VariantStats, rules: Ro
 /** Speed of the answers on their own: first token and tokens per second. */
 function answerChecks(candidate: VariantStats, rules: RollbackRules): Check[] {
   const checks: Check[] = [];
-  if (rules.maxTtftP95Ms !== undefined) {
-    const limit = rules.maxTtftP95Ms;
-    checks.push(
-      check(
-        'TTFT p95',
-        ttftP95(candidate),
-        limit,
-        (v) => v <= limit,
-        (v) => `candidate TTFT p95 ${ms(v)} (max ${ms(limit)})`,
-      ),
-    );
-  }
-  if (rules.minTokensPerSecond !== undefined) {
-    const limit = rules.minTokensPerSecond;
-    checks.push(
-      check(
-        'tokens per second',
-        tokensPerSecond(candidate),
-        limit,
-        (v) => v >= limit,
-        (v) => `candidate ${rate(v)} (min ${rate(limit)})`,
-      ),
-    );
-  }
+  const ttftLimit = rules.maxTtftP95Ms;
+  if (ttftLimit !== undefined)
+    checks.push(bounded('TTFT p95', ttftP95(candidate), ttftLimit, 'most', (v) => `candidate TTFT p95 ${ms(v)} (max ${ms(ttftLimit)})`));
+  const speedLimit = rules.minTokensPerSecond;
+  if (speedLimit !== undefined)
+    checks.push(bounded('tokens per second', tokensPerSecond(candidate), speedLimit, 'least', (v) => `candidate ${rate(v)} (min ${rate(speedLimit)})`));
   return checks;
 }
 
@@ -155,41 +137,20 @@ function relativeAnswerChecks(stable: VariantStats, candidate: VariantStats, rul
   const compare = (
     name: string,
     ratio: number | undefined,
-    figure: (s: VariantStats) => number | undefined,
-    at: 'most' | 'least',
+    base: number | undefined,
+    value: number | undefined,
+    at: Bound,
     show: (v: number) => string,
   ): void => {
-    const base = figure(stable);
     if (ratio === undefined || base === undefined) return;
-    const limit = base * ratio;
-    checks.push(
-      check(
-        name,
-        figure(candidate),
-        limit,
-        (v) => (at === 'most' ? v <= limit : v >= limit),
-        (v) => `candidate ${name} ${show(v)} vs stable ${show(base)} (${at === 'most' ? 'max' : 'min'} ${ratio}×)`,
-      ),
-    );
+    const describe = (v: number): string => `candidate ${name} ${show(v)} vs stable ${show(base)} (${at === 'most' ? 'max' : 'min'} ${ratio}×)`;
+    checks.push(bounded(name, value, base * ratio, at, describe));
   };
-  compare('TTFT p95', rules.maxTtftP95Ratio, ttftP95, 'most', ms);
-  compare('tokens per second', rules.minTokensPerSecondRatio, tokensPerSecond, 'least', rate);
-  compare('tokens per request', rules.maxTokensPerRequestRatio, tokensPerRequest, 'most', (v) => v.toFixed(1));
-  if (rules.maxCostPerRequestRatio !== undefined && cost) {
-    const ratio = rules.maxCostPerRequestRatio;
-    const base = costPerRequest(stable, cost.stable);
-    if (base !== undefined) {
-      const limit = base * ratio;
-      checks.push(
-        check(
-          'cost per request',
-          costPerRequest(candidate, cost.candidate),
-          limit,
-          (v) => v <= limit,
-          (v) => `candidate cost per request ${money(v)} vs stable ${money(base)} (max ${ratio}×)`,
-        ),
-      );
-    }
+  compare('TTFT p95', rules.maxTtftP95Ratio, ttftP95(stable), ttftP95(candidate), 'most', ms);
+  compare('tokens per second', rules.minTokensPerSecondRatio, tokensPerSecond(stable), tokensPerSecond(candidate), 'least', rate);
+  compare('tokens per request', rules.maxTokensPerRequestRatio, tokensPerRequest(stable), tokensPerRequest(candidate), 'most', (v) => v.toFixed(1));
+  if (cost) {
+    compare('cost per request', rules.maxCostPerRequestRatio, costPerRequest(stable, cost.stable), costPerRequest(candidate, cost.candidate), 'most', money);
   }
   return checks;
 }
