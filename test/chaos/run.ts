@@ -29,6 +29,7 @@ try {
     console.log(
       `  #${row.index} ${row.fault} in ${row.phase}: ${row.outcome} (expected ${row.expected}) in ${Math.round((Date.now() - started) / 1000)}s — ${row.detail}`,
     );
+    if (!row.ok) console.log(`     FAILED: ${row.reason || 'no reason given'}`);
   }
 } finally {
   await stack.stop();

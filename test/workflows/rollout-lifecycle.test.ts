@@ -248,6 +248,33 @@ describe('rolloutWorkflow', () => {
     });
   });
 
+  it('never rolls back a shadow phase that counted too few pairs for a metric outage: it goes on, and promotes once metrics return', async () => {
+    const world = newWorld({ metricsDown: true });
+    const base = weeksLongSpec();
+    const spec = weeksLongSpec({
+      shadow: { duration: '3h', sampleRate: 1, minPairs: 100 },
+      canary: { steps: [{ weight: 50, duration: '3h' }] },
+      analysis: { ...base.analysis, interval: '1h', consecutiveErrorLimit: 100, inconclusiveLimit: 1 },
+    });
+    await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, spec);
+      const extended = await waitForStatus(handle, (s) => s.phase === 'Shadow' && /^more shadow pairs/.test(s.waitingFor ?? ''), 90_000, { env, by: '30m' });
+      assert.match(extended.waitingFor ?? '', /^more shadow pairs: 0 of 100 counted; checking again in .* \(extension 1\)$/);
+      assert.ok(extended.warnings.some((w) => /the shadow phase counted too few pairs \(0 of 100\) and goes on/.test(w)));
+      assert.ok(
+        world.notifications.some(
+          (n) => n.level === 'WARNING' && /shadow phase recorded 0 pairs, fewer than the 100 required: shadow phase extended for 3h/.test(n.message),
+        ),
+      );
+      assert.ok(!world.calls.some((c) => /weight=[1-9]/.test(c)), 'no user traffic reached the candidate');
+      // Metrics are back: the first good read covers every window the outage left unread.
+      world.metricsDown = false;
+      const result = await handle.result();
+      assert.equal(result.outcome, 'Promoted', result.reason);
+      assert.ok(result.status.shadowTotals.pairs >= 100);
+    });
+  });
+
   it('never rolls back on an evaluation without evidence: the canary is extended, then paused at the limit, and promotes once metrics return', async () => {
     // A metric outage over the whole canary: every window Error, no candidate sample in the totals.
     const world = newWorld({ metricsDown: true });

@@ -227,6 +227,8 @@ export interface RolloutState {
   kept?: KeptStable | null;
   /** times an inconclusive evaluation extended the canary; absent before inconclusive evaluations existed */
   evaluationExtensions?: number;
+  /** times a shadow phase short of pairs was extended; absent before that existed */
+  shadowExtensions?: number;
   /** each custom metric's latest measurement and its counts in a row; absent before custom metrics existed */
   metrics?: MetricStanding[];
 }

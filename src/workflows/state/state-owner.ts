@@ -242,6 +242,12 @@ export class StateOwner {
     return this.s.evaluationExtensions;
   }
 
+  /** A shadow phase that ended short of pairs goes on; returns how many extensions so far. */
+  shadowExtended(): number {
+    this.s.shadowExtensions = (this.s.shadowExtensions ?? 0) + 1;
+    return this.s.shadowExtensions;
+  }
+
   /** A batch of pairs scored: its counts added once, the cursor moved past it. */
   qualityScored(batch: { cursor: string | null; scored: number; totals: { shadow: PairTotals; canary: PairTotals }; judgeCalls: number }): void {
     const q = this.quality();

@@ -117,7 +117,9 @@ export function waitingFor(state: ReadonlyRolloutState, now: number): string | n
         state.stage === 'evaluation' && wait.kind === 'soak'
           ? `more canary evidence at ${state.weight}%: the evaluation was inconclusive; evaluating again in ${formatDuration(left)} (extension ${state.evaluationExtensions ?? 1})`
           : wait.kind === 'shadow'
-            ? `the shadow phase to end (${formatDuration(left)} left)`
+            ? state.shadowExtensions
+              ? `more shadow pairs: ${state.totals.shadow.pairs} of ${wait.minPairs} counted; checking again in ${formatDuration(left)} (extension ${state.shadowExtensions})`
+              : `the shadow phase to end (${formatDuration(left)} left)`
             : wait.kind === 'eval-set'
               ? `the eval set that is running to finish (at most ${formatDuration(left)} more; judged every interval meanwhile)`
               : wait.durationMs === 0
@@ -147,6 +149,9 @@ function warnings(state: ReadonlyRolloutState): string[] {
   else if (last?.baselineHealthy === false) list.push(`the route's stable is unhealthy: ${last.summary}`);
   if (state.stage === 'evaluation' && state.wait?.kind === 'soak' && state.evaluation) {
     list.push(`the evaluation was inconclusive, the canary goes on: ${state.evaluation.reasons.join('; ')}`);
+  }
+  if (state.wait?.kind === 'shadow' && state.shadowExtensions) {
+    list.push(`the shadow phase counted too few pairs (${state.totals.shadow.pairs} of ${state.wait.minPairs}) and goes on`);
   }
   if (state.analysis.consecutiveErrors > 0 && last) {
     list.push(
