@@ -177,8 +177,10 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     analysis: {
       interval: '3s',
       failureLimit: 2,
-      // The metric source is down for up to 40 s: the rollout must not pause for it.
+      // The metric source is down for up to 40 s: the rollout must not pause for it (Error windows,
+      // or a shadow phase or canary extended for want of evidence, 12 s and 10 s at a time).
       consecutiveErrorLimit: 50,
+      inconclusiveLimit: 10,
       rollback: { maxErrorRate: 0.2, minRequests: 3 },
       promote: { minSamples: 3, maxErrorRateIncrease: 0.05, maxP95Ratio: 4 },
     },
