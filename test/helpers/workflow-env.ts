@@ -2,7 +2,13 @@
 // download cannot work offline), and a worker running the real workflow code with fake activities.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { toolPath } from '../../src/config/toolchain';
+import { freePort, isPortInUse } from '../../src/hosts/free-port';
+import { stopProcess } from '../../src/hosts/process-control';
+import { spawnDetached, waitUntilHealthy, type ProcessRecord } from '../../src/stack/managed-process';
 import { WORKFLOWS_PATH } from '../../src/workers/orchestrator';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../src/workflows/messages';
 import { fakeControlPlane, fakeHost, type FakeWorld } from './fake-activities';
@@ -24,16 +30,32 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
+/** Dev servers started for environments, stopped with them. */
+const devServers = new WeakMap<TestWorkflowEnvironment, ProcessRecord>();
+
 /**
  * The real Temporal server (the CLI's dev server) for what the time-skipping server cannot run:
- * Updates. No time skipping: the specs these tests use last seconds.
+ * Updates. No time skipping: the specs these tests use last seconds. Started here rather than by
+ * the SDK, whose 5-second start-up deadline a busy machine misses; this one waits a minute.
  */
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     runtimeInstalled = true;
   }
-  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: toolPath('temporal') }, ip: '127.0.0.1' } });
+  const port = await freePort();
+  const logFile = join(mkdtempSync(join(tmpdir(), 'gantry-devserver-')), 'temporal.log');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'warn'];
+  const server = spawnDetached('temporal', toolPath('temporal'), args, process.env, logFile, port);
+  try {
+    await waitUntilHealthy(server, () => isPortInUse(port), 60_000);
+    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: `127.0.0.1:${port}` });
+    devServers.set(env, server);
+    return env;
+  } catch (error) {
+    await stopProcess(server.pid);
+    throw error;
+  }
 }
 
 export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
@@ -93,4 +115,9 @@ export async function teardownEnv(env: TestWorkflowEnvironment | undefined): Pro
   if (!env) return;
   await shared.get(env)?.stop();
   await env.teardown();
+  const server = devServers.get(env);
+  if (server) {
+    await stopProcess(server.pid);
+    if (server.logFile) rmSync(dirname(server.logFile), { recursive: true, force: true });
+  }
 }
