@@ -34,7 +34,7 @@ export function rolloutExposition(snapshot: RolloutSnapshot): string {
     lines.push(`${ROLLOUT_METRICS.info}{rollout=${labelValue(g.rolloutId)},route=${labelValue(g.route)},phase=${labelValue(g.phase)}} 1`);
   }
   lines.push(
-    `# HELP ${ROLLOUT_METRICS.pausedSince} When a running rollout was paused, by whom (operator, gantry), in Unix seconds`,
+    `# HELP ${ROLLOUT_METRICS.pausedSince} When a running rollout was paused, and by whom (an operator's name, or gantry), in Unix seconds`,
     `# TYPE ${ROLLOUT_METRICS.pausedSince} gauge`,
   );
   for (const g of snapshot.gauges) {
