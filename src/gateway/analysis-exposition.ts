@@ -6,6 +6,7 @@
 // Cumulative since the gateway started; rendered at scrape time, so the hot path only counts.
 import { BUCKET_COUNT, BUCKET_UPPER_BOUNDS_MS, emptyHistogram, record, type Histogram } from '../analysis/histogram';
 import type { StatsSeries } from './window-stats';
+import { labelValue } from '../prometheus-text';
 import type { VariantStats } from '../analysis/stats';
 import { addAnswer, type AnswerFigures } from '../analysis/answer-figures';
 
@@ -24,6 +25,7 @@ const SERIES: readonly StatsSeries[] = ['stable', 'candidate', 'shadow'];
 export class AnalysisTotals {
   private readonly routes = new Map<string, Record<StatsSeries, SeriesTotals>>();
 
+  /** `answer` counts for successful requests only, as in the window statistics. */
   record(route: string, series: StatsSeries, latencyMs: number, isError: boolean, answer?: AnswerFigures): void {
     let totals = this.routes.get(route);
     if (!totals) {
@@ -31,8 +33,10 @@ export class AnalysisTotals {
       this.routes.set(route, totals);
     }
     if (isError) totals[series].errors += 1;
-    else record(totals[series].latency, latencyMs);
-    if (answer) addAnswer(totals[series], answer);
+    else {
+      record(totals[series].latency, latencyMs);
+      if (answer) addAnswer(totals[series], answer);
+    }
   }
 
   /** Every metric for every route seen, every series, every bucket: the `le` set never changes. */
@@ -83,9 +87,4 @@ function histogramLines(metric: string, labels: string, histogram: Histogram): s
 
 function fresh(): SeriesTotals {
   return { errors: 0, latency: emptyHistogram(), inputTokens: 0, outputTokens: 0, ttft: emptyHistogram() };
-}
-
-/** A label value in the text format: backslash, double quote and newline escaped. */
-function labelValue(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }

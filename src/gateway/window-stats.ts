@@ -55,7 +55,7 @@ export class WindowStatsStore {
       record(stats.latency, latencyMs);
       if (answer) addAnswer(stats, answer);
     }
-    this.totals.record(route, series, latencyMs, isError, isError ? undefined : answer);
+    this.totals.record(route, series, latencyMs, isError, answer);
   }
 
   recordPair(route: string): void {

@@ -2,6 +2,7 @@
 // series per running rollout (its route and phase), the time a paused one was paused, and whether
 // the last look at them succeeded — so "paused too long" is an alert rule, and a blind exporter is
 // one too. Pure: the exporter does the listing and the HTTP.
+import { labelValue } from '../prometheus-text';
 
 export interface RolloutGauge {
   rolloutId: string;
@@ -24,9 +25,6 @@ export const ROLLOUT_METRICS = {
   readOk: 'gantry_rollouts_read_ok',
   readAt: 'gantry_rollouts_read_timestamp_seconds',
 } as const;
-
-/** A label value in the text format: backslash, double quote and newline escaped. */
-const labelValue = (value: string): string => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 export function rolloutExposition(snapshot: RolloutSnapshot): string {
   const lines = [`# HELP ${ROLLOUT_METRICS.info} A running rollout, by route and phase (always 1)`, `# TYPE ${ROLLOUT_METRICS.info} gauge`];

@@ -7,8 +7,7 @@ import { patched } from '@temporalio/workflow';
 import { decidePromotion, evidenceOf, type PromotionDecision } from '../../analysis/promotion-decision';
 import { formatDuration } from '../../config/duration';
 import type { RolloutContext } from '../rollout-context';
-import { notify } from '../notify';
-import { pauseWithAlert } from '../self-pause';
+import { extendedForEvidence } from '../self-pause';
 import { runWait } from '../waits';
 import { enter, stopped, type Decision, type Stage } from './stage';
 import { qualityGate } from './quality-gate';
@@ -49,18 +48,15 @@ function extensionMs(ctx: RolloutContext): number {
 }
 
 function beginExtension(ctx: RolloutContext, decision: PromotionDecision): void {
-  const { rollout, spec } = ctx;
+  const { rollout } = ctx;
   const extension = rollout.evaluationExtended();
-  const limit = spec.analysis.inconclusiveLimit;
-  const why = `evaluation inconclusive (${decision.reasons.join('; ')})`;
-  const more = `canary extended at ${rollout.state.weight}% for ${formatDuration(extensionMs(ctx))}, then evaluated again (extension ${extension})`;
-  rollout.note(`${why}: ${more}`);
-  if (extension > limit && !rollout.state.paused) {
-    const reason = `${why} after ${limit} extension${limit === 1 ? '' : 's'} (inconclusiveLimit ${limit})`;
-    pauseWithAlert(ctx, reason, 'CRITICAL', 'Find why the canary gets no evidence (traffic, metrics), then resume to extend it again, or roll back.');
-  } else {
-    void notify(ctx, 'phase', 'WARNING', `${why}: ${more}`);
-  }
+  extendedForEvidence(
+    ctx,
+    extension,
+    `evaluation inconclusive (${decision.reasons.join('; ')})`,
+    `canary extended at ${rollout.state.weight}% for ${formatDuration(extensionMs(ctx))}, then evaluated again (extension ${extension})`,
+    'Find why the canary gets no evidence (traffic, metrics), then resume to extend it again, or roll back.',
+  );
 }
 
 /** One extension: the canary keeps its weight and is judged every interval; a breach still rolls back. */

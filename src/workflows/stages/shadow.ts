@@ -6,8 +6,7 @@
 import { patched } from '@temporalio/workflow';
 import { formatDuration } from '../../config/duration';
 import type { RolloutContext } from '../rollout-context';
-import { notify } from '../notify';
-import { pauseWithAlert } from '../self-pause';
+import { extendedForEvidence } from '../self-pause';
 import { runWait } from '../waits';
 import { setTraffic } from './traffic';
 import { enter, holdWhilePaused, stopped, type Stage } from './stage';
@@ -57,20 +56,12 @@ function shortOfPairs(ctx: RolloutContext, minPairs: number, forced: boolean): s
 }
 
 function extendShadow(ctx: RolloutContext, short: string, durationMs: number): void {
-  const { rollout, spec } = ctx;
-  const extension = rollout.shadowExtended();
-  const limit = spec.analysis.inconclusiveLimit;
-  const more = `shadow phase extended for ${formatDuration(durationMs)} (extension ${extension})`;
-  rollout.note(`${short}: ${more}`);
-  if (extension > limit && !rollout.state.paused) {
-    const reason = `${short} after ${limit} extension${limit === 1 ? '' : 's'} (inconclusiveLimit ${limit})`;
-    pauseWithAlert(
-      ctx,
-      reason,
-      'CRITICAL',
-      'Find why no pairs are counted (traffic, the mirror, metrics), then resume to extend it again, advance with force, or roll back.',
-    );
-  } else {
-    void notify(ctx, 'phase', 'WARNING', `${short}: ${more}`);
-  }
+  const extension = ctx.rollout.shadowExtended();
+  extendedForEvidence(
+    ctx,
+    extension,
+    short,
+    `shadow phase extended for ${formatDuration(durationMs)} (extension ${extension})`,
+    'Find why no pairs are counted (traffic, the mirror, metrics), then resume to extend it again, advance with force, or roll back.',
+  );
 }
