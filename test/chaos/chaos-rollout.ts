@@ -3,7 +3,7 @@
 // what is missing), and what a user and an operator would check afterwards.
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { compressedSpec, writeSpec } from '../helpers/real-models';
+import { compressedSpec, REAL_STACK_PROMOTE_RULES, writeSpec } from '../helpers/real-models';
 import { prompts } from '../helpers/real-rollout-driver';
 import type { RealStack } from '../helpers/real-stack';
 import { expectedOutcome, type FaultKind, type PlannedRollout } from './plan';
@@ -182,7 +182,7 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
       consecutiveErrorLimit: 50,
       inconclusiveLimit: 10,
       rollback: { maxErrorRate: 0.2, minRequests: 3 },
-      promote: { minSamples: 3, maxErrorRateIncrease: 0.05, maxP95Ratio: 4 },
+      promote: REAL_STACK_PROMOTE_RULES,
     },
   });
   // The bad candidate: a context window too small for the long support prompts in the traffic.

@@ -48,6 +48,9 @@ describe('model servers that die on their own', () => {
     canary: { steps: [{ weight: 50, duration: '10m' }] },
     // Tolerant of the seconds a revival takes; the gateway's breaker still cuts off a dead candidate.
     analysis: { interval: '2s', failureLimit: 30, rollback: { maxErrorRate: 0.2, minRequests: 2 } },
+    // A window long enough that the answers before a kill outweigh those failed while the server
+    // restarts (seconds on a busy machine), yet one that stays down fills it with failures.
+    gateway: { breaker: { window: 40, maxErrorRate: 0.5, minRequests: 10 } },
   });
   spec.candidate = { ...spec.candidate, quantize: undefined };
   const stopTraffic = new AbortController();
@@ -62,7 +65,12 @@ describe('model servers that die on their own', () => {
       { route: 'chat', rate: 2, durationMs: 300_000, maxInFlight: 4, maxTokens: 8, baseUrl: stack.gatewayUrl, signal: stopTraffic.signal },
       () => undefined,
     );
-    await waitForStatus(stack.client, id, (s) => s.lastVerdict?.verdict === 'Pass' && s.lastVerdict.candidateRequests > 0, 'a passing window');
+    await waitForStatus(
+      stack.client,
+      id,
+      (s) => s.lastVerdict?.verdict === 'Pass' && s.canaryTotals.candidate.requests >= 20,
+      'passing windows with 20 candidate answers',
+    );
 
     const before = servers().find((s) => s.deploymentId === candidateId);
     assert.ok(before, JSON.stringify(servers()));

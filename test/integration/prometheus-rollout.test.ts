@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRealStack, type RealStack } from '../helpers/real-stack';
-import { compressedSpec, writeSpec } from '../helpers/real-models';
+import { compressedSpec, REAL_STACK_PROMOTE_RULES, writeSpec } from '../helpers/real-models';
 import { prompts, rolloutWithTraffic, waitForPhase, waitForStatus } from '../helpers/real-rollout-driver';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 import { openInChromium } from '../helpers/chromium';
@@ -41,7 +41,7 @@ const analysis = {
   failureLimit: 2,
   consecutiveErrorLimit: 3,
   rollback: { maxErrorRate: 0.2, minRequests: 2 },
-  promote: { minSamples: 3, maxErrorRateIncrease: 0.05, maxP95Ratio: 4 },
+  promote: REAL_STACK_PROMOTE_RULES,
 };
 
 /** A custom rule a good candidate passes: its errors (and the mirrored ones) over the last interval. */
