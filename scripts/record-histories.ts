@@ -1,7 +1,8 @@
 // Records histories of finished rollouts (promoted, rolled back, paused and resumed, judged on
 // answer quality) for the replay test, under test/workflows/histories/<release>/. Record a release's
 // histories once, when it ships; a later release must replay them all (changes go behind patched()).
-//   npm run record:histories -- [release-2]
+// A history added to a release later is recorded alone, by name, leaving the others as they were.
+//   npm run record:histories -- [release-2 [name…]]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { teardownEnv, timeSkippingEnv, withWorkers } from '../test/helpers/workflow-env';
@@ -13,6 +14,7 @@ import { REPO_ROOT } from '../src/config/toolchain';
 import { qualitySchema } from '../src/config/quality-spec';
 
 const release = process.argv[2] ?? 'release-2';
+const only = new Set(process.argv.slice(3));
 const out = join(REPO_ROOT, 'test/workflows/histories', release);
 mkdirSync(out, { recursive: true });
 const env = await timeSkippingEnv();
@@ -22,6 +24,7 @@ const spec = (() => {
 })();
 
 async function record(name: string, run: () => Promise<{ workflowId: string }>): Promise<void> {
+  if (only.size > 0 && !only.has(name)) return;
   const { workflowId } = await run();
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   writeFileSync(join(out, `${name}.json`), JSON.stringify(history, null, 1));
@@ -82,6 +85,23 @@ await record('quality-rolled-back', async () => {
   const qualitySpec = { ...spec, quality: qualitySchema.parse({ metrics: [{ name: 'candidate-failures', kind: 'failures', minN: 50 }] }) };
   return withWorkers(env, world, async () => {
     const handle = await startRollout(env, qualitySpec, { rolloutId: 'history-quality' });
+    await handle.result();
+    return handle;
+  });
+});
+
+await record('gradually-rolled-back', async () => {
+  const healthy = healthyTraffic();
+  const world = newWorld({
+    traffic: (route, index) => {
+      const shape = healthy(route, index);
+      if ((route?.weight ?? 0) >= 25) shape.candidate.errors = shape.candidate.requests;
+      return shape;
+    },
+  });
+  const gradual = { ...spec, rollbackPolicy: { kind: 'gradual' as const, over: 2 * 86_400_000, steps: 2 } };
+  return withWorkers(env, world, async () => {
+    const handle = await startRollout(env, gradual, { rolloutId: 'history-gradual' });
     await handle.result();
     return handle;
   });

@@ -158,6 +158,21 @@ export const promotionSchema = z
   .strict()
   .prefault({});
 
+/**
+ * How a rollout is rolled back when a rule calls for it: at once, or with the candidate's weight
+ * stepped down through `steps` levels, each held over/steps while it is still judged. An emergency
+ * (the breaker trips, an emergency-severity metric fails) always rolls back at once.
+ */
+export const rollbackPolicySchema = z
+  .object({
+    kind: z.enum(['immediate', 'gradual']).default('immediate'),
+    over: duration.default(600_000),
+    steps: z.number().int().min(1).max(20).default(4),
+  })
+  .strict()
+  .refine((policy) => policy.over > 0, { message: 'must be longer than 0', path: ['over'] })
+  .prefault({});
+
 export const alertLevels = ['INFO', 'WARNING', 'CRITICAL', 'EMERGENCY'] as const;
 export const notificationEvents = ['started', 'phase', 'step', 'paused', 'resumed', 'gate', 'rolled-back', 'promoted', 'failed'] as const;
 
@@ -294,6 +309,7 @@ export const rolloutSpecSchema = z
       .strict(),
     analysis: analysisSchema,
     promotion: promotionSchema,
+    rollbackPolicy: rollbackPolicySchema,
     notifications: notificationsSchema,
     /** route settings applied while this rollout's candidate is on the route */
     gateway: trafficOptionsSchema.optional(),
@@ -312,6 +328,7 @@ export type QaSpec = NonNullable<RolloutSpec['qa']>;
 export type QuantLossRules = z.output<typeof quantLossSchema>;
 export type QaGate = QaSpec['gate'];
 export type CanaryStep = RolloutSpec['canary']['steps'][number];
+export type RollbackPolicy = z.output<typeof rollbackPolicySchema>;
 export type Webhook = z.output<typeof webhookSchema>;
 
 /** How logs and errors name a webhook: its URL only when the spec wrote it out, never a secret one. */

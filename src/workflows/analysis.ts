@@ -17,8 +17,11 @@ import { assessQuality } from './quality';
 import type { RolloutContext } from './rollout-context';
 import type { DeepReadonly, WaitState } from './state/rollout-state';
 
-/** What an analysis found that the wait must act on. */
-export type AnalysisOutcome = { kind: 'breach'; reason: string } | { kind: 'none' };
+/**
+ * What an analysis found that the wait must act on. An emergency (the breaker tripped, an
+ * emergency-severity metric failed) rolls back at once, whatever the rollback policy.
+ */
+export type AnalysisOutcome = { kind: 'breach'; reason: string; emergency?: boolean } | { kind: 'none' };
 
 const NOTHING: AnalysisOutcome = { kind: 'none' };
 const floorSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
@@ -33,7 +36,9 @@ export async function analyse(ctx: RolloutContext, wait: DeepReadonly<WaitState>
   if (!release2) return analyseWindowRelease1(ctx, wait, windowEnd);
   const read: { traffic: TrafficWindow | null } = { traffic: null };
   const analysesBefore = rollout.state.analysis.count;
-  const outcome = await analyseWindow(ctx, wait, windowEnd, read);
+  const found = await analyseWindow(ctx, wait, windowEnd, read);
+  // A gradual rollback is already under way for any breach but an emergency: the verdicts are recorded, nothing more.
+  const outcome = wait.kind === 'step-down' && found.kind === 'breach' && found.emergency !== true ? NOTHING : found;
   await recordInterval(ctx, wait, { traffic: read.traffic, outcome, judged: rollout.state.analysis.count > analysesBefore });
   return outcome;
 }
@@ -57,10 +62,10 @@ async function analyseWindow(
   );
   if (measured.ok) rollout.windowCollected(windowEnd);
   // The gateway already cut the candidate off between two analyses: roll back now.
-  if (health.ok && health.value.breakerOpen) return { kind: 'breach', reason: health.value.breakerOpen };
+  if (health.ok && health.value.breakerOpen) return { kind: 'breach', reason: health.value.breakerOpen, emergency: true };
   rollout.stableProbed(health.ok ? health.value.stable : null);
   const customBreach = judgeCustomMetrics(ctx, custom, windowEnd);
-  if (customBreach) return { kind: 'breach', reason: customBreach };
+  if (customBreach) return { kind: 'breach', ...customBreach };
   // Pairs live in the pair store, not the metric store: their quality is judged even when metrics are down.
   if (!measured.ok) {
     recordError(ctx, wait, `metrics unavailable: ${measured.error}`);
@@ -93,7 +98,7 @@ async function analyseWindowRelease1(ctx: RolloutContext, wait: DeepReadonly<Wai
     return NOTHING;
   }
   rollout.windowCollected(windowEnd);
-  if (window.breakerOpen) return { kind: 'breach', reason: window.breakerOpen };
+  if (window.breakerOpen) return { kind: 'breach', reason: window.breakerOpen, emergency: true };
   const verdict = judgeInterval(window.stable, wait.analysis === 'shadow' ? window.shadow : window.candidate, spec.analysis.rollback);
   const recorded = rollout.verdictRecorded(verdict, window, wait.analysis);
   const failures = rollout.state.analysis.consecutiveFailures;

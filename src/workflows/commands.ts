@@ -2,6 +2,7 @@
 // state. Pure, so every phase × command case is table-tested without a server.
 import { phaseOf, type ReadonlyRolloutState } from './state/rollout-state';
 import { waitingFor } from './state/status-view';
+import { parseDuration } from '../config/duration';
 
 /** revert: after a promotion with `keepPrevious`, back to the previous stable while it still serves */
 export type CommandName = 'rollback' | 'pause' | 'resume' | 'advance' | 'approve' | 'revert';
@@ -13,6 +14,10 @@ export interface Command {
   requestId: string | null;
   force: boolean;
   source: 'operator' | 'schedule';
+  /** rollback only: how; null follows the spec's rollbackPolicy */
+  rollbackKind: 'immediate' | 'gradual' | null;
+  /** rollback only: a gradual rollback's length instead of the spec's */
+  overMs: number | null;
 }
 
 export type Parsed = { ok: true; command: Command } | { ok: false; requestId: string | null; by: string; message: string };
@@ -46,6 +51,8 @@ export function parseCommand(name: CommandName, payload: unknown): Parsed {
     return { ok: false, requestId, by, message: `${name}: "source" must be "operator" or "schedule"` };
   }
   if ((name === 'rollback' || name === 'revert') && !str(raw.reason)) return { ok: false, requestId, by, message: `${name}: a "reason" is required` };
+  const how = rollbackHow(name, raw);
+  if (typeof how === 'string') return { ok: false, requestId, by, message: how };
   return {
     ok: true,
     command: {
@@ -55,8 +62,29 @@ export function parseCommand(name: CommandName, payload: unknown): Parsed {
       requestId,
       force: raw.force === true,
       source: raw.source === 'schedule' ? 'schedule' : 'operator',
+      ...how,
     },
   };
+}
+
+/** A rollback's optional `kind` ("immediate" | "gradual") and `over` (a duration such as "10m", or ms); an error in words. */
+function rollbackHow(name: CommandName, raw: Record<string, unknown>): Pick<Command, 'rollbackKind' | 'overMs'> | string {
+  if (name !== 'rollback') {
+    if (raw.kind !== undefined || raw.over !== undefined) return `${name}: "kind" and "over" belong to rollback`;
+    return { rollbackKind: null, overMs: null };
+  }
+  if (raw.kind !== undefined && raw.kind !== 'immediate' && raw.kind !== 'gradual') return 'rollback: "kind" must be "immediate" or "gradual"';
+  const rollbackKind = raw.kind ?? null;
+  if (raw.over === undefined) return { rollbackKind, overMs: null };
+  if (rollbackKind !== 'gradual') return 'rollback: "over" needs "kind": "gradual"';
+  let overMs: number;
+  try {
+    overMs = typeof raw.over === 'number' ? raw.over : typeof raw.over === 'string' ? parseDuration(raw.over) : NaN;
+  } catch {
+    overMs = NaN;
+  }
+  if (!Number.isFinite(overMs) || overMs <= 0) return 'rollback: "over" must be a duration longer than 0, e.g. "10m"';
+  return { rollbackKind, overMs };
 }
 
 export interface Decision {
@@ -88,7 +116,14 @@ export function decideCommand(state: ReadonlyRolloutState, command: Command, now
     const keeping = state.result.outcome === 'Promoted' && state.kept?.ended === null;
     return refuse(keeping ? 'the rollout was promoted: `revert` goes back to the previous stable' : `the rollout has ended (${state.result.outcome})`);
   }
-  if (state.closing === 'RollingBack') return refuse('the rollout is already rolling back');
+  const gradual = state.closing === 'RollingBack' ? state.gradualRollback : null;
+  if (gradual) {
+    // A gradual rollback still takes a rollback (it then finishes at once), and a pause holds its level.
+    if (command.name === 'rollback') return accept(`rollback by ${command.by}: the gradual rollback finishes at once: ${command.reason}`);
+    if (command.name === 'advance' || command.name === 'approve') {
+      return refuse(`the rollout is rolling back gradually (at ${state.weight}%): \`rollback\` finishes it at once`);
+    }
+  } else if (state.closing === 'RollingBack') return refuse('the rollout is already rolling back');
   if (state.closing === 'Promoting') return refuse('the rollout is being promoted');
   const wait = state.wait;
   const status = {

@@ -43,16 +43,18 @@ export function readCustomMetrics(ctx: RolloutContext, atMs: number): Promise<Me
 }
 
 /** Judges the readings; returns the reason to roll back, if a rule asks for it (pauses are done here). */
-export function judgeCustomMetrics(ctx: RolloutContext, readings: readonly MetricReading[], atMs: number): string | null {
+export function judgeCustomMetrics(ctx: RolloutContext, readings: readonly MetricReading[], atMs: number): { reason: string; emergency: boolean } | null {
   const { spec, rollout } = ctx;
-  let rollback: string | null = null;
+  let rollback: { reason: string; emergency: boolean } | null = null;
   spec.analysis.metrics.forEach((rule, index) => {
     const reading = readings[index] ?? { error: 'not read' };
     const standing = nextStanding(rollout.metricStanding(rule.name), judgeMetric(rule, reading), rule.name, atMs);
     rollout.metricMeasured(standing);
     const action = actionFor(rule, standing);
     if (action?.kind === 'rollback') {
-      rollback ??= `metric ${action.reason}`;
+      const emergency = action.emergency === true;
+      // An emergency wins over a critical failure found in the same interval: it rolls back at once.
+      if (rollback === null || (emergency && !rollback.emergency)) rollback = { reason: `metric ${action.reason}`, emergency };
       if (action.emergency) void notify(ctx, 'rolled-back', 'EMERGENCY', `rolling back at once: metric ${action.reason}`);
     } else if (action?.kind === 'pause') pauseWithAlert(ctx, `metric ${action.reason}`, standing.verdict === 'Error' ? 'CRITICAL' : 'WARNING');
     else if (action?.kind === 'warn') {

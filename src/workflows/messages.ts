@@ -17,7 +17,14 @@ export interface CommandMeta {
 
 export interface RollbackRequest extends CommandMeta {
   reason: string;
+  /** how to roll back; unset follows the spec's rollbackPolicy */
+  kind?: 'immediate' | 'gradual';
+  /** a gradual rollback's length ("10m", or ms) instead of the spec's rollbackPolicy.over */
+  over?: string | number;
 }
+
+/** A revert takes a reason, nothing more. */
+export type RevertRequest = CommandMeta & { reason: string };
 
 export interface AdvanceRequest extends CommandMeta {
   /** advance even though the latest analysis failed */
@@ -37,7 +44,7 @@ export const advanceSignal = defineSignal<[AdvanceRequest]>('advance');
 /** `approve` {"by"?, "reason"?, "requestId"?}: release a manual gate (a step or promotion). */
 export const approveSignal = defineSignal<[CommandMeta]>('approve');
 /** `revert` {"reason", "by"?, "requestId"?}: after a promotion with keepPrevious, back to the previous stable. */
-export const revertSignal = defineSignal<[RollbackRequest]>('revert');
+export const revertSignal = defineSignal<[RevertRequest]>('revert');
 
 /** The same commands as Updates: the accepted command's record comes back, a refusal as an error. */
 export const rollbackUpdate = defineUpdate<CommandRecord, [RollbackRequest]>('rollback');
@@ -45,7 +52,7 @@ export const pauseUpdate = defineUpdate<CommandRecord, [CommandMeta]>('pause');
 export const resumeUpdate = defineUpdate<CommandRecord, [CommandMeta]>('resume');
 export const advanceUpdate = defineUpdate<CommandRecord, [AdvanceRequest]>('advance');
 export const approveUpdate = defineUpdate<CommandRecord, [CommandMeta]>('approve');
-export const revertUpdate = defineUpdate<CommandRecord, [RollbackRequest]>('revert');
+export const revertUpdate = defineUpdate<CommandRecord, [RevertRequest]>('revert');
 
 export interface RatingsRequest extends CommandMeta {
   /** experts' ratings of sampled answers, 1 to 5, by the variant that answered (decoded from blinded item ids) */

@@ -11,7 +11,8 @@ import { initialRolloutState, type Outcome } from './state/rollout-state';
 import { migrateState } from './state/legacy-status';
 import { StateOwner } from './state/state-owner';
 import { statusView } from './state/status-view';
-import { runPipeline } from './pipeline';
+import { runPipeline, type Decision } from './pipeline';
+import { beginStepDown, rollbackHow, stepDown, type RollbackHow } from './gradual-rollback';
 import { promote, recordOutcome, removeSchedules, rollback, teardownCandidate, type RolloutResult } from './finish';
 import { onRelease2 } from './release';
 import { keepPreviousWindow } from './keep-previous';
@@ -46,37 +47,65 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
   publishProgress(ctx);
 
   const pipeline = new CancellationScope();
-  let operatorRollback: Command | undefined;
+  // Operator rollbacks in the order they came; each cancels what runs: the pipeline, or a gradual rollback.
+  const rollbacks: Command[] = [];
+  let running = pipeline;
   installCommandHandlers(ctx, (command) => {
-    operatorRollback = command;
-    pipeline.cancel();
+    rollbacks.push(command);
+    running.cancel();
   });
 
-  let decision;
-  try {
-    decision = await pipeline.run(() => runPipeline(ctx));
-  } catch (error) {
-    if (error instanceof ContinueAsNew) throw error;
-    // The operator's rollback wins whatever the cancelled pipeline threw on its way out.
-    if (operatorRollback) {
-      const { by, reason } = operatorRollback;
-      return finish(ctx, 'RolledBack', `operator rollback by ${by}: ${reason}`, () => rollback(ctx, `operator rollback by ${by}: ${reason}`));
+  let decision: Decision;
+  const resumedStepDown = rollout.state.gradualRollback;
+  if (resumedStepDown) decision = { promote: false, reason: resumedStepDown.reason };
+  else {
+    try {
+      decision = await pipeline.run(() => runPipeline(ctx));
+    } catch (error) {
+      if (error instanceof ContinueAsNew) throw error;
+      // The operator's rollback wins whatever the cancelled pipeline threw on its way out.
+      const operator = rollbacks[0];
+      if (operator) return rollBack(ctx, `operator rollback by ${operator.by}: ${operator.reason}`, rollbackHow(ctx, false, operator));
+      return failed(ctx, error);
     }
-    if (isCancellation(error)) {
-      await finish(ctx, 'Cancelled', 'the workflow was cancelled', () => teardownCandidate(ctx, 'Cancelled'));
-      throw error;
-    }
-    const { message, type } = describeFailure(error);
-    log.error('rollout pipeline failed', { rolloutId, type, message });
-    const result = await finish(ctx, 'Failed', message, () => teardownCandidate(ctx, 'Failed'), type);
-    throw ApplicationFailure.create({ message, type: type ?? 'PIPELINE_FAILED', nonRetryable: true, details: [result.status] });
   }
   if (decision.promote) {
     const promoted = await finish(ctx, 'Promoted', decision.reason, () => promote(ctx));
     return ctx.rollout.state.kept ? keepPreviousWindow(ctx, promoted) : promoted;
   }
-  const reason = decision.reason;
-  return finish(ctx, 'RolledBack', reason, () => rollback(ctx, reason));
+  return rollBack(ctx, decision.reason, rollbackHow(ctx, decision.emergency === true));
+
+  /** Rolls back, gradually where the policy or the operator asks for it and nothing cuts it short. */
+  async function rollBack(ctx: RolloutContext, reason: string, how: RollbackHow): Promise<RolloutResult> {
+    const seen = rollbacks.length;
+    let final = reason;
+    if (beginStepDown(ctx, reason, how)) {
+      const stepping = new CancellationScope();
+      running = stepping;
+      try {
+        const cutShort = rollbacks.length > seen ? 'an operator rollback' : await stepping.run(() => stepDown(ctx));
+        if (cutShort) final = `${reason}; the gradual rollback was cut short: ${cutShort}`;
+      } catch (error) {
+        if (error instanceof ContinueAsNew) throw error;
+        const operator = rollbacks[seen];
+        if (!operator) return failed(ctx, error);
+        final = `${reason}; the gradual rollback was finished at once by ${operator.by}: ${operator.reason}`;
+      }
+    }
+    return finish(ctx, 'RolledBack', final, () => rollback(ctx, final));
+  }
+}
+
+/** The pipeline threw: cancelled from outside (the candidate is torn down, the cancellation goes on), or failed. */
+async function failed(ctx: RolloutContext, error: unknown): Promise<never> {
+  if (isCancellation(error)) {
+    await finish(ctx, 'Cancelled', 'the workflow was cancelled', () => teardownCandidate(ctx, 'Cancelled'));
+    throw error;
+  }
+  const { message, type } = describeFailure(error);
+  log.error('rollout pipeline failed', { rolloutId: ctx.rollout.state.rolloutId, type, message });
+  const result = await finish(ctx, 'Failed', message, () => teardownCandidate(ctx, 'Failed'), type);
+  throw ApplicationFailure.create({ message, type: type ?? 'PIPELINE_FAILED', nonRetryable: true, details: [result.status] });
 }
 
 const LEVEL: Record<Outcome, 'INFO' | 'WARNING' | 'CRITICAL'> = { Promoted: 'INFO', RolledBack: 'CRITICAL', Failed: 'CRITICAL', Cancelled: 'WARNING' };

@@ -2,9 +2,20 @@
 // it. They get the default the loader gives them today, so older rollouts carry on unchanged.
 import type { RolloutSpec } from '../config/spec';
 
-type HistorySpec = RolloutSpec & { analysis: Partial<Pick<RolloutSpec['analysis'], 'metrics' | 'inconclusiveLimit'>> };
+type HistorySpec = Omit<RolloutSpec, 'rollbackPolicy'> & {
+  analysis: Partial<Pick<RolloutSpec['analysis'], 'metrics' | 'inconclusiveLimit'>>;
+  rollbackPolicy?: RolloutSpec['rollbackPolicy'];
+};
+
+/** What a spec without `rollbackPolicy` did: every rollback at once. */
+const IMMEDIATE: RolloutSpec['rollbackPolicy'] = { kind: 'immediate', over: 600_000, steps: 4 };
 
 export function withCurrentDefaults(spec: RolloutSpec): RolloutSpec {
-  const analysis = (spec as HistorySpec).analysis;
-  return { ...spec, analysis: { ...spec.analysis, metrics: analysis.metrics ?? [], inconclusiveLimit: analysis.inconclusiveLimit ?? 2 } };
+  const old = spec as HistorySpec;
+  const analysis = old.analysis;
+  return {
+    ...spec,
+    analysis: { ...spec.analysis, metrics: analysis.metrics ?? [], inconclusiveLimit: analysis.inconclusiveLimit ?? 2 },
+    rollbackPolicy: old.rollbackPolicy ?? IMMEDIATE,
+  };
 }

@@ -15,7 +15,8 @@ import { notify } from './notify';
 import { publishProgress } from './visibility';
 import type { rolloutWorkflow } from './rollout';
 
-export type WaitOutcome = { kind: 'ended'; forced: boolean } | { kind: 'breach'; reason: string } | { kind: 'gate-timeout'; reason: string };
+export type WaitOutcome =
+  { kind: 'ended'; forced: boolean } | { kind: 'breach'; reason: string; emergency?: boolean } | { kind: 'gate-timeout'; reason: string };
 
 async function continueAsNewIfLong(ctx: RolloutContext): Promise<void> {
   const info = workflowInfo();
@@ -100,6 +101,7 @@ function analysisInterval(ctx: RolloutContext): number {
 /** The timer's name in the Web UI: "soak canary step 2 at 50%", "shadow phase", … */
 function waitSummary(ctx: RolloutContext): string {
   const { stage, step, weight, wait } = ctx.rollout.state;
+  if (wait?.kind === 'step-down') return `gradual rollback at ${weight}%: until the next analysis`;
   if (stage === 'shadow') return 'shadow phase: until the next analysis';
   if (stage === 'canary') return `${wait?.kind === 'gate' ? 'gate after' : 'soak'} canary step ${step + 1} at ${weight}%: until the next analysis`;
   if (stage === 'evaluation' && wait?.kind === 'soak') return `canary extended at ${weight}%: until the next analysis`;

@@ -10,6 +10,8 @@ const cmd = (name: Command['name'], extra: Partial<Command> = {}): Command => ({
   requestId: null,
   force: false,
   source: 'operator',
+  rollbackKind: null,
+  overMs: null,
   ...extra,
 });
 const wait = (over: Partial<WaitState> = {}): WaitState => ({
@@ -27,11 +29,21 @@ const wait = (over: Partial<WaitState> = {}): WaitState => ({
   ...over,
 });
 const status = (over: Partial<RolloutState> = {}): RolloutState => ({ ...initialRolloutState('r1', 'chat', 5, 0), stage: 'canary', ...over });
+const gradually = (): RolloutState =>
+  status({
+    closing: 'RollingBack',
+    weight: 40,
+    wait: wait({ kind: 'step-down' }),
+    gradualRollback: { reason: 'slow', by: 'spec', fromWeight: 50, levels: [40, 30, 20, 10], holdMs: 1000, done: 0, startedAt: 0 },
+  });
 
 describe('parseCommand', () => {
   it('accepts an object with optional fields and defaults', () => {
     const parsed = parseCommand('advance', { force: true, by: 'ann' });
-    assert.deepEqual(parsed, { ok: true, command: { name: 'advance', by: 'ann', reason: '', requestId: null, force: true, source: 'operator' } });
+    assert.deepEqual(parsed, {
+      ok: true,
+      command: { name: 'advance', by: 'ann', reason: '', requestId: null, force: true, source: 'operator', rollbackKind: null, overMs: null },
+    });
     assert.equal(parseCommand('pause', undefined).ok, true);
   });
   const bad: [string, unknown, RegExp][] = [
@@ -52,6 +64,23 @@ describe('parseCommand', () => {
     const parsed = parseCommand('rollback', { requestId: 'q1' });
     assert.deepEqual(parsed, { ok: false, requestId: 'q1', by: 'unknown', message: 'rollback: a "reason" is required' });
   });
+  it("takes a rollback's kind and length, and refuses them anywhere else", () => {
+    const gradual = parseCommand('rollback', { reason: 'slow', kind: 'gradual', over: '5m' });
+    assert.equal(gradual.ok && `${gradual.command.rollbackKind} ${gradual.command.overMs}`, 'gradual 300000');
+    const plain = parseCommand('rollback', { reason: 'x' });
+    assert.equal(plain.ok && `${plain.command.rollbackKind} ${plain.command.overMs}`, 'null null');
+    const refused: [string, unknown, string][] = [
+      ['rollback', { reason: 'x', kind: 'slowly' }, 'rollback: "kind" must be "immediate" or "gradual"'],
+      ['rollback', { reason: 'x', over: '5m' }, 'rollback: "over" needs "kind": "gradual"'],
+      ['rollback', { reason: 'x', kind: 'gradual', over: 'soon' }, 'rollback: "over" must be a duration longer than 0, e.g. "10m"'],
+      ['rollback', { reason: 'x', kind: 'gradual', over: 0 }, 'rollback: "over" must be a duration longer than 0, e.g. "10m"'],
+      ['pause', { kind: 'gradual' }, 'pause: "kind" and "over" belong to rollback'],
+    ];
+    for (const [name, payload, message] of refused) {
+      const parsed = parseCommand(name as Command['name'], payload);
+      assert.equal(parsed.ok ? 'accepted' : parsed.message, message);
+    }
+  });
   it('keeps the sender a malformed command names, for the audit', () => {
     const parsed = parseCommand('rollback', { by: 'alice', requestId: 'q2' });
     assert.deepEqual(parsed, { ok: false, requestId: 'q2', by: 'alice', message: 'rollback: a "reason" is required' });
@@ -64,6 +93,9 @@ describe('decideCommand', () => {
   const table: [string, RolloutState, Command, boolean, RegExp][] = [
     ['anything after the end', status({ result: { outcome: 'Promoted', reason: '', failureType: null } }), cmd('rollback'), false, /has ended \(Promoted\)/],
     ['rollback while rolling back', status({ closing: 'RollingBack' }), cmd('rollback'), false, /already rolling back/],
+    ['rollback during a gradual rollback', gradually(), cmd('rollback'), true, /the gradual rollback finishes at once: r/],
+    ['advance during a gradual rollback', gradually(), cmd('advance'), false, /rolling back gradually \(at 40%\): `rollback` finishes it at once/],
+    ['pause during a gradual rollback', gradually(), cmd('pause'), true, /paused by ops/],
     ['advance a timed step', status({ wait: wait() }), cmd('advance'), true, /advanced by ops/],
     ['advance with no wait', status({ stage: 'quantize' }), cmd('advance'), false, /in Quantize, not waiting/],
     ['advance a manual gate', status({ wait: wait({ kind: 'gate', endsOn: 'approve' }) }), cmd('advance'), false, /use approve/],

@@ -173,6 +173,29 @@ describe('operator commands as Updates', () => {
       assert.equal(world.routes.get('chat')?.candidate, undefined);
     });
   });
+  it('rolls back gradually on a rollback update that asks for it, and refuses one whose length is not a duration', async () => {
+    const world = newWorld();
+    await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, quickSpec());
+      await waitForStatus(handle, (s) => s.phase === 'Canary' && s.wait !== null);
+      assert.deepEqual(await rejection(handle.executeUpdate(rollbackUpdate, { args: [{ by: 'oncall', reason: 'x', kind: 'gradual', over: 'soon' }] })), {
+        type: 'INVALID_COMMAND',
+        message: 'rollback: "over" must be a duration longer than 0, e.g. "10m"',
+      });
+      const record = await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'oncall', reason: 'tone', kind: 'gradual', over: '4s' }] });
+      assert.equal(record.message, 'rollback requested by oncall: tone');
+      const stepping = await waitForStatus(handle, (s) => s.gradualRollback !== null);
+      assert.equal(stepping.phase, 'RollingBack');
+      assert.deepEqual(stepping.gradualRollback?.levels, [40, 30, 20, 10]);
+      const refused = await rejection(handle.executeUpdate(advanceUpdate, { args: [{ by: 'bob' }] }));
+      assert.match(refused.message, /^the rollout is rolling back gradually \(at \d+%\): `rollback` finishes it at once$/);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'RolledBack');
+      assert.equal(result.reason, 'operator rollback by oncall: tone');
+      assert.equal(result.status.gradualRollback?.done, 4);
+      assert.equal(world.routes.get('chat')?.candidate, undefined);
+    });
+  });
 });
 
 describe('expert ratings as an Update', () => {

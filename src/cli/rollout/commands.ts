@@ -184,7 +184,7 @@ export function registerRolloutCommands(program: Command): void {
   const operatorCommand = (
     name: string,
     description: string,
-    update: UpdateDefinition<CommandRecord, [CommandMeta & { force?: boolean }]>,
+    update: UpdateDefinition<CommandRecord, [CommandMeta & { force?: boolean; kind?: 'immediate' | 'gradual'; over?: string | number }]>,
     extra?: (cmd: Command) => Command,
   ) => {
     let cmd = rollout
@@ -197,15 +197,33 @@ export function registerRolloutCommands(program: Command): void {
         ? cmd.requiredOption('--reason <text>', 'why, for the audit log and notifications')
         : cmd.option('--reason <text>', 'why, for the audit log');
     if (extra) cmd = extra(cmd);
-    cmd.action(async (id: string, options: { by: string; reason?: string; force?: boolean; json?: boolean }) => {
-      const out = output(Boolean(options.json));
-      await withClient(async (client) => {
-        const record = await sendCommand(client, id, name, update, { by: options.by, reason: options.reason, ...(options.force ? { force: true } : {}) });
-        report(out, id, record);
-      });
-    });
+    cmd.action(
+      async (id: string, options: { by: string; reason?: string; force?: boolean; json?: boolean; gradual?: boolean; immediate?: boolean; over?: string }) => {
+        const out = output(Boolean(options.json));
+        const kind = rollbackKindOption(options);
+        await withClient(async (client) => {
+          const record = await sendCommand(client, id, name, update, {
+            by: options.by,
+            reason: options.reason,
+            ...(options.force ? { force: true } : {}),
+            ...(kind ? { kind } : {}),
+            ...(options.over !== undefined ? { over: options.over } : {}),
+          });
+          report(out, id, record);
+        });
+      },
+    );
   };
-  operatorCommand('rollback', 'roll a running rollout back now: candidate weight 0, teardown, ends RolledBack', rollbackUpdate);
+  operatorCommand(
+    'rollback',
+    'roll a running rollout back: candidate weight 0 (at once, or stepped down with --gradual), teardown, ends RolledBack',
+    rollbackUpdate,
+    (cmd) =>
+      cmd
+        .option('--gradual', "step the candidate's weight down over --over (or the spec's rollbackPolicy.over), still judged")
+        .option('--immediate', 'weight 0 at once, whatever the spec says; during a gradual rollback, finishes it now')
+        .option('--over <duration>', 'how long a gradual rollback takes, e.g. 10m (needs --gradual)'),
+  );
   operatorCommand('pause', 'pause: traffic and step timers freeze; analysis goes on and a breach still rolls back', pauseUpdate);
   operatorCommand('resume', 'resume a paused rollout: the current wait continues with its remaining time', resumeUpdate);
   operatorCommand('advance', 'end the current wait (a step, or the shadow phase) now', advanceUpdate, (cmd) =>
@@ -255,4 +273,14 @@ function durationOption(flag: string, text: string): number {
   } catch (error) {
     throw new GantryError('INVALID_SPEC', `${flag}: ${(error as Error).message}`);
   }
+}
+
+/** --gradual / --immediate / --over, checked before anything is sent: a usage error exits 2. */
+function rollbackKindOption(options: { gradual?: boolean; immediate?: boolean; over?: string }): 'immediate' | 'gradual' | undefined {
+  if (options.gradual && options.immediate) throw new GantryError('INVALID_SPEC', 'rollback: give --gradual or --immediate, not both');
+  if (options.over !== undefined) {
+    if (!options.gradual) throw new GantryError('INVALID_SPEC', 'rollback: --over needs --gradual');
+    if (durationOption('--over', options.over) <= 0) throw new GantryError('INVALID_SPEC', '--over: must be longer than 0');
+  }
+  return options.gradual ? 'gradual' : options.immediate ? 'immediate' : undefined;
 }

@@ -8,8 +8,8 @@ import type { WaitOutcome } from '../waits';
 import { notify } from '../notify';
 import { publishProgress } from '../visibility';
 
-/** How the pipeline ends when nothing threw: promote, or roll back for a measured reason. */
-export type Decision = { promote: true; reason: string } | { promote: false; reason: string };
+/** How the pipeline ends when nothing threw: promote, or roll back for a measured reason (at once in an emergency). */
+export type Decision = { promote: true; reason: string } | { promote: false; reason: string; emergency?: boolean };
 
 export interface Stage {
   name: StageName;
@@ -32,7 +32,8 @@ export async function holdWhilePaused(ctx: RolloutContext): Promise<void> {
 
 /** A wait that ended in a breach or a gate timing out decides the rollout. */
 export function stopped(outcome: WaitOutcome, where: string): Decision | undefined {
-  if (outcome.kind === 'breach' || outcome.kind === 'gate-timeout') return { promote: false, reason: `${where}: ${outcome.reason}` };
+  if (outcome.kind === 'breach') return { promote: false, reason: `${where}: ${outcome.reason}`, ...(outcome.emergency ? { emergency: true } : {}) };
+  if (outcome.kind === 'gate-timeout') return { promote: false, reason: `${where}: ${outcome.reason}` };
   return undefined;
 }
 

@@ -11,6 +11,7 @@ import type { QuantLossResult } from '../../adapters/llama-perplexity';
 import type { QuantLossVerdict } from '../../analysis/quant-loss-gate';
 import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
 import type { MetricStanding } from '../../analysis/metric-verdict';
+import type { GradualRollback } from './step-down';
 import { emptyPairTotals, emptyRatings, type EvalFlips, type JudgeAudit, type PairTotals, type RatingTotals } from '../../analysis/quality/quality-totals';
 
 export const ROLLOUT_STATE_VERSION = 2;
@@ -51,7 +52,8 @@ export interface TimelineEntry {
 /** A wait in progress: a timed soak, or a gate that ends on approve or advance. */
 export interface WaitState {
   /** quality-gate: a critical quality metric was inconclusive where a phase ends, and the spec says hold */
-  kind: 'shadow' | 'soak' | 'gate' | 'promotion-gate' | 'quality-gate' | 'qa-gate' | 'eval-set';
+  /** step-down: a level of a gradual rollback */
+  kind: 'shadow' | 'soak' | 'gate' | 'promotion-gate' | 'quality-gate' | 'qa-gate' | 'eval-set' | 'step-down';
   endsOn: 'time' | 'approve' | 'advance';
   startedAt: number;
   /** for timed waits; paused time does not count */
@@ -231,6 +233,8 @@ export interface RolloutState {
   shadowExtensions?: number;
   /** each custom metric's latest measurement and its counts in a row; absent before custom metrics existed */
   metrics?: MetricStanding[];
+  /** a gradual rollback under way (closing is RollingBack); absent before gradual rollbacks existed */
+  gradualRollback?: GradualRollback | null;
 }
 
 export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

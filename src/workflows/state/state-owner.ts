@@ -11,6 +11,8 @@ import type { QuantLossVerdict } from '../../analysis/quant-loss-gate';
 import type { MetricStanding } from '../../analysis/metric-verdict';
 import { addPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../../analysis/quality/quality-totals';
 import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
+import type { GradualRollback } from './step-down';
+import { formatDuration } from '../../config/duration';
 import {
   initialQualityState,
   phaseOf,
@@ -75,6 +77,18 @@ export class StateOwner {
   close(closing: Closing, message: string): void {
     this.s.closing = closing;
     this.note(message);
+  }
+
+  /** A gradual rollback begins: the rollout is closing, and its weight goes down level by level. */
+  steppingDown(plan: GradualRollback): void {
+    this.s.closing = 'RollingBack';
+    this.s.gradualRollback = plan;
+    const hold = formatDuration(plan.holdMs);
+    this.note(`roll back gradually (asked by ${plan.by}): ${plan.fromWeight}% → ${plan.levels.join('% → ')}% → 0%, ${hold} each: ${plan.reason}`);
+  }
+
+  stepDownLevelDone(): void {
+    if (this.s.gradualRollback) this.s.gradualRollback.done += 1;
   }
 
   finish(outcome: Outcome, reason: string, failureType: string | null): void {

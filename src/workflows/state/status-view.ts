@@ -4,6 +4,7 @@ import { formatDuration } from '../../config/duration';
 import type { Deployment } from '../../activities/model-host';
 import type { TrafficWindow } from '../../analysis/stats';
 import { remainingMs } from './wait-clock';
+import { describeStepDown } from './step-down';
 import { phaseOf, type DeepReadonly, type Outcome, type Phase, type ReadonlyRolloutState, type RolloutState } from './rollout-state';
 
 type R<T> = DeepReadonly<T>;
@@ -47,6 +48,8 @@ export interface RolloutStatus {
   quality: R<RolloutState['quality']>;
   /** after a promotion with keepPrevious: the replaced stable, still serving until `until` unless ended */
   kept: R<NonNullable<RolloutState['kept']>> | null;
+  /** a gradual rollback: its levels and how many were held; null when the rollout was not rolled back gradually */
+  gradualRollback: R<NonNullable<RolloutState['gradualRollback']>> | null;
   outcome: Outcome | null;
   reason: string | null;
   failureType: string | null;
@@ -91,6 +94,7 @@ export function statusView(state: ReadonlyRolloutState, now: number): RolloutSta
     metrics: state.metrics ?? [],
     quality: state.quality,
     kept: state.kept ?? null,
+    gradualRollback: state.gradualRollback ?? null,
     outcome: state.result?.outcome ?? null,
     reason: state.result?.reason ?? null,
     failureType: state.result?.failureType ?? null,
@@ -114,17 +118,19 @@ export function waitingFor(state: ReadonlyRolloutState, now: number): string | n
     if (wait.endsOn === 'time') {
       const left = remainingMs(wait, paused, now);
       text =
-        state.stage === 'evaluation' && wait.kind === 'soak'
-          ? `more canary evidence at ${state.weight}%: the evaluation was inconclusive; evaluating again in ${formatDuration(left)} (extension ${state.evaluationExtensions ?? 1})`
-          : wait.kind === 'shadow'
-            ? state.shadowExtensions
-              ? `more shadow pairs: ${state.totals.shadow.pairs} of ${wait.minPairs} counted; checking again in ${formatDuration(left)} (extension ${state.shadowExtensions})`
-              : `the shadow phase to end (${formatDuration(left)} left)`
-            : wait.kind === 'eval-set'
-              ? `the eval set that is running to finish (at most ${formatDuration(left)} more; judged every interval meanwhile)`
-              : wait.durationMs === 0
-                ? 'resume'
-                : `${stepText} to end (${formatDuration(left)} left)`;
+        wait.kind === 'step-down' && state.gradualRollback
+          ? describeStepDown(state.gradualRollback, left)
+          : state.stage === 'evaluation' && wait.kind === 'soak'
+            ? `more canary evidence at ${state.weight}%: the evaluation was inconclusive; evaluating again in ${formatDuration(left)} (extension ${state.evaluationExtensions ?? 1})`
+            : wait.kind === 'shadow'
+              ? state.shadowExtensions
+                ? `more shadow pairs: ${state.totals.shadow.pairs} of ${wait.minPairs} counted; checking again in ${formatDuration(left)} (extension ${state.shadowExtensions})`
+                : `the shadow phase to end (${formatDuration(left)} left)`
+              : wait.kind === 'eval-set'
+                ? `the eval set that is running to finish (at most ${formatDuration(left)} more; judged every interval meanwhile)`
+                : wait.durationMs === 0
+                  ? 'resume'
+                  : `${stepText} to end (${formatDuration(left)} left)`;
     } else if (wait.kind === 'qa-gate') {
       text = `approval: the QA score is in the review band (${state.qa?.score?.value.toFixed(1) ?? '?'})`;
     } else if (wait.kind === 'quality-gate') {
