@@ -1,5 +1,7 @@
 // A check is one rule with its measured value, its threshold and its verdict, so every report can
 // show why a rollout moved on, stopped or rolled back.
+import type { RollbackRuleName } from '../config/spec';
+
 export interface Check {
   name: string;
   /** the measured value; null when it could not be computed (no samples) */
@@ -8,6 +10,10 @@ export interface Check {
   /** null: not enough data to judge */
   ok: boolean | null;
   detail: string;
+  /** the spec rule it judges, for built-in rollback rules */
+  rule?: RollbackRuleName;
+  /** set when the rule's severity is not the default (critical) */
+  severity?: 'warning' | 'emergency';
 }
 
 export function check(name: string, value: number | undefined, threshold: number, passes: (v: number) => boolean, describe: (v: number) => string): Check {

@@ -1,7 +1,7 @@
 // The verdict of one analysis interval: is the candidate breaching a rollback rule right now?
 // Argo's rule applies: a measurement that could not be taken is Error (decided by the caller), a
 // sick baseline is Error too, too few samples is Inconclusive, and only a measured breach is Fail.
-import type { CostSpec, RollbackRules } from '../config/spec';
+import type { CostSpec, RollbackRuleName, RollbackRules } from '../config/spec';
 import { costPerRequest, money, rate, tokensPerRequest, tokensPerSecond, ttftP95 } from './answer-figures';
 import type { BaselineHealth } from './baseline-health';
 import { bounded, check, failedChecks, ms, pct, type Bound, type Check } from './checks';
@@ -17,6 +17,10 @@ export interface IntervalVerdict {
   baselineRequests: number;
   /** false when the stable was too sick to compare with; absent where it was not judged */
   baselineHealthy?: boolean;
+  /** failing warning-severity rules: notified, never a Fail */
+  warnings?: string[];
+  /** a failing emergency-severity rule: roll back at once, whatever failureLimit says */
+  emergency?: boolean;
 }
 
 /**
@@ -41,14 +45,35 @@ export function judgeInterval(
         ...(sickBaseline ? [] : [...relativeChecks(stable, candidate, rules), ...relativeAnswerChecks(stable, candidate, rules, cost)]),
       ]
     : [];
-  const failed = failedChecks(checks);
-  if (failed.length > 0) return { verdict: 'Fail', checks, summary: failed.map((c) => c.detail).join('; '), ...counts };
-  if (sickBaseline) return { verdict: 'Error', checks, summary: `baseline unhealthy: ${baseline.reason}; the candidate is not compared with it`, ...counts };
-  if (!enough) {
-    return { verdict: 'Inconclusive', checks, summary: `${candidate.requests} candidate requests < ${rules.minRequests} needed to judge`, ...counts };
+  const severe = withSeverities(checks, rules);
+  const failed = failedChecks(severe);
+  const warned = failed.filter((c) => c.severity === 'warning').map((c) => `${c.detail} (severity warning)`);
+  const acting = failed.filter((c) => c.severity !== 'warning');
+  const flags = { ...(warned.length ? { warnings: warned } : {}), ...(acting.some((c) => c.severity === 'emergency') ? { emergency: true } : {}) };
+  if (acting.length > 0) {
+    const summary = acting.map((c) => `${c.detail}${c.severity === 'emergency' ? ' (severity emergency)' : ''}`).join('; ');
+    return { verdict: 'Fail', checks: severe, summary, ...counts, ...flags };
   }
-  return { verdict: 'Pass', checks, summary: `${candidate.requests} candidate requests, all checks pass`, ...counts };
+  if (sickBaseline) {
+    return { verdict: 'Error', checks: severe, summary: `baseline unhealthy: ${baseline.reason}; the candidate is not compared with it`, ...counts, ...flags };
+  }
+  if (!enough) {
+    return { verdict: 'Inconclusive', checks: severe, summary: `${candidate.requests} candidate requests < ${rules.minRequests} needed to judge`, ...counts };
+  }
+  const passed = warned.length ? `no rule that acts failed; warning: ${warned.join('; ')}` : 'all checks pass';
+  return { verdict: 'Pass', checks: severe, summary: `${candidate.requests} candidate requests, ${passed}`, ...counts, ...flags };
 }
+
+/** Each built-in check marked with its rule's severity where the spec gives one other than critical. */
+function withSeverities(checks: Check[], rules: RollbackRules): Check[] {
+  const given = rules.severity as RollbackRules['severity'] | undefined; // absent in specs from before severities
+  return checks.map((c) => {
+    const severity = c.rule ? given?.[c.rule] : undefined;
+    return severity === 'warning' || severity === 'emergency' ? { ...c, severity } : c;
+  });
+}
+
+const forRule = (rule: RollbackRuleName, c: Check): Check => ({ ...c, rule });
 
 function absoluteChecks(candidate: VariantStats, rules: RollbackRules): Check[] {
   const checks: Check[] = [];
@@ -56,24 +81,30 @@ function absoluteChecks(candidate: VariantStats, rules: RollbackRules): Check[] 
   if (rules.maxErrorRate !== undefined) {
     const limit = rules.maxErrorRate;
     checks.push(
-      check(
-        'error rate',
-        candErr,
-        limit,
-        (v) => v <= limit,
-        (v) => `candidate error rate ${pct(v)} (max ${pct(limit)})`,
+      forRule(
+        'maxErrorRate',
+        check(
+          'error rate',
+          candErr,
+          limit,
+          (v) => v <= limit,
+          (v) => `candidate error rate ${pct(v)} (max ${pct(limit)})`,
+        ),
       ),
     );
   }
   if (rules.maxP95Ms !== undefined) {
     const limit = rules.maxP95Ms;
     checks.push(
-      check(
-        'p95 latency',
-        p95(candidate),
-        limit,
-        (v) => v <= limit,
-        (v) => `candidate p95 ${ms(v)} (max ${ms(limit)})`,
+      forRule(
+        'maxP95Ms',
+        check(
+          'p95 latency',
+          p95(candidate),
+          limit,
+          (v) => v <= limit,
+          (v) => `candidate p95 ${ms(v)} (max ${ms(limit)})`,
+        ),
       ),
     );
   }
@@ -90,12 +121,15 @@ function relativeChecks(stable: VariantStats, candidate: VariantStats, rules: Ro
     const ratio = rules.maxErrorRateRatio;
     const limit = Math.max(baseErr * ratio, rules.errorRateRatioFloor);
     checks.push(
-      check(
-        'error rate vs stable',
-        candErr,
-        limit,
-        (v) => v <= limit,
-        (v) => `candidate error rate ${pct(v)} vs stable ${pct(baseErr)} (max ${ratio}× or ${pct(rules.errorRateRatioFloor)})`,
+      forRule(
+        'maxErrorRateRatio',
+        check(
+          'error rate vs stable',
+          candErr,
+          limit,
+          (v) => v <= limit,
+          (v) => `candidate error rate ${pct(v)} vs stable ${pct(baseErr)} (max ${ratio}× or ${pct(rules.errorRateRatioFloor)})`,
+        ),
       ),
     );
   }
@@ -103,12 +137,15 @@ function relativeChecks(stable: VariantStats, candidate: VariantStats, rules: Ro
   if (rules.maxP95Ratio !== undefined && baseP95 !== undefined) {
     const limit = baseP95 * rules.maxP95Ratio;
     checks.push(
-      check(
-        'p95 latency vs stable',
-        p95(candidate),
-        limit,
-        (v) => v <= limit,
-        (v) => `candidate p95 ${ms(v)} vs stable ${ms(baseP95)} (max ${rules.maxP95Ratio}×)`,
+      forRule(
+        'maxP95Ratio',
+        check(
+          'p95 latency vs stable',
+          p95(candidate),
+          limit,
+          (v) => v <= limit,
+          (v) => `candidate p95 ${ms(v)} vs stable ${ms(baseP95)} (max ${rules.maxP95Ratio}×)`,
+        ),
       ),
     );
   }
@@ -120,10 +157,20 @@ function answerChecks(candidate: VariantStats, rules: RollbackRules): Check[] {
   const checks: Check[] = [];
   const ttftLimit = rules.maxTtftP95Ms;
   if (ttftLimit !== undefined)
-    checks.push(bounded('TTFT p95', ttftP95(candidate), ttftLimit, 'most', (v) => `candidate TTFT p95 ${ms(v)} (max ${ms(ttftLimit)})`));
+    checks.push(
+      forRule(
+        'maxTtftP95Ms',
+        bounded('TTFT p95', ttftP95(candidate), ttftLimit, 'most', (v) => `candidate TTFT p95 ${ms(v)} (max ${ms(ttftLimit)})`),
+      ),
+    );
   const speedLimit = rules.minTokensPerSecond;
   if (speedLimit !== undefined)
-    checks.push(bounded('tokens per second', tokensPerSecond(candidate), speedLimit, 'least', (v) => `candidate ${rate(v)} (min ${rate(speedLimit)})`));
+    checks.push(
+      forRule(
+        'minTokensPerSecond',
+        bounded('tokens per second', tokensPerSecond(candidate), speedLimit, 'least', (v) => `candidate ${rate(v)} (min ${rate(speedLimit)})`),
+      ),
+    );
   return checks;
 }
 
@@ -135,6 +182,7 @@ function relativeAnswerChecks(stable: VariantStats, candidate: VariantStats, rul
   if (stable.requests < rules.minRequests) return [];
   const checks: Check[] = [];
   const compare = (
+    rule: RollbackRuleName,
     name: string,
     ratio: number | undefined,
     base: number | undefined,
@@ -144,13 +192,29 @@ function relativeAnswerChecks(stable: VariantStats, candidate: VariantStats, rul
   ): void => {
     if (ratio === undefined || base === undefined) return;
     const describe = (v: number): string => `candidate ${name} ${show(v)} vs stable ${show(base)} (${at === 'most' ? 'max' : 'min'} ${ratio}×)`;
-    checks.push(bounded(name, value, base * ratio, at, describe));
+    checks.push(forRule(rule, bounded(name, value, base * ratio, at, describe)));
   };
-  compare('TTFT p95', rules.maxTtftP95Ratio, ttftP95(stable), ttftP95(candidate), 'most', ms);
-  compare('tokens per second', rules.minTokensPerSecondRatio, tokensPerSecond(stable), tokensPerSecond(candidate), 'least', rate);
-  compare('tokens per request', rules.maxTokensPerRequestRatio, tokensPerRequest(stable), tokensPerRequest(candidate), 'most', (v) => v.toFixed(1));
+  compare('maxTtftP95Ratio', 'TTFT p95', rules.maxTtftP95Ratio, ttftP95(stable), ttftP95(candidate), 'most', ms);
+  compare('minTokensPerSecondRatio', 'tokens per second', rules.minTokensPerSecondRatio, tokensPerSecond(stable), tokensPerSecond(candidate), 'least', rate);
+  compare(
+    'maxTokensPerRequestRatio',
+    'tokens per request',
+    rules.maxTokensPerRequestRatio,
+    tokensPerRequest(stable),
+    tokensPerRequest(candidate),
+    'most',
+    (v) => v.toFixed(1),
+  );
   if (cost) {
-    compare('cost per request', rules.maxCostPerRequestRatio, costPerRequest(stable, cost.stable), costPerRequest(candidate, cost.candidate), 'most', money);
+    compare(
+      'maxCostPerRequestRatio',
+      'cost per request',
+      rules.maxCostPerRequestRatio,
+      costPerRequest(stable, cost.stable),
+      costPerRequest(candidate, cost.candidate),
+      'most',
+      money,
+    );
   }
   return checks;
 }

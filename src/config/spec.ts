@@ -199,6 +199,25 @@ export const notificationsSchema = z
   .strict()
   .prefault({});
 
+/** The built-in rollback rules that judge a measured figure, each of which may be given a severity. */
+export const rollbackRuleNames = [
+  'maxErrorRate',
+  'maxErrorRateRatio',
+  'maxP95Ms',
+  'maxP95Ratio',
+  'maxTtftP95Ms',
+  'maxTtftP95Ratio',
+  'minTokensPerSecond',
+  'minTokensPerSecondRatio',
+  'maxTokensPerRequestRatio',
+  'maxCostPerRequestRatio',
+] as const;
+export type RollbackRuleName = (typeof rollbackRuleNames)[number];
+
+/** warning: notify (and pause with pauseOnWarning); critical: counts toward failureLimit and rolls back; emergency: rolls back at once. */
+export const severities = ['warning', 'critical', 'emergency'] as const;
+export type Severity = (typeof severities)[number];
+
 export const rollbackRulesSchema = z
   .object({
     maxErrorRate: fraction.optional(),
@@ -217,8 +236,17 @@ export const rollbackRulesSchema = z
     /** needs analysis.cost for both variants */
     maxCostPerRequestRatio: z.number().positive().optional(),
     minRequests: z.number().int().positive().default(10),
+    /** per rule; a rule not named here is critical */
+    severity: z.partialRecord(z.enum(rollbackRuleNames), z.enum(severities)).default({}),
+    /** a failing warning-severity rule also pauses the rollout */
+    pauseOnWarning: z.boolean().default(false),
   })
   .strict()
+  .superRefine((rules, ctx) => {
+    for (const name of Object.keys(rules.severity) as RollbackRuleName[]) {
+      if (rules[name] === undefined) ctx.addIssue({ code: 'custom', path: ['severity', name], message: `no ${name} rule is set to give a severity to` });
+    }
+  })
   .prefault({});
 
 const price = z.union(

@@ -13,6 +13,7 @@ import { describeFailure } from './failures';
 import { judgeCustomMetrics, readCustomMetrics } from './custom-metrics';
 import { pauseWithAlert } from './self-pause';
 import { recordInterval } from './interval-log';
+import { notify } from './notify';
 import { assessQuality } from './quality';
 import type { RolloutContext } from './rollout-context';
 import type { DeepReadonly, WaitState } from './state/rollout-state';
@@ -108,11 +109,28 @@ async function analyseWindowRelease1(ctx: RolloutContext, wait: DeepReadonly<Wai
 
 function record(ctx: RolloutContext, wait: DeepReadonly<WaitState>, verdict: IntervalVerdict, traffic: TrafficWindow): AnalysisOutcome {
   const { rollout, spec } = ctx;
+  const warnedBefore = (rollout.state.analysis.last?.warnings?.length ?? 0) > 0;
   const recorded = rollout.verdictRecorded(verdict, traffic, wait.analysis);
+  if (recorded.warnings && !warnedBefore) warn(ctx, recorded.warnings);
   if (recorded.verdict === 'Error') return pauseIfBlind(ctx);
   const failures = rollout.state.analysis.consecutiveFailures;
+  if (recorded.verdict === 'Fail' && recorded.emergency) {
+    void notify(ctx, 'rolled-back', 'EMERGENCY', `rolling back at once: ${recorded.summary}`);
+    return { kind: 'breach', reason: recorded.summary, emergency: true };
+  }
   if (recorded.verdict === 'Fail' && failures >= spec.analysis.failureLimit) return breach(recorded.summary, failures);
   return NOTHING;
+}
+
+/** Warning-severity rules that began failing: said once per streak, and a pause where the spec asks for one. */
+function warn(ctx: RolloutContext, warnings: readonly string[]): void {
+  const message = `warning: ${warnings.join('; ')}`;
+  if (ctx.spec.analysis.rollback.pauseOnWarning) {
+    pauseWithAlert(ctx, message, 'WARNING', 'Look into it, then resume (or roll back).');
+    return;
+  }
+  ctx.rollout.note(message);
+  void notify(ctx, 'phase', 'WARNING', message);
 }
 
 /** Records an Error window, and pauses when there were too many in a row. */

@@ -2,8 +2,11 @@
 // it. They get the default the loader gives them today, so older rollouts carry on unchanged.
 import type { RolloutSpec } from '../config/spec';
 
+type Rollback = RolloutSpec['analysis']['rollback'];
 type HistorySpec = Omit<RolloutSpec, 'rollbackPolicy'> & {
-  analysis: Partial<Pick<RolloutSpec['analysis'], 'metrics' | 'inconclusiveLimit'>>;
+  analysis: Partial<Pick<RolloutSpec['analysis'], 'metrics' | 'inconclusiveLimit'>> & {
+    rollback: Omit<Rollback, 'severity' | 'pauseOnWarning'> & Partial<Pick<Rollback, 'severity' | 'pauseOnWarning'>>;
+  };
   rollbackPolicy?: RolloutSpec['rollbackPolicy'];
 };
 
@@ -15,7 +18,12 @@ export function withCurrentDefaults(spec: RolloutSpec): RolloutSpec {
   const analysis = old.analysis;
   return {
     ...spec,
-    analysis: { ...spec.analysis, metrics: analysis.metrics ?? [], inconclusiveLimit: analysis.inconclusiveLimit ?? 2 },
+    analysis: {
+      ...spec.analysis,
+      metrics: analysis.metrics ?? [],
+      inconclusiveLimit: analysis.inconclusiveLimit ?? 2,
+      rollback: { ...analysis.rollback, severity: analysis.rollback.severity ?? {}, pauseOnWarning: analysis.rollback.pauseOnWarning ?? false },
+    },
     rollbackPolicy: old.rollbackPolicy ?? IMMEDIATE,
   };
 }

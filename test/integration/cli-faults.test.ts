@@ -105,6 +105,18 @@ describe('CLI faults', () => {
     }
   });
 
+  it("refuses a rollback's kind flags that contradict each other, before asking Temporal", async () => {
+    for (const [args, message] of [
+      [['--over', '5m'], 'gantry: rollback: --over needs --gradual'],
+      [['--gradual', '--immediate'], 'gantry: rollback: give --gradual or --immediate, not both'],
+      [['--gradual', '--over', 'soon'], 'gantry: --over: "soon" is not a duration (use e.g. 500ms, 30s, 5m, 2h, 7d, 1w)'],
+    ] as const) {
+      const result = await stack.cli(['rollout', 'rollback', 'no-such-rollout', '--reason', 'x', ...args]);
+      assert.equal(result.exitCode, ExitCode.INVALID_INPUT, args.join(' '));
+      assert.equal(oneLine(result.stderr), message);
+    }
+  });
+
   it('refuses a second rollout with an existing id', async () => {
     const spec = writeSpec({ ...compressedSpec('faults'), qa: undefined, shadow: { duration: '10m' } });
     const first = await stack.cli(['rollout', 'start', spec, '--id', 'dup-id']);

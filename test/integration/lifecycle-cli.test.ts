@@ -173,11 +173,27 @@ describe('operators and schedulers on the real stack', () => {
     );
   });
 
-  it("removes the rollout's schedules when it ends, and refuses commands after the end", async () => {
-    const rollback = await stack.cli(['rollout', 'rollback', id, '--reason', 'test over', '--json']);
+  it("rolls back gradually from the CLI: the gateway's weight steps down, then the rollout's schedules are removed and commands refused", async () => {
+    const rollback = await stack.cli(['rollout', 'rollback', id, '--reason', 'test over', '--gradual', '--over', '8s', '--json']);
     assert.equal(rollback.exitCode, 0, String(rollback.stderr));
+    // What the gateway itself serves, read while the rollout steps down from 50%.
+    const seen = new Set<number>();
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+      const route = await stack.gateway.getRoute('lifecycle');
+      if (!route?.candidate) break;
+      seen.add(route.weight);
+      await sleep(100);
+    }
+    assert.deepEqual(
+      [...seen].filter((w) => w < 50),
+      [40, 30, 20, 10],
+      `weights seen: ${[...seen].join(', ')}`,
+    );
     const watch = await stack.cli(['rollout', 'watch', id, '--interval', '0.3']);
     assert.equal(watch.exitCode, ExitCode.ROLLED_BACK);
+    const status = await statusOf(id);
+    assert.equal(status.reason, `operator rollback by ${String(json(rollback.stdout).by)}: test over`);
+    assert.equal(status.gradualRollback?.done, 4);
     const listed = await stack.cli(['schedule', 'list', '--rollout', id, '--json']);
     assert.deepEqual(JSON.parse(String(listed.stdout)), []);
     const advance = await stack.cli(['rollout', 'advance', id]);

@@ -81,6 +81,48 @@ describe('judgeInterval', () => {
   }
 });
 
+describe('built-in rules with severities', () => {
+  const rules = (severity: Record<string, string>) =>
+    rollbackRulesSchema.parse({ maxErrorRate: 0.1, maxP95Ratio: 2, minTokensPerSecond: 5, minRequests: 10, severity });
+
+  it('a failing warning rule is said, never a Fail', () => {
+    const result = judgeInterval(stats(100, 0, 200), stats(100, 0, 500), rules({ maxP95Ratio: 'warning' }));
+    assert.equal(result.verdict, 'Pass');
+    // p95s are read from 10% histogram buckets: 500 and 200 ms come back as 539 and 208.
+    assert.deepEqual(result.warnings, ['candidate p95 539ms vs stable 208ms (max 2×) (severity warning)']);
+    assert.equal(result.summary, '100 candidate requests, no rule that acts failed; warning: candidate p95 539ms vs stable 208ms (max 2×) (severity warning)');
+    assert.equal(result.checks.find((c) => c.rule === 'maxP95Ratio')?.severity, 'warning');
+  });
+
+  it('a failing emergency rule is a Fail that says so, beside a warning', () => {
+    const result = judgeInterval(stats(100, 0, 200), stats(100, 30, 500), rules({ maxErrorRate: 'emergency', maxP95Ratio: 'warning' }));
+    assert.equal(result.verdict, 'Fail');
+    assert.equal(result.emergency, true);
+    assert.equal(result.summary, 'candidate error rate 30.0% (max 10.0%) (severity emergency)');
+    assert.equal(result.warnings?.length, 1);
+  });
+
+  it('a critical failure beside a passing emergency rule is an ordinary Fail', () => {
+    const result = judgeInterval(stats(100, 0, 200), stats(100, 0, 500), rules({ maxErrorRate: 'emergency' }));
+    assert.equal(result.verdict, 'Fail');
+    assert.equal(result.emergency, undefined);
+    assert.equal(result.summary, 'candidate p95 539ms vs stable 208ms (max 2×)');
+  });
+
+  it('judges a spec from before severities as before', () => {
+    const { severity: _s, pauseOnWarning: _p, ...old } = rules({});
+    const result = judgeInterval(stats(100, 0, 200), stats(100, 0, 500), old as ReturnType<typeof rules>);
+    assert.equal(result.verdict, 'Fail');
+  });
+
+  it('refuses a severity for a rule that is not set, or one that is not a severity', () => {
+    const unset = rollbackRulesSchema.safeParse({ maxErrorRate: 0.1, severity: { maxP95Ms: 'warning' } });
+    assert.equal(unset.success ? 'parsed' : unset.error.issues[0]?.message, 'no maxP95Ms rule is set to give a severity to');
+    const odd = rollbackRulesSchema.safeParse({ maxErrorRate: 0.1, severity: { maxErrorRate: 'fatal' } });
+    assert.equal(odd.success, false);
+  });
+});
+
 describe('decidePromotion', () => {
   const rules = promoteRulesSchema.parse({ minSamples: 200, maxErrorRateIncrease: 0, maxP95IncreaseMs: 50, minSuccessRate: 0.98, maxP95Ms: 1500 });
 

@@ -34,6 +34,8 @@ describe('rollout spec', () => {
     assert.equal(spec.candidate.engine, 'llama.cpp');
     assert.equal(spec.candidate.server.contextSize, 2048);
     assert.equal(spec.analysis.promote.minSamples, 200);
+    assert.deepEqual(spec.rollbackPolicy, { kind: 'immediate', over: 600_000, steps: 4 });
+    assert.deepEqual([spec.analysis.rollback.severity, spec.analysis.rollback.pauseOnWarning], [{}, false]);
   });
 
   it('loads the shipped examples and resolves paths against the spec folder', () => {
@@ -71,6 +73,13 @@ describe('rollout spec', () => {
       `${valid}\nanalysis: { rollback: { maxCostPerRequestRatio: 1 } }`,
       /^spec\.yaml: analysis\.rollback\.maxCostPerRequestRatio: needs analysis\.cost: the price of the stable and of the candidate$/,
     ],
+    [
+      'a severity for a rule that is not set',
+      `${valid}\nanalysis: { rollback: { maxErrorRate: 0.1, severity: { maxP95Ms: warning } } }`,
+      /^spec\.yaml: analysis\.rollback\.severity\.maxP95Ms: no maxP95Ms rule is set to give a severity to$/,
+    ],
+    ['a rollback kind of no known kind', `${valid}\nrollbackPolicy: { kind: slow }`, /^spec\.yaml: rollbackPolicy\.kind: /],
+    ['a gradual rollback of no length', `${valid}\nrollbackPolicy: { kind: gradual, over: 0 }`, /^spec\.yaml: rollbackPolicy\.over: must be longer than 0$/],
     [
       'a price of no known kind',
       `${valid}\nanalysis: { cost: { stable: { perToken: 1 }, candidate: { perGpuHour: 2 } } }`,

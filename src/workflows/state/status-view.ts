@@ -153,6 +153,7 @@ function warnings(state: ReadonlyRolloutState): string[] {
   const last = state.analysis.last;
   if (probe?.healthy === false) list.push(`the route's stable is down: ${probe.detail}`);
   else if (last?.baselineHealthy === false) list.push(`the route's stable is unhealthy: ${last.summary}`);
+  if (last?.warnings?.length) list.push(`warning-severity rules failing: ${last.warnings.join('; ')}`);
   if (state.stage === 'evaluation' && state.wait?.kind === 'soak' && state.evaluation) {
     list.push(`the evaluation was inconclusive, the canary goes on: ${state.evaluation.reasons.join('; ')}`);
   }

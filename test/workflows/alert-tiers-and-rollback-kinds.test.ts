@@ -1,13 +1,15 @@
-// Gradual rollbacks on the time-skipping test server: the candidate's weight stepped down level by
-// level while every interval is still judged; an emergency or an operator's rollback cuts it short.
+// Alert tiers and rollback kinds on the time-skipping test server. Built-in rules with a severity:
+// a warning is said (and may pause), an emergency rolls back at the first failure. Gradual
+// rollbacks: the candidate's weight stepped down level by level while every interval is still
+// judged; an emergency or an operator's rollback cuts it short.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
 import { newWorld, healthyTraffic, type FakeWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
-import { rollbackSignal, statusQuery } from '../../src/workflows/messages';
-import { startRollout } from '../helpers/workflow-driver';
+import { resumeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
+import { command, startRollout } from '../helpers/workflow-driver';
 import type { RolloutSpec } from '../../src/config/spec';
 import type { RolloutStatus } from '../../src/workflows/state/status-view';
 
@@ -158,5 +160,95 @@ describe('gradual rollback', () => {
     assert.deepEqual(weightsSet(world).slice(-3), [50, 33.3, 16.7]);
     const during = world.intervals.filter((e) => e.weight === 33.3 || e.weight === 16.7);
     assert.ok(during.length >= 46, `a day at each level, judged hourly: ${during.length}`);
+  });
+});
+
+/** Rules as weeksLongSpec has them, with severities. */
+function withSeverities(spec: RolloutSpec, severity: RolloutSpec['analysis']['rollback']['severity'], pauseOnWarning = false): RolloutSpec {
+  return { ...spec, analysis: { ...spec.analysis, rollback: { ...spec.analysis.rollback, severity, pauseOnWarning } } };
+}
+
+/** A candidate that answers in 500 ms (2.5× the stable) during the 5% step only. */
+function slowAtFivePercent(): FakeWorld['traffic'] {
+  const healthy = healthyTraffic();
+  return (route, index) => {
+    const shape = healthy(route, index);
+    if (route?.weight === 5) shape.candidate.latencyMs = 500;
+    return shape;
+  };
+}
+
+describe('built-in rules with severities', () => {
+  it('says a failing warning rule once per streak, and promotes', async () => {
+    const world = newWorld({ traffic: slowAtFivePercent() });
+    const spec = withSeverities(weeksLongSpec(), { maxP95Ratio: 'warning' });
+    const result = await withWorkers(env, world, async () => (await startRollout(env, spec)).result());
+    assert.equal(result.outcome, 'Promoted', result.reason);
+    const atFive = world.intervals.filter((e) => e.weight === 5 && e.phase === 'Canary');
+    assert.ok(atFive.length >= 40 && atFive.every((e) => e.verdict === 'Pass'), JSON.stringify(atFive.map((e) => e.verdict)));
+    assert.match(atFive[0]?.summary ?? '', /no rule that acts failed; warning: candidate p95 539ms vs stable 208ms \(max 2×\) \(severity warning\)/);
+    const warnings = world.notifications.filter((n) => n.level === 'WARNING' && n.message.startsWith('warning: candidate p95'));
+    assert.equal(warnings.length, 1, 'one notification for the whole streak');
+  });
+
+  it('pauses on a failing warning rule with pauseOnWarning, and goes on once resumed', async () => {
+    const world = newWorld({ traffic: slowAtFivePercent() });
+    const spec = withSeverities(weeksLongSpec(), { maxP95Ratio: 'warning' }, true);
+    const result = await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, spec);
+      const paused = await until(handle, (s) => s.paused !== null, '6h');
+      assert.equal(paused.paused?.by, 'gantry');
+      assert.match(paused.paused?.reason ?? '', /^warning: candidate p95 539ms vs stable 208ms \(max 2×\) \(severity warning\)$/);
+      assert.equal(paused.weight, 5);
+      await command(handle, resumeSignal, { by: 'alice' });
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'Promoted', result.reason);
+    assert.ok(world.notifications.some((n) => n.event === 'paused' && n.level === 'WARNING'));
+  });
+
+  it('rolls back at the first failure of an emergency rule, at once under a gradual policy, and alerts EMERGENCY', async () => {
+    const healthy = healthyTraffic();
+    const world = newWorld({
+      traffic: (route, index) => {
+        const shape = healthy(route, index);
+        if ((route?.weight ?? 0) >= 25) shape.candidate.errors = Math.round(shape.candidate.requests / 3);
+        return shape;
+      },
+    });
+    const spec = withSeverities(gradualSpec(), { maxErrorRate: 'emergency' });
+    const result = await withWorkers(env, world, async () => (await startRollout(env, spec)).result());
+    assert.equal(result.outcome, 'RolledBack');
+    assert.equal(
+      result.reason,
+      'canary step 3 (25%): candidate error rate 33.3% (max 10.0%) (severity emergency); candidate error rate 33.3% vs stable 0.0% (max 2× or 1.0%)',
+    );
+    assert.equal(result.status.consecutiveFailures, 1, 'failureLimit 2 did not apply');
+    assert.equal(result.status.gradualRollback, null);
+    assert.ok(world.notifications.some((n) => n.level === 'EMERGENCY' && n.message.startsWith('rolling back at once: candidate error rate 33.3%')));
+  });
+
+  it('cuts a gradual rollback short when an emergency rule fails during it', async () => {
+    // Rolled back gradually for latency at 50% (critical); errors from the 25% level on (emergency).
+    const healthy = healthyTraffic();
+    let slow = false;
+    const world = newWorld({
+      traffic: (route, index) => {
+        const shape = healthy(route, index);
+        slow ||= (route?.weight ?? 0) >= 50;
+        if (slow) shape.candidate.latencyMs = 500;
+        if (slow && route?.weight === 25) shape.candidate.errors = Math.round(shape.candidate.requests / 3);
+        return shape;
+      },
+    });
+    const spec = withSeverities(gradualSpec(), { maxErrorRate: 'emergency' });
+    const result = await withWorkers(env, world, async () => (await startRollout(env, spec)).result());
+    assert.equal(result.outcome, 'RolledBack');
+    assert.match(
+      result.reason,
+      /^canary step 4 \(50%\): candidate p95 539ms vs stable 208ms \(max 2×\).*; the gradual rollback was cut short: candidate error rate 33\.3% \(max 10\.0%\) \(severity emergency\)/,
+    );
+    assert.equal(result.status.gradualRollback?.done, 1);
+    assert.ok(!weightsSet(world).includes(12.5));
   });
 });
