@@ -5,8 +5,11 @@ import { GatewayAdminClient } from '../gateway/admin-client';
 import { PrometheusProvider } from './prometheus-provider';
 
 export interface MetricProvider {
-  /** Named measurements of a route over [fromMs, toMs). Throws when the store cannot answer at all. */
-  measure(route: string, fromMs: number, toMs: number): Promise<Measurement[]>;
+  /**
+   * Named measurements of a route over [fromMs, toMs). Throws when the store cannot answer at all.
+   * `notBeforeMs`: when the rollout began; nothing counted before it may count in the window.
+   */
+  measure(route: string, fromMs: number, toMs: number, notBeforeMs?: number): Promise<Measurement[]>;
 }
 
 export const metricProviderConfigSchema = z.discriminatedUnion('kind', [

@@ -30,8 +30,15 @@ export function createMetricActivities(deps: MetricDeps) {
     return deps.prometheus;
   }
 
-  async function collectMeasurements(input: { route: string; fromMs: number; toMs: number; provider?: MetricSource }): Promise<Measurement[]> {
-    return sourceFor(input.provider).measure(input.route, input.fromMs, input.toMs);
+  async function collectMeasurements(input: {
+    route: string;
+    fromMs: number;
+    toMs: number;
+    provider?: MetricSource;
+    /** when the rollout began (absent in histories from before it was sent) */
+    notBeforeMs?: number;
+  }): Promise<Measurement[]> {
+    return sourceFor(input.provider).measure(input.route, input.fromMs, input.toMs, input.notBeforeMs);
   }
 
   /** One custom metric at `atMs`: its single value, or null when the query found no sample. */

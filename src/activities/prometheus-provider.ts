@@ -3,7 +3,7 @@
 // and its end), so consecutive windows meet at the same samples and no request is counted twice
 // or lost; a window ends at the last scrape before its end, and what came after goes to the next.
 import { measurementsOfWindow, type Measurement } from '../analysis/measurements';
-import { PROM_METRICS, windowFromSamples, type PromSample } from '../analysis/prometheus-window';
+import { PROM_METRICS, startNotBefore, windowFromSamples, type PromPoints, type PromSample } from '../analysis/prometheus-window';
 import type { MetricProvider } from './metric-provider';
 
 interface VectorResult {
@@ -41,6 +41,9 @@ export function promString(value: string): string {
   return JSON.stringify(value);
 }
 
+/** How far back an instant query looks for a series' last sample: Prometheus's default lookback delta. */
+const LOOKBACK_MS = 5 * 60_000;
+
 export class PrometheusProvider implements MetricProvider {
   constructor(
     private readonly url: string,
@@ -49,7 +52,7 @@ export class PrometheusProvider implements MetricProvider {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  async measure(route: string, fromMs: number, toMs: number): Promise<Measurement[]> {
+  async measure(route: string, fromMs: number, toMs: number, notBeforeMs?: number): Promise<Measurement[]> {
     await this.requireScraped(toMs);
     const names = [
       `${PROM_METRICS.latency}_bucket`,
@@ -63,7 +66,26 @@ export class PrometheusProvider implements MetricProvider {
     ];
     const selector = `{__name__=~${promString(names.join('|'))},job=${promString(this.job)},route=${promString(route)}}`;
     const [start, end] = await Promise.all([this.instant(selector, fromMs), this.instant(selector, toMs)]);
-    return measurementsOfWindow(windowFromSamples(start, end, fromMs, toMs));
+    const fromRollout = notBeforeMs === undefined ? start : await this.startFrom(selector, start, fromMs, toMs, notBeforeMs);
+    return measurementsOfWindow(windowFromSamples(fromRollout, end, fromMs, toMs));
+  }
+
+  /**
+   * Start readings none of which is older than `notBeforeMs` (see startNotBefore). Only the windows
+   * that begin within Prometheus's 5-minute lookback of it can meet one, so only they ask.
+   */
+  private async startFrom(selector: string, start: PromSample[], fromMs: number, toMs: number, notBeforeMs: number): Promise<PromSample[]> {
+    if (fromMs - LOOKBACK_MS >= notBeforeMs) return start;
+    const before = await this.samples(selector, fromMs, LOOKBACK_MS);
+    if (before.every((s) => (s.points.at(-1)?.[0] ?? 0) * 1000 >= notBeforeMs)) return start;
+    return startNotBefore(start, before, await this.samples(selector, toMs, toMs - fromMs), notBeforeMs);
+  }
+
+  /** Raw samples of the `lookbackMs` before `atMs` (a range-vector selector), with their timestamps. */
+  private async samples(selector: string, atMs: number, lookbackMs: number): Promise<PromPoints[]> {
+    const data = await this.get('query', { query: `${selector}[${Math.max(1, Math.round(lookbackMs))}ms]`, time: (atMs / 1000).toFixed(3) });
+    if (data.resultType !== 'matrix') throw new Error(`Prometheus answered a ${data.resultType}, not a range vector`);
+    return (data.result as MatrixResult[]).map((r) => ({ metric: r.metric, points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
   }
 
   /** A window read from a gateway Prometheus no longer scrapes would look like a window without traffic. */

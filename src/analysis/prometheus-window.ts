@@ -131,3 +131,30 @@ export function windowFromSamples(start: readonly PromSample[], end: readonly Pr
   for (const series of SERIES) window[series].requests = window[series].latency.total + window[series].errors;
   return window;
 }
+
+/** A series' raw samples, [epoch seconds, value], oldest first. */
+export interface PromPoints {
+  metric: Record<string, string>;
+  points: [number, number][];
+}
+
+/**
+ * The start readings of a window, with none taken from before `notBeforeMs` (the rollout began).
+ * An instant query answers with the last sample of the 5 minutes before the window's start: when
+ * Prometheus was not scraping as the rollout began, that sample holds the traffic of whatever went
+ * before (an earlier rollout's pairs and candidate answers on the same route). Such a series starts
+ * instead at its first sample inside the window (`within`): what the gateway counted between the
+ * rollout's start and Prometheus's return is left out, never counted as this rollout's. A series with
+ * no sample inside the window keeps its old reading, so its increase is 0.
+ */
+export function startNotBefore(start: readonly PromSample[], before: readonly PromPoints[], within: readonly PromPoints[], notBeforeMs: number): PromSample[] {
+  const lastAt = new Map(before.map((s) => [keyOf(s.metric), s.points.at(-1)?.[0] ?? 0]));
+  const firstInside = new Map(within.map((s) => [keyOf(s.metric), s.points[0]?.[1]]));
+  return start.map((sample) => {
+    const key = keyOf(sample.metric);
+    const takenAt = lastAt.get(key);
+    if (takenAt === undefined || takenAt * 1000 >= notBeforeMs) return sample;
+    const first = firstInside.get(key);
+    return first === undefined ? sample : { metric: sample.metric, value: first };
+  });
+}

@@ -52,7 +52,14 @@ async function analyseWindow(
   read: { traffic: TrafficWindow | null },
 ): Promise<AnalysisOutcome> {
   const { rollout, spec } = ctx;
-  const window = { route: spec.route, fromMs: wait.windowStart, toMs: windowEnd, ...(spec.analysis.provider ? { provider: spec.analysis.provider } : {}) };
+  const window = {
+    route: spec.route,
+    fromMs: wait.windowStart,
+    toMs: windowEnd,
+    // Nothing a metric store counted before the rollout began may count as its traffic.
+    notBeforeMs: rollout.state.startedAt,
+    ...(spec.analysis.provider ? { provider: spec.analysis.provider } : {}),
+  };
   // Reads are not cancelled with the pipeline: a rollback never races a read that is just completing.
   const [measured, health, custom] = await CancellationScope.nonCancellable(() =>
     Promise.all([

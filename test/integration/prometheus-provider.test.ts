@@ -175,6 +175,37 @@ describe('the Prometheus metric provider', () => {
     await assert.rejects(provider.measure('chat', Date.now() - 60_000, Date.now()), /no target in job "no-such-job".*is it scraping the gateway\?/);
   });
 
+  it('never counts the traffic of before a rollout began in its first window, when Prometheus was away as it began', async () => {
+    const provider = new PrometheusProvider(promUrl, 'gantry-gateway');
+    const viaGateway = createMetricProvider({ kind: 'gateway', url: gateway.url, token: gateway.token });
+    await send(20); // an earlier rollout's traffic on the route, scraped
+    await scrapedAfter(provider);
+    await stopProcess(prometheus.pid);
+    const began = Math.ceil(Date.now() / 1000) * 1000; // this rollout begins while Prometheus is away
+    await sleep(began - Date.now() + 10);
+    await send(10);
+    prometheus = await startPrometheus(promDir, Number(new URL(promUrl).port), join(promDir, 'prometheus.log'));
+    await scrapedAfter(provider);
+    await send(12);
+    await sleep(500); // the last mirrors and their pairs
+    const to = Math.ceil((await scrapedAfter(provider)) / 1000) * 1000;
+    await sleep(to - Date.now() + 10);
+
+    const live = (m: Record<string, Measurement>): number =>
+      (m['requests/stable']?.value ?? 0) + (m['requests/candidate']?.value ?? 0) - (m['errors/candidate']?.value ?? 0);
+    const gatewayCount = byName(await viaGateway.measure('chat', began, to));
+    assert.equal(live(gatewayCount), 22, 'the gateway counted every request since the rollout began');
+    const plain = byName(await provider.measure('chat', began, to));
+    assert.equal(live(plain), 42, 'read from the last scrape before the gap, the earlier traffic counts too');
+    const fromRollout = byName(await provider.measure('chat', began, to, began));
+    assert.equal(live(fromRollout), 12, 'only what Prometheus scraped since it came back: the 10 of the gap are left out, never the 20 before');
+    const pairs = (m: Record<string, Measurement>): number => m['shadow_pairs/route']?.value ?? 0;
+    assert.ok(
+      pairs(fromRollout) > 0 && pairs(fromRollout) <= pairs(gatewayCount) && pairs(plain) > pairs(gatewayCount),
+      `pairs: ${pairs(fromRollout)}, gateway ${pairs(gatewayCount)}, plain ${pairs(plain)}`,
+    );
+  });
+
   it('a gateway Prometheus cannot scrape is an error (up=0), then Prometheus gone is an error too', async () => {
     const provider = new PrometheusProvider(promUrl, 'gantry-gateway');
     await gateway.close();

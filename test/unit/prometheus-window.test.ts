@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ANALYSIS_BUCKET_LE, AnalysisTotals } from '../../src/gateway/analysis-exposition';
 import { WindowStatsStore } from '../../src/gateway/window-stats';
-import { bucketOfLe, windowFromSamples, type PromSample } from '../../src/analysis/prometheus-window';
+import { bucketOfLe, startNotBefore, windowFromSamples, type PromSample } from '../../src/analysis/prometheus-window';
 import { BUCKET_COUNT } from '../../src/analysis/histogram';
 import { parseEnv } from '../../src/config/parse-env';
 import { orchestratorConfigSchema } from '../../src/workers/orchestrator-config';
@@ -91,6 +91,43 @@ describe('a traffic window from Prometheus readings', () => {
     assert.equal(window.pairs, 15);
     assert.equal(window.shadowDropped, 0);
     assert.equal(window.stable.requests, 0);
+  });
+});
+
+describe('a window that begins as Prometheus comes back', () => {
+  const pairs = { __name__: 'gantry_gateway_shadow_pairs_total', route: 'chat', outcome: 'written' };
+  const errors = { __name__: 'gantry_gateway_analysis_errors_total', route: 'chat', variant: 'candidate' };
+  const rolloutBegan = 100_000;
+
+  it("starts a series last scraped before the rollout began at its first sample in the window, not the earlier rollout's count", () => {
+    // 32 pairs of the rollout before, scraped at 90 s; Prometheus away until 130 s, when the gateway had written 40.
+    const start = [{ metric: pairs, value: 32 }];
+    const before = [{ metric: pairs, points: [[90, 32]] as [number, number][] }];
+    const within = [
+      {
+        metric: pairs,
+        points: [
+          [130, 40],
+          [140, 45],
+        ] as [number, number][],
+      },
+    ];
+    const fresh = startNotBefore(start, before, within, rolloutBegan);
+    assert.deepEqual(fresh, [{ metric: pairs, value: 40 }]);
+    assert.equal(windowFromSamples(fresh, [{ metric: pairs, value: 45 }], 120_000, 140_000).pairs, 5, 'only what was scraped since');
+    assert.equal(windowFromSamples(start, [{ metric: pairs, value: 45 }], 120_000, 140_000).pairs, 13, 'what a plain reading counted');
+  });
+
+  it('leaves alone a series scraped since the rollout began, and one with no sample in the window', () => {
+    const start = [
+      { metric: pairs, value: 7 },
+      { metric: errors, value: 3 },
+    ];
+    const before = [
+      { metric: pairs, points: [[101, 7]] as [number, number][] },
+      { metric: errors, points: [[60, 3]] as [number, number][] },
+    ];
+    assert.deepEqual(startNotBefore(start, before, [], rolloutBegan), start);
   });
 });
 

@@ -21,8 +21,23 @@ after(async () => {
   await teardownEnv(env);
 });
 
+/** weeksLongSpec's steps and rules in days rather than weeks: a shadow day, then steps of 12 h (a day at 50%). */
+const daysSpec = (overrides: Partial<Parameters<typeof weeksLongSpec>[0]> = {}): RolloutSpec =>
+  weeksLongSpec({
+    shadow: { duration: '1d', sampleRate: 1, minPairs: 500 },
+    canary: {
+      steps: [
+        { weight: 1, duration: '12h' },
+        { weight: 5, duration: '12h' },
+        { weight: 25, duration: '12h' },
+        { weight: 50, duration: '1d' },
+        { weight: 100, duration: '12h' },
+      ],
+    },
+    ...overrides,
+  });
 const gradualSpec = (overrides: Partial<Parameters<typeof weeksLongSpec>[0]> = {}): RolloutSpec =>
-  weeksLongSpec({ rollbackPolicy: { kind: 'gradual', over: '4h', steps: 3 }, ...overrides });
+  daysSpec({ rollbackPolicy: { kind: 'gradual', over: '4h', steps: 3 }, ...overrides });
 
 /** A candidate that fails a third of its requests from the 50% step on, and goes on failing at lower weights. */
 function failingFromHalf(extra: (route: Parameters<FakeWorld['traffic']>[0], failing: boolean) => { breakerOpen?: string } = () => ({})): FakeWorld['traffic'] {
@@ -126,8 +141,8 @@ describe('gradual rollback', () => {
   it("takes an operator's gradual rollback over a spec that rolls back at once, and a second rollback finishes it now", async () => {
     const world = newWorld();
     const result = await withWorkers(env, world, async () => {
-      const handle = await startRollout(env, weeksLongSpec());
-      await until(handle, (s) => s.phase === 'Canary' && s.step === 4, '6h');
+      const handle = await startRollout(env, daysSpec());
+      await until(handle, (s) => s.phase === 'Canary' && s.step === 4, '3h');
       await handle.signal(rollbackSignal, { by: 'alice', reason: 'tone complaints', kind: 'gradual', over: '3h' });
       const stepping = await until(handle, (s) => s.gradualRollback?.done === 1, '30m');
       assert.equal(stepping.phase, 'RollingBack');
@@ -163,7 +178,7 @@ describe('gradual rollback', () => {
   });
 });
 
-/** Rules as weeksLongSpec has them, with severities. */
+/** The spec's rules, with severities. */
 function withSeverities(spec: RolloutSpec, severity: RolloutSpec['analysis']['rollback']['severity'], pauseOnWarning = false): RolloutSpec {
   return { ...spec, analysis: { ...spec.analysis, rollback: { ...spec.analysis.rollback, severity, pauseOnWarning } } };
 }
@@ -181,11 +196,11 @@ function slowAtFivePercent(): FakeWorld['traffic'] {
 describe('built-in rules with severities', () => {
   it('says a failing warning rule once per streak, and promotes', async () => {
     const world = newWorld({ traffic: slowAtFivePercent() });
-    const spec = withSeverities(weeksLongSpec(), { maxP95Ratio: 'warning' });
+    const spec = withSeverities(daysSpec(), { maxP95Ratio: 'warning' });
     const result = await withWorkers(env, world, async () => (await startRollout(env, spec)).result());
     assert.equal(result.outcome, 'Promoted', result.reason);
     const atFive = world.intervals.filter((e) => e.weight === 5 && e.phase === 'Canary');
-    assert.ok(atFive.length >= 40 && atFive.every((e) => e.verdict === 'Pass'), JSON.stringify(atFive.map((e) => e.verdict)));
+    assert.ok(atFive.length >= 10 && atFive.every((e) => e.verdict === 'Pass'), JSON.stringify(atFive.map((e) => e.verdict)));
     assert.match(atFive[0]?.summary ?? '', /no rule that acts failed; warning: candidate p95 539ms vs stable 208ms \(max 2×\) \(severity warning\)/);
     const warnings = world.notifications.filter((n) => n.level === 'WARNING' && n.message.startsWith('warning: candidate p95'));
     assert.equal(warnings.length, 1, 'one notification for the whole streak');
@@ -193,7 +208,7 @@ describe('built-in rules with severities', () => {
 
   it('pauses on a failing warning rule with pauseOnWarning, and goes on once resumed', async () => {
     const world = newWorld({ traffic: slowAtFivePercent() });
-    const spec = withSeverities(weeksLongSpec(), { maxP95Ratio: 'warning' }, true);
+    const spec = withSeverities(daysSpec(), { maxP95Ratio: 'warning' }, true);
     const result = await withWorkers(env, world, async () => {
       const handle = await startRollout(env, spec);
       const paused = await until(handle, (s) => s.paused !== null, '6h');
