@@ -178,9 +178,9 @@ describe('the Prometheus metric provider', () => {
   it('never counts the traffic of before a rollout began in its first window, when Prometheus was away as it began', async () => {
     const provider = new PrometheusProvider(promUrl, 'gantry-gateway');
     const viaGateway = createMetricProvider({ kind: 'gateway', url: gateway.url, token: gateway.token });
-    await send(20); // an earlier rollout's traffic on the route, scraped
     await scrapedAfter(provider);
     await stopProcess(prometheus.pid);
+    await send(20); // an earlier rollout's last traffic on the route, after Prometheus's last scrape
     const began = Math.ceil(Date.now() / 1000) * 1000; // this rollout begins while Prometheus is away
     await sleep(began - Date.now() + 10);
     await send(10);
@@ -196,7 +196,7 @@ describe('the Prometheus metric provider', () => {
     const gatewayCount = byName(await viaGateway.measure('chat', began, to));
     assert.equal(live(gatewayCount), 22, 'the gateway counted every request since the rollout began');
     const plain = byName(await provider.measure('chat', began, to));
-    assert.equal(live(plain), 42, 'read from the last scrape before the gap, the earlier traffic counts too');
+    assert.equal(live(plain), 42, "read from the last scrape before the gap, the earlier rollout's unscraped traffic counts too");
     const fromRollout = byName(await provider.measure('chat', began, to, began));
     assert.equal(live(fromRollout), 12, 'only what Prometheus scraped since it came back: the 10 of the gap are left out, never the 20 before');
     const pairs = (m: Record<string, Measurement>): number => m['shadow_pairs/route']?.value ?? 0;
