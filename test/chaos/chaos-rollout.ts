@@ -15,6 +15,7 @@ import { statusQuery } from '../../src/workflows/messages';
 import type { RolloutStatus } from '../../src/workflows/state/status-view';
 import type { RolloutResult } from '../../src/workflows/rollout';
 import type { ServerRecord } from '../../src/hosts/server-supervisor';
+import type { PairDisk } from './pair-disk';
 
 export interface ChaosRow {
   index: number;
@@ -27,8 +28,10 @@ export interface ChaosRow {
   expected: string;
   /** llama-server processes running that no host record accounts for */
   orphans: number;
-  /** times the candidate's server was started (1 expected) */
+  /** times the candidate's server was started (1 expected, and once more per revival) */
   candidateStarts: number;
+  /** times the host agent brought the candidate's server back after it died on its own */
+  candidateRevivals: number;
   /** pairs the analysis counted as written that the pair store does not have */
   pairsLost: number;
   /** requests the gateway answered with an error (5xx/4xx) */
@@ -42,13 +45,16 @@ export interface ChaosRow {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const FAULT_TARGET: Record<Exclude<FaultKind, 'kill-stable-server'>, ComponentName> = {
-  'kill-orchestrator': 'orchestrator',
-  'kill-host-agent': 'host-agent',
-  'kill-gateway': 'gateway',
-  'kill-temporal': 'temporal',
-  'metrics-down': 'prometheus',
-  'metrics-outage': 'prometheus',
+type ProcessFault = Exclude<FaultKind, 'kill-stable-server' | 'kill-candidate-server' | 'disk-full'>;
+/** The processes each fault kills at once (kill-control-plane: all but Prometheus and the model servers). */
+const FAULT_TARGETS: Record<ProcessFault, ComponentName[]> = {
+  'kill-orchestrator': ['orchestrator'],
+  'kill-host-agent': ['host-agent'],
+  'kill-gateway': ['gateway'],
+  'kill-temporal': ['temporal'],
+  'kill-control-plane': ['orchestrator', 'host-agent', 'gateway', 'temporal'],
+  'metrics-down': ['prometheus'],
+  'metrics-outage': ['prometheus'],
 };
 /**
  * How long the component stays down before `dev up`: the metric source long enough for Error
@@ -59,9 +65,12 @@ const DOWN_MS: Record<FaultKind, number> = {
   'kill-host-agent': 2_000,
   'kill-gateway': 2_000,
   'kill-temporal': 3_000,
+  'kill-control-plane': 3_000,
   'metrics-down': 12_000,
   'metrics-outage': 40_000,
   'kill-stable-server': 0, // the host agent brings it back by itself
+  'kill-candidate-server': 0,
+  'disk-full': 12_000,
 };
 
 /** The rollout's status, asked again while Temporal is briefly away. */
@@ -96,32 +105,59 @@ async function result(stack: RealStack, id: string, timeoutMs: number): Promise<
   }
 }
 
-/** Kills the route's stable server, the one model server that is not this rollout's candidate, and waits for its revival. */
-async function killStableServer(stack: RealStack, rolloutId: string): Promise<string> {
-  const stable = servers(stack).find((s) => s.deploymentId !== `${rolloutId}-candidate`);
-  if (!stable || !isAlive(stable.pid)) return 'no stable server running';
-  process.kill(stable.pid, 'SIGKILL');
+/**
+ * Kills a model server under load, the route's stable (the one server that is not this rollout's
+ * candidate) or the candidate, and waits for its host agent to bring it back.
+ */
+async function killModelServer(stack: RealStack, rolloutId: string, which: 'stable' | 'candidate'): Promise<string> {
+  const candidateId = `${rolloutId}-candidate`;
+  const victim = servers(stack).find((s) => (which === 'candidate') === (s.deploymentId === candidateId));
+  if (!victim || !isAlive(victim.pid)) return `no ${which} server running`;
+  process.kill(victim.pid, 'SIGKILL');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const now = servers(stack).find((s) => s.deploymentId === stable.deploymentId);
-    if (now && now.pid !== stable.pid && (now.revivals ?? 0) > 0)
-      return `killed stable ${stable.deploymentId} (pid ${stable.pid}); its host agent brought it back`;
+    const now = servers(stack).find((s) => s.deploymentId === victim.deploymentId);
+    if (now && now.pid !== victim.pid && (now.revivals ?? 0) > 0)
+      return `killed ${which} ${victim.deploymentId} (pid ${victim.pid}); its host agent brought it back`;
+    // The rollout may end (and stop its candidate) while its server is down.
+    if (!now && which === 'candidate') return `killed candidate ${victim.deploymentId} (pid ${victim.pid}); the rollout stopped it before its revival`;
     await sleep(250);
   }
-  return `killed stable ${stable.deploymentId} (pid ${stable.pid}); NOT brought back in 60s`;
+  return `killed ${which} ${victim.deploymentId} (pid ${victim.pid}); NOT brought back in 60s`;
 }
 
-async function injectFault(stack: RealStack, fault: FaultKind, rolloutId: string): Promise<string> {
-  if (fault === 'kill-stable-server') return killStableServer(stack, rolloutId);
-  const target = FAULT_TARGET[fault];
-  const process_ = (await devStatus(stack.config)).find((p) => p.name === target);
-  if (!process_?.pid) return `${target} was not running`;
-  process.kill(process_.pid, 'SIGKILL');
+/** Pairs the gateway's store refused so far (its own counter), so a row shows that a full disk bit. */
+async function refusedPairs(stack: RealStack): Promise<number> {
+  const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+  const line = /^gantry_gateway_shadow_pairs_total\{[^}]*outcome="failed"[^}]*\} (\d+)$/m.exec(text);
+  return Number(line?.[1] ?? 0);
+}
+
+/** Fills the disk under the pair store, holds it full, then frees it. */
+async function fillPairDisk(stack: RealStack, disk: PairDisk | string): Promise<string> {
+  if (typeof disk === 'string') return `no disk to fill: ${disk}`;
+  const refusedBefore = await refusedPairs(stack);
+  const bytes = disk.fill();
+  await sleep(DOWN_MS['disk-full']);
+  const refused = (await refusedPairs(stack)) - refusedBefore;
+  disk.free();
+  return `filled the pair disk (${(bytes / 1e6).toFixed(1)} MB more) for ${DOWN_MS['disk-full'] / 1000}s, then freed it; the store refused ${refused} pairs meanwhile`;
+}
+
+async function injectFault(stack: RealStack, fault: FaultKind, rolloutId: string, disk: PairDisk | string): Promise<string> {
+  if (fault === 'kill-stable-server') return killModelServer(stack, rolloutId, 'stable');
+  if (fault === 'kill-candidate-server') return killModelServer(stack, rolloutId, 'candidate');
+  if (fault === 'disk-full') return fillPairDisk(stack, disk);
+  const targets = FAULT_TARGETS[fault];
+  const running = (await devStatus(stack.config)).filter((p) => targets.includes(p.name) && p.pid);
+  if (running.length === 0) return `${targets.join(', ')} not running`;
+  for (const target of running) process.kill(target.pid as number, 'SIGKILL');
   await sleep(DOWN_MS[fault]);
   const lines: string[] = [];
   await devUp(stack.config, (line) => lines.push(line));
   const started = lines.filter((l) => l.startsWith('starting')).map((l) => l.replace(/^starting /, '').split(' ')[0]);
-  return `killed ${target} (pid ${process_.pid}); dev up started ${started.join(', ') || 'nothing'}`;
+  const killed = running.map((p) => `${p.name} (pid ${String(p.pid)})`).join(', ');
+  return `killed ${killed}; dev up started ${started.join(', ') || 'nothing'}`;
 }
 
 function servers(stack: RealStack): ServerRecord[] {
@@ -150,6 +186,15 @@ function startsOf(stack: RealStack, deploymentId: string): number {
   return existsSync(log) ? (readFileSync(log, 'utf8').match(/listening on http:\/\//g) ?? []).length : 0;
 }
 
+/** Revivals of a deployment, as its host agent logged them. */
+function revivalsOf(stack: RealStack, deploymentId: string): number {
+  const log = join(stack.config.stateDir, 'logs', 'host-agent.log');
+  if (!existsSync(log)) return 0;
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`"deployment":"${deploymentId}"`) && line.includes('brought back')).length;
+}
+
 async function storedPairs(stack: RealStack, route: string, rolloutId: string): Promise<number> {
   let count = 0;
   let after: string | null = null;
@@ -161,7 +206,8 @@ async function storedPairs(stack: RealStack, route: string, rolloutId: string): 
   }
 }
 
-export async function chaosRollout(stack: RealStack, planned: PlannedRollout, seed: number): Promise<ChaosRow> {
+/** `disk`: the disk under the pair store, or why there is none (the disk-full fault needs one). */
+export async function chaosRollout(stack: RealStack, planned: PlannedRollout, seed: number, disk: PairDisk | string = 'not mounted'): Promise<ChaosRow> {
   const id = `chaos-${seed}-${planned.index}`;
   const route = 'chaos';
   const spec = compressedSpec(route, {
@@ -176,14 +222,17 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     },
     analysis: {
       interval: '3s',
-      failureLimit: 2,
       // The metric source is down for up to 40 s: the rollout must not pause for it (Error windows,
       // or a shadow phase or canary extended for want of evidence, 12 s and 10 s at a time).
       consecutiveErrorLimit: 50,
       inconclusiveLimit: 10,
+      // A model server the host agent brings back is away for a few seconds: at most two windows,
+      // and fewer than half of the breaker's last 40 requests. A bad candidate still fails more.
+      failureLimit: 3,
       rollback: { maxErrorRate: 0.2, minRequests: 3 },
       promote: REAL_STACK_PROMOTE_RULES,
     },
+    gateway: { breaker: { window: 40, maxErrorRate: 0.5, minRequests: 10 } },
   });
   // The bad candidate: a context window too small for the long support prompts in the traffic.
   const server = planned.candidate === 'bad' ? { ...spec.candidate.server, contextSize: 256 } : spec.candidate.server;
@@ -205,7 +254,7 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     if (status?.outcome) detail = `ended before the fault (${status.outcome})`;
     else {
       await sleep(planned.delayMs);
-      detail = await injectFault(stack, planned.fault, id);
+      detail = await injectFault(stack, planned.fault, id, disk);
     }
   } catch (error) {
     detail = (error as Error).message;
@@ -237,6 +286,7 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     expected: expectedOutcome(planned),
     orphans: orphanServers(stack),
     candidateStarts: startsOf(stack, `${id}-candidate`),
+    candidateRevivals: revivalsOf(stack, `${id}-candidate`),
     pairsLost: Math.max(0, (status?.shadowTotals.pairs ?? 0) + (status?.canaryTotals.pairs ?? 0) - stored),
     userErrors: report.errors - unknown - stableDown,
     gatewayDown: unknown,
@@ -244,12 +294,13 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
     ok: false,
     detail,
   };
-  row.ok = row.outcome === row.expected && row.orphans === 0 && row.candidateStarts === 1 && row.pairsLost === 0 && row.userErrors === 0;
+  row.ok =
+    row.outcome === row.expected && row.orphans === 0 && row.candidateStarts === 1 + row.candidateRevivals && row.pairsLost === 0 && row.userErrors === 0;
   return row;
 }
 
 export function formatTable(rows: readonly ChaosRow[]): string {
-  const header = ['#', 'fault', 'phase', 'outcome', 'expected', 'orphans', 'starts', 'pairs lost', 'user errors', 'gw down', 'stable down', 'ok'];
+  const header = ['#', 'fault', 'phase', 'outcome', 'expected', 'orphans', 'starts', 'revived', 'pairs lost', 'user errors', 'gw down', 'stable down', 'ok'];
   const cells = rows.map((r) => [
     String(r.index),
     r.fault,
@@ -258,6 +309,7 @@ export function formatTable(rows: readonly ChaosRow[]): string {
     r.expected,
     String(r.orphans),
     String(r.candidateStarts),
+    String(r.candidateRevivals),
     String(r.pairsLost),
     String(r.userErrors),
     String(r.gatewayDown),

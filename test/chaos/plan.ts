@@ -5,16 +5,21 @@ import { seededRandom } from '../../src/analysis/seeded-random';
 
 /**
  * metrics-down: the metric source away for a few windows; metrics-outage: longer than the whole
- * canary; kill-stable-server: the stable's llama-server killed under load (its host agent brings it back)
+ * canary; kill-stable-server, kill-candidate-server: that llama-server killed under load (its host
+ * agent brings it back); disk-full: the disk under the pair store full for a while;
+ * kill-control-plane: the orchestrator, the host agent, the gateway and Temporal killed at once.
  */
 export const FAULTS = [
   'kill-orchestrator',
   'kill-host-agent',
   'kill-gateway',
   'kill-temporal',
+  'kill-control-plane',
   'metrics-down',
   'metrics-outage',
   'kill-stable-server',
+  'kill-candidate-server',
+  'disk-full',
 ] as const;
 export type FaultKind = (typeof FAULTS)[number];
 

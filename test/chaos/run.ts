@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { startRealStack } from '../helpers/real-stack';
 import { planChaos } from './plan';
 import { chaosRollout, formatTable, type ChaosRow } from './chaos-rollout';
+import { PairDisk } from './pair-disk';
+import { join } from 'node:path';
 
 const { values } = parseArgs({
   options: { seed: { type: 'string' }, runs: { type: 'string', default: '20' }, only: { type: 'string' } },
@@ -19,12 +21,25 @@ if (!Number.isInteger(seed) || !Number.isInteger(runs) || runs < 1) {
 const plan = planChaos(seed, runs).filter((p) => values.only === undefined || p.index === Number(values.only));
 console.log(`chaos: seed ${seed}, ${plan.length} rollouts (run again with: npm run chaos -- --seed ${seed} --runs ${runs})`);
 
-const stack = await startRealStack({ metricSource: 'prometheus' });
+// The pair store on a small disk of its own, for the disk-full fault.
+let disk: PairDisk | string = 'not mounted';
+const stack = await startRealStack(
+  { metricSource: 'prometheus' },
+  {
+    beforeUp: async (config) => {
+      disk = await PairDisk.mount(join(config.stateDir, 'gateway', 'pairs'), 64);
+    },
+    afterDown: async () => {
+      if (disk instanceof PairDisk) await disk.unmount();
+    },
+  },
+);
+if (typeof disk === 'string') console.log(`chaos: no disk of its own for the pair store (${disk}): disk-full rows will fail`);
 const rows: ChaosRow[] = [];
 try {
   for (const planned of plan) {
     const started = Date.now();
-    const row = await chaosRollout(stack, planned, seed);
+    const row = await chaosRollout(stack, planned, seed, disk);
     rows.push(row);
     console.log(
       `  #${row.index} ${row.fault} in ${row.phase}: ${row.outcome} (expected ${row.expected}) in ${Math.round((Date.now() - started) / 1000)}s — ${row.detail}`,

@@ -66,9 +66,16 @@ export function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<Result> 
   return execa(join(REPO_ROOT, 'bin/gantry'), args, { env: { ...process.env, ...env }, reject: false, timeout: 300_000 });
 }
 
-export async function startRealStack(overrides: Partial<StackConfig> = {}): Promise<RealStack> {
+/** What a test does to the stack's folders before it starts, and undoes after it stopped (a disk mounted under it). */
+export interface StackHooks {
+  beforeUp?: (config: StackConfig) => Promise<void>;
+  afterDown?: () => Promise<void>;
+}
+
+export async function startRealStack(overrides: Partial<StackConfig> = {}, hooks: StackHooks = {}): Promise<RealStack> {
   const config = { ...(await stackConfigOnFreePorts()), ...overrides };
   const env = envFor(config);
+  await hooks.beforeUp?.(config);
   const processes = await devUp(config, () => undefined);
   const client = await connectClient(temporalEnvFor(config));
   const token = adminToken(config) as string;
@@ -83,6 +90,7 @@ export async function startRealStack(overrides: Partial<StackConfig> = {}): Prom
     async stop() {
       await client.connection.close();
       const stopped = await devDown(config, () => undefined);
+      await hooks.afterDown?.();
       const survivors = processes.filter((p) => isAlive(p.pid)).map((p) => `${p.name} (${p.pid})`);
       rmSync(config.stateDir, { recursive: true, force: true });
       if (survivors.length) throw new Error(`processes left running after dev down: ${survivors.join(', ')}`);
