@@ -127,7 +127,7 @@ export class JsonlPairStore implements PairStore {
   }
 
   private async write(text: string): Promise<void> {
-    if (text && this.file) await this.file.handle.write(text);
+    if (text && this.file) await writeFully(this.file.handle, text);
   }
 
   /** Syncs and closes the current file and opens the one the next pair belongs in. */
@@ -159,6 +159,21 @@ export class JsonlPairStore implements PairStore {
     for (const file of expiredPairFiles(files, this.now(), this.options.retentionDays)) {
       await unlink(join(this.options.dir, file.name)).catch(() => undefined);
     }
+  }
+}
+
+/**
+ * Writes all of `text`, or throws. A write may take fewer bytes than it was given (a disk filling
+ * up takes what fits, and only the next write fails with ENOSPC): taken as done, the batch's last
+ * pairs would be acknowledged as written without being on disk.
+ */
+export async function writeFully(handle: Pick<FileHandle, 'write'>, text: string): Promise<void> {
+  const buffer = Buffer.from(text);
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
+    if (bytesWritten <= 0) throw new Error(`the pair file took no bytes (${buffer.length - offset} left to write)`);
+    offset += bytesWritten;
   }
 }
 

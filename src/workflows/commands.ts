@@ -3,6 +3,7 @@
 import { phaseOf, type ReadonlyRolloutState } from './state/rollout-state';
 import { waitingFor } from './state/status-view';
 import { parseDuration } from '../config/duration';
+import { currentLevel } from './state/step-down';
 
 /** revert: after a promotion with `keepPrevious`, back to the previous stable while it still serves */
 export type CommandName = 'rollback' | 'pause' | 'resume' | 'advance' | 'approve' | 'revert';
@@ -116,7 +117,8 @@ export function decideCommand(state: ReadonlyRolloutState, command: Command, now
     const keeping = state.result.outcome === 'Promoted' && state.kept?.ended === null;
     return refuse(keeping ? 'the rollout was promoted: `revert` goes back to the previous stable' : `the rollout has ended (${state.result.outcome})`);
   }
-  const gradual = state.closing === 'RollingBack' ? state.gradualRollback : null;
+  // A gradual rollback with levels still to hold; once they are held, it is an ordinary rollback's end.
+  const gradual = state.closing === 'RollingBack' && state.gradualRollback && currentLevel(state.gradualRollback) !== null ? state.gradualRollback : null;
   if (gradual) {
     // A gradual rollback still takes a rollback (it then finishes at once), and a pause holds its level.
     if (command.name === 'rollback') return accept(`rollback by ${command.by}: the gradual rollback finishes at once: ${command.reason}`);

@@ -83,14 +83,15 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
       const stepping = new CancellationScope();
       running = stepping;
       try {
-        const cutShort = rollbacks.length > seen ? 'an operator rollback' : await stepping.run(() => stepDown(ctx));
+        // A rollback that came while the step-down was being planned cancelled nothing: it ends it here.
+        const cutShort = rollbacks.length > seen ? null : await stepping.run(() => stepDown(ctx));
         if (cutShort) final = `${reason}; the gradual rollback was cut short: ${cutShort}`;
       } catch (error) {
         if (error instanceof ContinueAsNew) throw error;
-        const operator = rollbacks[seen];
-        if (!operator) return failed(ctx, error);
-        final = `${reason}; the gradual rollback was finished at once by ${operator.by}: ${operator.reason}`;
+        if (rollbacks.length === seen) return failed(ctx, error);
       }
+      const operator = rollbacks[seen];
+      if (operator) final = `${reason}; the gradual rollback was finished at once by ${operator.by}: ${operator.reason}`;
     }
     return finish(ctx, 'RolledBack', final, () => rollback(ctx, final));
   }

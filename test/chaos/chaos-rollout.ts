@@ -226,13 +226,15 @@ export async function chaosRollout(stack: RealStack, planned: PlannedRollout, se
       // or a shadow phase or canary extended for want of evidence, 12 s and 10 s at a time).
       consecutiveErrorLimit: 50,
       inconclusiveLimit: 10,
-      // A model server the host agent brings back is away for a few seconds: at most two windows,
-      // and fewer than half of the breaker's last 40 requests. A bad candidate still fails more.
+      // A model server the host agent brings back is away for a few seconds (up to ~6 of the
+      // candidate's requests fail): at most two windows, and under half of the breaker's first 20
+      // requests. A bad candidate still fails more. (With minRequests 10, a candidate killed early
+      // in a step tripped the breaker: 6 of its first 10 requests failed.)
       failureLimit: 3,
       rollback: { maxErrorRate: 0.2, minRequests: 3 },
       promote: REAL_STACK_PROMOTE_RULES,
     },
-    gateway: { breaker: { window: 40, maxErrorRate: 0.5, minRequests: 10 } },
+    gateway: { breaker: { window: 40, maxErrorRate: 0.5, minRequests: 20 } },
   });
   // The bad candidate: a context window too small for the long support prompts in the traffic.
   const server = planned.candidate === 'bad' ? { ...spec.candidate.server, contextSize: 256 } : spec.candidate.server;

@@ -39,13 +39,17 @@ export const expectedOutcome = (planned: PlannedRollout): 'Promoted' | 'RolledBa
 /**
  * `runs` rollouts; the faults go round in a shuffled order, so every kind is met once in every
  * FAULTS.length rollouts. A bad candidate is rolled back in its shadow phase, so its fault strikes there.
+ * The candidate's server is killed in the shadow phase only: in the 20-second canary step the
+ * seconds of its revival are an eighth of the candidate's requests, which the promotion evaluation
+ * rightly holds against it (nothing tells a kill from a candidate that crashes on its own).
  */
 export function planChaos(seed: number, runs: number): PlannedRollout[] {
   const random = seededRandom(seed);
   const order = [...FAULTS].sort(() => random() - 0.5);
   return Array.from({ length: runs }, (_, index) => {
     const candidate = random() < 0.7 ? 'good' : 'bad';
-    const phase = candidate === 'bad' || random() < 0.4 ? 'Shadow' : 'Canary';
-    return { index, candidate, fault: order[index % order.length] as FaultKind, phase, delayMs: Math.round(random() * 3_000) };
+    const fault = order[index % order.length] as FaultKind;
+    const phase = candidate === 'bad' || fault === 'kill-candidate-server' || random() < 0.4 ? 'Shadow' : 'Canary';
+    return { index, candidate, fault, phase, delayMs: Math.round(random() * 3_000) };
   });
 }

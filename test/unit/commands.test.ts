@@ -96,6 +96,13 @@ describe('decideCommand', () => {
     ['rollback during a gradual rollback', gradually(), cmd('rollback'), true, /the gradual rollback finishes at once: r/],
     ['advance during a gradual rollback', gradually(), cmd('advance'), false, /rolling back gradually \(at 40%\): `rollback` finishes it at once/],
     ['pause during a gradual rollback', gradually(), cmd('pause'), true, /paused by ops/],
+    [
+      'rollback once every level was held',
+      { ...gradually(), gradualRollback: { ...(gradually().gradualRollback as NonNullable<RolloutState['gradualRollback']>), done: 4 } },
+      cmd('rollback'),
+      false,
+      /already rolling back/,
+    ],
     ['advance a timed step', status({ wait: wait() }), cmd('advance'), true, /advanced by ops/],
     ['advance with no wait', status({ stage: 'quantize' }), cmd('advance'), false, /in Quantize, not waiting/],
     ['advance a manual gate', status({ wait: wait({ kind: 'gate', endsOn: 'approve' }) }), cmd('advance'), false, /use approve/],

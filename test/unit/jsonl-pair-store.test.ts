@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonlPairStore } from '../../src/gateway/jsonl-pair-store';
+import { JsonlPairStore, writeFully } from '../../src/gateway/jsonl-pair-store';
 import { expiredPairFiles, latestFileOf, pairFileName, pairFiles } from '../../src/gateway/pair-files';
 import type { PairSide, ShadowPair } from '../../src/gateway/pair-store';
 
@@ -194,5 +194,37 @@ describe("reading a rollout's pairs from a cursor", () => {
     const store = new JsonlPairStore({ dir: tempDir(), maxFileBytes: 1 << 20, retentionDays: 30, flushIntervalMs: 1 });
     await assert.rejects(store.range({ route: 'chat', rolloutId: 'r1', after: 'garbage', limit: 1 }), /not a pair cursor: garbage/);
     await store.close();
+  });
+});
+
+describe('writing a batch to a pair file', () => {
+  /** A file on a disk with `room` bytes left: a write takes what fits, then the next one fails as a full disk does. */
+  function fillingDisk(room: number, chunk = Number.POSITIVE_INFINITY) {
+    const taken: Buffer[] = [];
+    let left = room;
+    return {
+      taken,
+      async write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number; buffer: Buffer }> {
+        if (left === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        const bytesWritten = Math.min(length, left, chunk);
+        taken.push(buffer.subarray(offset, offset + bytesWritten));
+        left -= bytesWritten;
+        return { bytesWritten, buffer };
+      },
+    };
+  }
+  const asHandle = (disk: ReturnType<typeof fillingDisk>) => disk as unknown as Parameters<typeof writeFully>[0];
+
+  it('fails when the disk takes only part of it, instead of taking the batch as written', async () => {
+    const disk = fillingDisk(10);
+    await assert.rejects(writeFully(asHandle(disk), 'a line of 20 bytes\n'), /ENOSPC/);
+    assert.equal(Buffer.concat(disk.taken).toString(), 'a line of ');
+  });
+
+  it('writes the whole text, in order, when each write takes only a part', async () => {
+    const disk = fillingDisk(1_000, 7);
+    const text = '{"pair":1}\n{"pair":2}\n{"pair":3}\n';
+    await writeFully(asHandle(disk), text);
+    assert.equal(Buffer.concat(disk.taken).toString(), text);
   });
 });

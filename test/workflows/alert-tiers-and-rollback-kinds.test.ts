@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-env';
 import { newWorld, healthyTraffic, type FakeWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
-import { resumeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
+import { pauseSignal, resumeSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
 import { command, startRollout } from '../helpers/workflow-driver';
 import type { RolloutSpec } from '../../src/config/spec';
 import type { RolloutStatus } from '../../src/workflows/state/status-view';
@@ -163,6 +163,28 @@ describe('gradual rollback', () => {
         ['bob', true],
       ],
     );
+  });
+
+  it('does not let a pause hold a rollback that was decided: the step-down ends the pause and goes on', async () => {
+    const healthy = healthyTraffic();
+    let failing = false; // from the pause on
+    const world = newWorld({
+      traffic: (route, index) => {
+        const shape = healthy(route, index);
+        if (failing) shape.candidate.errors = Math.round(shape.candidate.requests / 3);
+        return shape;
+      },
+    });
+    const result = await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, gradualSpec());
+      await until(handle, (s) => s.phase === 'Canary' && s.step === 3, '3h');
+      await command(handle, pauseSignal, { by: 'alice', reason: 'looking at the dashboards' });
+      failing = true;
+      return handle.result(); // analysis goes on while paused: the failing candidate is rolled back
+    });
+    assert.equal(result.outcome, 'RolledBack');
+    assert.equal(result.status.gradualRollback?.done, 3);
+    assert.ok(result.status.timeline.some((t) => t.message.startsWith('the pause by alice ends: the rollback goes on')));
   });
 
   it('carries a step-down across continue-as-new', async () => {

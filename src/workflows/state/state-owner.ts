@@ -83,6 +83,11 @@ export class StateOwner {
   steppingDown(plan: GradualRollback): void {
     this.s.closing = 'RollingBack';
     this.s.gradualRollback = plan;
+    // A pause would hold the step-down's clock: a rollback that was decided does not wait for a resume.
+    if (this.s.paused) {
+      this.note(`the pause by ${this.s.paused.by} ends: the rollback goes on (pause again to hold a level)`);
+      this.s.paused = null;
+    }
     const hold = formatDuration(plan.holdMs);
     this.note(`roll back gradually (asked by ${plan.by}): ${plan.fromWeight}% → ${plan.levels.join('% → ')}% → 0%, ${hold} each: ${plan.reason}`);
   }
