@@ -41,7 +41,8 @@ export const expectedOutcome = (planned: PlannedRollout): 'Promoted' | 'RolledBa
  * FAULTS.length rollouts. A bad candidate is rolled back in its shadow phase, so its fault strikes there.
  * The candidate's server is killed in the shadow phase only: in the 20-second canary step the
  * seconds of its revival are an eighth of the candidate's requests, which the promotion evaluation
- * rightly holds against it (nothing tells a kill from a candidate that crashes on its own).
+ * rightly holds against it (nothing tells a kill from a candidate that crashes on its own). The
+ * disk under the pair store fills in the shadow phase too: the canary records no pairs.
  */
 export function planChaos(seed: number, runs: number): PlannedRollout[] {
   const random = seededRandom(seed);
@@ -49,7 +50,8 @@ export function planChaos(seed: number, runs: number): PlannedRollout[] {
   return Array.from({ length: runs }, (_, index) => {
     const candidate = random() < 0.7 ? 'good' : 'bad';
     const fault = order[index % order.length] as FaultKind;
-    const phase = candidate === 'bad' || fault === 'kill-candidate-server' || random() < 0.4 ? 'Shadow' : 'Canary';
+    const shadowOnly = fault === 'kill-candidate-server' || fault === 'disk-full';
+    const phase = candidate === 'bad' || shadowOnly || random() < 0.4 ? 'Shadow' : 'Canary';
     return { index, candidate, fault, phase, delayMs: Math.round(random() * 3_000) };
   });
 }
