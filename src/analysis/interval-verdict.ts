@@ -2,9 +2,9 @@
 // Argo's rule applies: a measurement that could not be taken is Error (decided by the caller), a
 // sick baseline is Error too, too few samples is Inconclusive, and only a measured breach is Fail.
 import type { CostSpec, RollbackRuleName, RollbackRules } from '../config/spec';
-import { costPerRequest, money, rate, tokensPerRequest, tokensPerSecond, ttftP95 } from './answer-figures';
+import { absoluteAnswerChecks, relativeAnswerChecks, type RuleCheck } from './answer-checks';
 import type { BaselineHealth } from './baseline-health';
-import { bounded, check, failedChecks, ms, pct, type Bound, type Check } from './checks';
+import { check, failedChecks, ms, pct, type Check } from './checks';
 import { errorRate, p95, type VariantStats } from './stats';
 
 export type Verdict = 'Pass' | 'Fail' | 'Inconclusive' | 'Error';
@@ -41,8 +41,8 @@ export function judgeInterval(
   const checks: Check[] = enough
     ? [
         ...absoluteChecks(candidate, rules),
-        ...answerChecks(candidate, rules),
-        ...(sickBaseline ? [] : [...relativeChecks(stable, candidate, rules), ...relativeAnswerChecks(stable, candidate, rules, cost)]),
+        ...absoluteAnswerChecks(candidate, rules).map(withRule),
+        ...(sickBaseline ? [] : [...relativeChecks(stable, candidate, rules), ...comparedAnswers(stable, candidate, rules, cost)]),
       ]
     : [];
   const severe = withSeverities(checks, rules);
@@ -74,6 +74,12 @@ function withSeverities(checks: Check[], rules: RollbackRules): Check[] {
 }
 
 const forRule = (rule: RollbackRuleName, c: Check): Check => ({ ...c, rule });
+const withRule = ({ rule, check }: RuleCheck): Check => forRule(rule, check);
+
+/** The answers against the stable's, when the stable has enough requests of its own to be compared with. */
+function comparedAnswers(stable: VariantStats, candidate: VariantStats, rules: RollbackRules, cost: CostSpec | undefined): Check[] {
+  return stable.requests < rules.minRequests ? [] : relativeAnswerChecks(stable, candidate, rules, cost, 'skip').map(withRule);
+}
 
 function absoluteChecks(candidate: VariantStats, rules: RollbackRules): Check[] {
   const checks: Check[] = [];
@@ -147,73 +153,6 @@ function relativeChecks(stable: VariantStats, candidate: VariantStats, rules: Ro
           (v) => `candidate p95 ${ms(v)} vs stable ${ms(baseP95)} (max ${rules.maxP95Ratio}×)`,
         ),
       ),
-    );
-  }
-  return checks;
-}
-
-/** Speed of the answers on their own: first token and tokens per second. */
-function answerChecks(candidate: VariantStats, rules: RollbackRules): Check[] {
-  const checks: Check[] = [];
-  const ttftLimit = rules.maxTtftP95Ms;
-  if (ttftLimit !== undefined)
-    checks.push(
-      forRule(
-        'maxTtftP95Ms',
-        bounded('TTFT p95', ttftP95(candidate), ttftLimit, 'most', (v) => `candidate TTFT p95 ${ms(v)} (max ${ms(ttftLimit)})`),
-      ),
-    );
-  const speedLimit = rules.minTokensPerSecond;
-  if (speedLimit !== undefined)
-    checks.push(
-      forRule(
-        'minTokensPerSecond',
-        bounded('tokens per second', tokensPerSecond(candidate), speedLimit, 'least', (v) => `candidate ${rate(v)} (min ${rate(speedLimit)})`),
-      ),
-    );
-  return checks;
-}
-
-/**
- * The answers' speed, length and cost against the stable's, when the stable has enough requests of
- * its own and the figure on its side exists (no streamed stable answers: no TTFT to compare with).
- */
-function relativeAnswerChecks(stable: VariantStats, candidate: VariantStats, rules: RollbackRules, cost: CostSpec | undefined): Check[] {
-  if (stable.requests < rules.minRequests) return [];
-  const checks: Check[] = [];
-  const compare = (
-    rule: RollbackRuleName,
-    name: string,
-    ratio: number | undefined,
-    base: number | undefined,
-    value: number | undefined,
-    at: Bound,
-    show: (v: number) => string,
-  ): void => {
-    if (ratio === undefined || base === undefined) return;
-    const describe = (v: number): string => `candidate ${name} ${show(v)} vs stable ${show(base)} (${at === 'most' ? 'max' : 'min'} ${ratio}×)`;
-    checks.push(forRule(rule, bounded(name, value, base * ratio, at, describe)));
-  };
-  compare('maxTtftP95Ratio', 'TTFT p95', rules.maxTtftP95Ratio, ttftP95(stable), ttftP95(candidate), 'most', ms);
-  compare('minTokensPerSecondRatio', 'tokens per second', rules.minTokensPerSecondRatio, tokensPerSecond(stable), tokensPerSecond(candidate), 'least', rate);
-  compare(
-    'maxTokensPerRequestRatio',
-    'tokens per request',
-    rules.maxTokensPerRequestRatio,
-    tokensPerRequest(stable),
-    tokensPerRequest(candidate),
-    'most',
-    (v) => v.toFixed(1),
-  );
-  if (cost) {
-    compare(
-      'maxCostPerRequestRatio',
-      'cost per request',
-      rules.maxCostPerRequestRatio,
-      costPerRequest(stable, cost.stable),
-      costPerRequest(candidate, cost.candidate),
-      'most',
-      money,
     );
   }
   return checks;

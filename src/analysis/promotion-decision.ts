@@ -1,5 +1,6 @@
 // The evaluation at the end of the canary: promote only if every rule holds over the whole canary.
-import type { PromoteRules } from '../config/spec';
+import type { CostSpec, PromoteRules } from '../config/spec';
+import { absoluteAnswerChecks, relativeAnswerChecks } from './answer-checks';
 import { check, failedChecks, ms, pct, type Check } from './checks';
 import { errorRate, errorRateWorsePValue, p95, type VariantStats } from './stats';
 import { classifyShift, latencyShift } from './mann-whitney';
@@ -24,7 +25,8 @@ export function evidenceOf(decision: { promote: boolean; checks: readonly Pick<C
   return measuredWorse ? 'fail' : 'inconclusive';
 }
 
-export function decidePromotion(stable: VariantStats, candidate: VariantStats, rules: PromoteRules): PromotionDecision {
+/** `cost`: the variants' prices, for a cost-per-request rule. */
+export function decidePromotion(stable: VariantStats, candidate: VariantStats, rules: PromoteRules, cost?: CostSpec): PromotionDecision {
   const checks: Check[] = [];
   const min = rules.minSamples;
   checks.push(
@@ -139,6 +141,11 @@ export function decidePromotion(stable: VariantStats, candidate: VariantStats, r
           },
     );
   }
+
+  // Time to first token, tokens/s, tokens and cost per request over the whole canary. A rule whose
+  // figure is missing on either side (no streamed answers, no token counts) is unjudged, and blocks.
+  const answers = [...absoluteAnswerChecks(candidate, rules), ...relativeAnswerChecks(stable, candidate, rules, cost, 'no data')];
+  checks.push(...answers.map(({ check: c }) => c));
 
   // A rule that could not be judged blocks promotion: promoting on missing evidence is not safe.
   const blocking = checks.filter((c) => c.ok !== true);

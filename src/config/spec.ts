@@ -268,6 +268,14 @@ export const promoteRulesSchema = z
     maxP95Ratio: z.number().positive().optional(),
     minSuccessRate: fraction.optional(),
     maxP95Ms: z.number().positive().optional(),
+    /** the answer rules of analysis.rollback, judged over the whole canary; a rule with no data blocks promotion */
+    maxTtftP95Ms: z.number().positive().optional(),
+    maxTtftP95Ratio: z.number().positive().optional(),
+    minTokensPerSecond: z.number().positive().optional(),
+    minTokensPerSecondRatio: z.number().positive().optional(),
+    maxTokensPerRequestRatio: z.number().positive().optional(),
+    /** needs analysis.cost for both variants */
+    maxCostPerRequestRatio: z.number().positive().optional(),
     significance: z.number().gt(0).lt(1).default(0.05),
     /** Kayenta's classifier on the whole canary's latencies: a Hodges-Lehmann shift judged High blocks promotion */
     latencyShift: z
@@ -311,9 +319,11 @@ export const analysisSchema = z
     cost: costSchema.optional(),
   })
   .strict()
-  .refine((analysis) => analysis.rollback.maxCostPerRequestRatio === undefined || analysis.cost !== undefined, {
-    message: 'needs analysis.cost: the price of the stable and of the candidate',
-    path: ['rollback', 'maxCostPerRequestRatio'],
+  .superRefine((analysis, ctx) => {
+    for (const rules of ['rollback', 'promote'] as const) {
+      if (analysis[rules].maxCostPerRequestRatio !== undefined && analysis.cost === undefined)
+        ctx.addIssue({ code: 'custom', message: 'needs analysis.cost: the price of the stable and of the candidate', path: [rules, 'maxCostPerRequestRatio'] });
+    }
   })
   .prefault({});
 

@@ -6,7 +6,8 @@ import { emptyHistogram, record } from '../../src/analysis/histogram';
 import type { VariantStats } from '../../src/analysis/stats';
 import { addAnswer, costPerRequest, tokensPerRequest, tokensPerSecond, ttftP95 } from '../../src/analysis/answer-figures';
 import { judgeInterval } from '../../src/analysis/interval-verdict';
-import { analysisSchema, rollbackRulesSchema } from '../../src/config/spec';
+import { decidePromotion, evidenceOf } from '../../src/analysis/promotion-decision';
+import { analysisSchema, promoteRulesSchema, rollbackRulesSchema } from '../../src/config/spec';
 import { variantLine } from '../../src/cli/rollout/format-status';
 
 interface Answers {
@@ -102,11 +103,62 @@ describe('answer rules in an interval verdict', () => {
   });
 });
 
+describe('answer rules in the evaluation of the whole canary', () => {
+  const rules = (extra: object) => promoteRulesSchema.parse({ minSamples: 20, ...extra });
+  const answerChecks = (decision: ReturnType<typeof decidePromotion>) =>
+    decision.checks.filter((c) => ['TTFT p95', 'tokens per second', 'tokens per request', 'cost per request'].includes(c.name)).map((c) => [c.name, c.ok]);
+
+  it('refuse to promote a candidate that answers slower than the stable over the canary, as a failure', () => {
+    const slower = variant({ requests: 40, latencyMs: 2_000, ttftMs: 100, input: 200, output: 50 });
+    const decision = decidePromotion(stable, slower, rules({ minTokensPerSecondRatio: 0.8 }));
+    assert.equal(decision.promote, false);
+    assert.equal(evidenceOf(decision), 'fail');
+    assert.deepEqual(decision.reasons, ['candidate tokens per second 25.0 tokens/s vs stable 50.0 tokens/s (min 0.8×)']);
+    assert.equal(evidenceOf(decidePromotion(stable, stable, rules({ minTokensPerSecondRatio: 0.8 }))), 'promote');
+  });
+
+  it('promote a candidate cheaper per request, and refuse a dearer one', () => {
+    const cost = { stable: { inputPer1k: 1, outputPer1k: 2 }, candidate: { inputPer1k: 1, outputPer1k: 2 } };
+    const shorter = variant({ requests: 40, latencyMs: 1_000, ttftMs: 100, input: 200, output: 25 });
+    const longer = variant({ requests: 40, latencyMs: 1_000, ttftMs: 100, input: 200, output: 100 });
+    const cheap = decidePromotion(stable, shorter, rules({ maxCostPerRequestRatio: 1, maxTokensPerRequestRatio: 1.1 }), cost);
+    assert.equal(cheap.promote, true, cheap.reasons.join('; '));
+    assert.deepEqual(answerChecks(cheap), [
+      ['tokens per request', true],
+      ['cost per request', true],
+    ]);
+    const dear = decidePromotion(stable, longer, rules({ maxCostPerRequestRatio: 1 }), cost);
+    assert.equal(evidenceOf(dear), 'fail');
+    assert.deepEqual(dear.reasons, ['candidate cost per request $0.4000 vs stable $0.3000 (max 1×)']);
+  });
+
+  it('hold a rule without data on either side as unjudged: inconclusive, never promoted on it', () => {
+    const unstreamedStable = variant({ requests: 50, latencyMs: 1_000, ttftMs: null, input: 200, output: 50 });
+    const candidate = variant({ requests: 40, latencyMs: 1_000, ttftMs: 100, input: 200, output: 50 });
+    const relative = decidePromotion(unstreamedStable, candidate, rules({ maxTtftP95Ratio: 1.2 }));
+    assert.equal(evidenceOf(relative), 'inconclusive');
+    assert.deepEqual(relative.reasons, ['TTFT p95: no data for the stable']);
+    const unstreamedCandidate = variant({ requests: 40, latencyMs: 1_000, ttftMs: null, input: 200, output: 50 });
+    const absolute = decidePromotion(stable, unstreamedCandidate, rules({ maxTtftP95Ms: 500 }));
+    assert.equal(evidenceOf(absolute), 'inconclusive');
+    assert.deepEqual(absolute.reasons, ['TTFT p95: no data']);
+  });
+
+  it('judge TTFT p95 against a fixed ceiling', () => {
+    const late = variant({ requests: 40, latencyMs: 1_000, ttftMs: 800, input: 200, output: 50 });
+    const decision = decidePromotion(stable, late, rules({ maxTtftP95Ms: 500 }));
+    assert.equal(evidenceOf(decision), 'fail');
+    assert.match(decision.reasons[0] ?? '', /^candidate TTFT p95 8\d\dms \(max 500ms\)$/);
+  });
+});
+
 describe('cost in the spec', () => {
   it('refuses a cost rule without prices, and a price of neither kind', () => {
     const noPrices = analysisSchema.safeParse({ rollback: { maxCostPerRequestRatio: 1 } });
     assert.equal(noPrices.success, false);
     assert.match(noPrices.error?.issues[0]?.message ?? '', /needs analysis\.cost: the price of the stable and of the candidate/);
+    const noPricesToPromote = analysisSchema.safeParse({ promote: { maxCostPerRequestRatio: 1 } });
+    assert.deepEqual(noPricesToPromote.error?.issues[0]?.path, ['promote', 'maxCostPerRequestRatio']);
     const badPrice = analysisSchema.safeParse({ cost: { stable: { perToken: 1 }, candidate: { perGpuHour: 2 } } });
     assert.equal(badPrice.success, false);
     assert.match(badPrice.error?.issues[0]?.message ?? '', /a price is \{inputPer1k, outputPer1k\} \(per 1k tokens\) or \{perGpuHour\}/);

@@ -135,6 +135,37 @@ describe('rolloutWorkflow', () => {
     assert.ok((early.stable.ttftP95Ms ?? 0) >= 40, 'the first-token time is recorded');
   });
 
+  it('refuses to promote, at the evaluation, a candidate a little slower over the whole canary than the promotion rules allow', async () => {
+    const healthy = healthyTraffic();
+    const world = newWorld({
+      traffic: (route, index) => {
+        const shape = healthy(route, index);
+        const answers = { inputTokens: 120, ttftMs: 40 };
+        shape.stable = { ...shape.stable, ...answers, outputTokens: 60 }; // 300 tokens/s
+        shape.shadow = { ...shape.shadow, ...answers, outputTokens: 57 };
+        shape.candidate = { ...shape.candidate, ...answers, outputTokens: 45 }; // 45 tokens in 190 ms: 237 tokens/s, 0.79×
+        return shape;
+      },
+    });
+    const spec = weeksLongSpec();
+    const analysis = { ...spec.analysis, promote: { ...spec.analysis.promote, minTokensPerSecondRatio: 0.9, maxTtftP95Ratio: 1.2 } };
+    const result = await run(world, { ...spec, analysis });
+    assert.equal(result.outcome, 'RolledBack');
+    assert.match(result.reason, /^evaluation: candidate tokens per second 23\d\.\d tokens\/s vs stable 300\.0 tokens\/s \(min 0\.9×\)$/);
+    const checks = result.status.evaluation?.checks ?? [];
+    assert.deepEqual(
+      checks.filter((c) => c.name === 'TTFT p95' || c.name === 'tokens per second').map((c) => [c.name, c.ok]),
+      [
+        ['TTFT p95', true],
+        ['tokens per second', false],
+      ],
+    );
+    assert.ok(
+      world.intervals.every((e) => e.verdict !== 'Fail'),
+      'no interval failed: only the evaluation of the whole canary judged the speed',
+    );
+  });
+
   it("rolls back at the next check when the gateway's circuit breaker has cut the candidate off", async () => {
     const healthy = healthyTraffic();
     const world = newWorld({

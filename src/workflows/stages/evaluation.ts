@@ -30,7 +30,7 @@ export const evaluationStage: Stage = {
         if (stop) return stop;
       }
       const totals = rollout.state.totals.canary;
-      const decision = decidePromotion(totals.stable, totals.candidate, spec.analysis.promote);
+      const decision = decidePromotion(totals.stable, totals.candidate, spec.analysis.promote, spec.analysis.cost);
       rollout.evaluated(decision);
       const evidence = evidenceOf(decision);
       if (evidence === 'promote') return qualityGate(ctx, 'promotion');
