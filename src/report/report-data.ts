@@ -11,6 +11,14 @@ export interface ChartSeries {
   lines: { label: string; values: (number | null)[] }[];
 }
 
+/** A phase's span on every chart over time (seconds, as the charts' x), in the colour it is drawn. */
+export interface PhaseBand {
+  phase: string;
+  fromSec: number;
+  toSec: number;
+  color: string;
+}
+
 export interface ReportPair {
   time: string;
   direction: string;
@@ -38,6 +46,8 @@ export interface ReportData {
   timeline: { at: number; phase: string; message: string }[];
   commands: { at: number; by: string; action: string; reason: string }[];
   charts: ChartSeries[];
+  /** the phases, drawn behind every chart over time */
+  phases: PhaseBand[];
   rules: ReportRule[];
   qa: string[];
   quality: string[];
@@ -109,6 +119,34 @@ function percent(value: number | null): number | null {
   return value === null ? null : value * 100;
 }
 
+/** Light, opaque colours, so lines stay readable over them; a phase not named here is grey. */
+const PHASE_COLORS: Readonly<Record<string, string>> = {
+  Shadow: '#fff1cc',
+  Canary: '#dcebff',
+  Evaluation: '#dff5e1',
+  Approval: '#efe3ff',
+  Promoting: '#c9efd0',
+  RollingBack: '#ffdada',
+};
+const OTHER_PHASE_COLOR = '#eeeeee';
+/** The phases a rollout ends in: a moment, not a span. */
+const OUTCOMES: ReadonlySet<string> = new Set(['Promoted', 'RolledBack', 'Failed', 'Cancelled']);
+
+/**
+ * The timeline as spans of phases: each lasts from the first entry in it until the next phase
+ * begins; the last, for a rollout still running, until `endMs`. Notes within a phase (a pause, an
+ * extension) do not split it.
+ */
+export function phaseBands(timeline: readonly { at: number; phase: string }[], endMs: number): PhaseBand[] {
+  const starts = timeline.filter((entry, i) => i === 0 || entry.phase !== timeline[i - 1]?.phase);
+  return starts.flatMap((start, i): PhaseBand[] => {
+    if (OUTCOMES.has(start.phase)) return [];
+    const toMs = starts[i + 1]?.at ?? endMs;
+    if (toMs <= start.at) return [];
+    return [{ phase: start.phase, fromSec: start.at / 1000, toSec: toMs / 1000, color: PHASE_COLORS[start.phase] ?? OTHER_PHASE_COLOR }];
+  });
+}
+
 /** Every rule with its value and verdict: the last interval's checks, the custom metrics, the evaluation. */
 export function reportRules(status: RolloutStatus): ReportRule[] {
   const verdictOf = (ok: boolean | null): string => (ok === true ? 'PASS' : ok === false ? 'FAIL' : 'NO DATA');
@@ -146,6 +184,7 @@ export function reportData(input: {
     timeline: status.timeline.map((t) => ({ at: t.at, phase: t.phase, message: t.message })),
     commands: status.audit.map((a) => ({ at: a.at, by: a.by, action: a.action, reason: a.reason })),
     charts: [...recordCharts(input.intervals ?? []), ...input.extraCharts].filter((c) => c.x.length > 0),
+    phases: phaseBands(status.timeline, input.now),
     rules: reportRules(status),
     qa: [...input.qa],
     quality: [...input.quality],

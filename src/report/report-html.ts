@@ -33,7 +33,7 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28
 table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
 .PASS, .Pass { color: #1a7f37; } .FAIL, .Fail { color: #cf222e; } .none, .note { color: #57606a; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; margin-bottom: 12px; } .pair pre { white-space: pre-wrap; background: #f6f8fa; padding: 6px; margin: 0; }
-.chart { margin: 12px 0; }
+.chart { margin: 12px 0; } .phases { font-size: 13px; } .swatch { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 10px; vertical-align: -1px; border: 1px solid #d0d7de; }
 `;
 
 const BOOT = `
@@ -45,11 +45,40 @@ for (const chart of data.charts) {
   el.className = 'chart';
   holder.appendChild(el);
   const series = [{}, ...chart.lines.map((line, i) => ({ label: line.label, stroke: palette[i % palette.length], width: 2 }))];
-  const options = { title: chart.title + (chart.unit ? ' (' + chart.unit + ')' : ''), width: Math.min(960, holder.clientWidth || 960), height: 240, series, scales: { x: { time: true } } };
+  const options = {
+    title: chart.title + (chart.unit ? ' (' + chart.unit + ')' : ''),
+    width: Math.min(960, holder.clientWidth || 960),
+    height: 240,
+    series,
+    scales: { x: { time: true } },
+    // The phases behind the plot, drawn first so grid and lines go over them.
+    hooks: { drawClear: [(u) => {
+      const { ctx, bbox } = u;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
+      ctx.clip();
+      for (const band of data.phases) {
+        const left = u.valToPos(band.fromSec, 'x', true);
+        const right = u.valToPos(band.toSec, 'x', true);
+        ctx.fillStyle = band.color;
+        ctx.fillRect(left, bbox.top, right - left, bbox.height);
+      }
+      ctx.restore();
+    }] },
+  };
   new uPlot(options, [chart.x, ...chart.lines.map((line) => line.values)], el);
 }
 document.body.dataset.charts = String(data.charts.length);
 `;
+
+/** Which colour is which phase, once above the charts. */
+function phaseLegend(data: ReportData): string {
+  const shown = [...new Map(data.phases.map((band) => [band.phase, band.color])).entries()];
+  if (shown.length === 0 || data.charts.length === 0) return '';
+  const items = shown.map(([phase, color]) => `<span class="swatch" style="background:${escapeHtml(color)}"></span>${escapeHtml(phase)}`);
+  return `<p class="phases">phases: ${items.join(' ')}</p>`;
+}
 
 export function renderReportHtml(data: ReportData, library: ChartLibrary): string {
   const outcome = data.outcome ?? `running (${data.phase})`;
@@ -68,7 +97,7 @@ export function renderReportHtml(data: ReportData, library: ChartLibrary): strin
 <p><span class="outcome ${escapeHtml(data.outcome ?? '')}">${escapeHtml(outcome)}</span>${data.reason ? ` — ${escapeHtml(data.reason)}` : ''}</p>
 <p class="note">started ${escapeHtml(time(data.startedAt))} · report made ${escapeHtml(time(data.generatedAt))} · ${data.intervals} analysis intervals recorded</p>
 ${data.notes.length ? `<div class="note">${list(data.notes)}</div>` : ''}
-<h2>Over time</h2><div id="charts"></div>
+<h2>Over time</h2>${phaseLegend(data)}<div id="charts"></div>
 <h2>Rules</h2>${table(['where', 'rule', 'verdict', 'value'], rules)}
 <h2>Timeline</h2>${table(
     ['time', 'phase', 'what happened'],

@@ -14,6 +14,8 @@ export interface OpenedPage {
   /** canvases with at least one painted pixel, and all canvases */
   inkedCanvases: number;
   canvases: number;
+  /** per colour asked for (#rrggbb): canvases holding at least one pixel of exactly that colour */
+  canvasesWithColor: Record<string, number>;
   /** from navigation start until every chart was drawn */
   renderMs: number;
   title: string;
@@ -21,8 +23,16 @@ export interface OpenedPage {
 }
 
 /** Runs in the page (a string: this project's TypeScript has no DOM types). */
-const INSPECT = `(() => {
+const INSPECT = (colors: readonly string[]): string => `((colors) => {
   const canvases = [...document.querySelectorAll('canvas')];
+  const pixelsOf = (canvas) => canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const holds = (canvas, hex) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const pixels = pixelsOf(canvas);
+    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] === r && pixels[i + 1] === g && pixels[i + 2] === b && pixels[i + 3] === 255) return true;
+    return false;
+  };
+  const withColor = Object.fromEntries(colors.map((hex) => [hex, canvases.filter((canvas) => canvas.width > 0 && holds(canvas, hex)).length]));
   const inked = canvases.filter((canvas) => {
     const context = canvas.getContext('2d');
     if (!context || canvas.width === 0 || canvas.height === 0) return false;
@@ -30,10 +40,10 @@ const INSPECT = `(() => {
     for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
     return false;
   });
-  return { charts: Number(document.body.dataset.charts), canvases: canvases.length, inked: inked.length, title: document.title, text: document.body.innerText };
-})()`;
+  return { charts: Number(document.body.dataset.charts), canvases: canvases.length, inked: inked.length, withColor, title: document.title, text: document.body.innerText };
+})(${JSON.stringify(colors)})`;
 
-export async function openInChromium(file: string, screenshot?: string): Promise<OpenedPage> {
+export async function openInChromium(file: string, screenshot?: string, colors: readonly string[] = []): Promise<OpenedPage> {
   const browser = await puppeteer.launch({
     executablePath: toolPath('chromium'),
     headless: true,
@@ -53,9 +63,25 @@ export async function openInChromium(file: string, screenshot?: string): Promise
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 60_000 });
     await page.waitForFunction('document.body.dataset.charts !== undefined', { timeout: 60_000 });
     const renderMs = Date.now() - started;
-    const seen = (await page.evaluate(INSPECT)) as { charts: number; canvases: number; inked: number; title: string; text: string };
+    const seen = (await page.evaluate(INSPECT(colors))) as {
+      charts: number;
+      canvases: number;
+      inked: number;
+      withColor: Record<string, number>;
+      title: string;
+      text: string;
+    };
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
-    return { consoleErrors, charts: seen.charts, inkedCanvases: seen.inked, canvases: seen.canvases, renderMs, title: seen.title, text: seen.text };
+    return {
+      consoleErrors,
+      charts: seen.charts,
+      inkedCanvases: seen.inked,
+      canvases: seen.canvases,
+      canvasesWithColor: seen.withColor,
+      renderMs,
+      title: seen.title,
+      text: seen.text,
+    };
   } finally {
     await browser.close();
   }

@@ -69,6 +69,9 @@ export function finishedStatus(rolloutId: string, startedAt: number, endedAt: nu
     },
     timeline: [
       { at: startedAt, phase: 'Shadow', message: `shadow phase: ${prompt}` },
+      { at: Math.min(endedAt, startedAt + 7 * 24 * HOUR), phase: 'Canary', message: 'canary step 1 at 1%' },
+      { at: Math.min(endedAt, startedAt + 8 * 24 * HOUR), phase: 'Canary', message: 'canary step 2 at 5%' },
+      { at: Math.max(startedAt, endedAt - 24 * HOUR), phase: 'Evaluation', message: 'evaluate the whole canary against the promotion rules' },
       { at: endedAt, phase: 'Promoted', message: 'promoted' },
     ],
     audit: [{ at: startedAt + HOUR, by: 'ops', action: 'pause', reason: 'lunch </script><script>alert(1)</script>' }],

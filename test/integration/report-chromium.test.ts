@@ -15,11 +15,18 @@ describe('the rollout report in Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gantry-report-'));
     const data = hourlyReport('four-weeks', 4 * 7 * 24, start, ['QA score 92.0']);
     const file = writeReport(data, join(dir, 'report.html'));
-    const page = await openInChromium(file, join(dir, 'report.png'));
+    const bandColors = data.phases.map((band) => band.color);
+    assert.deepEqual(
+      data.phases.map((band) => band.phase),
+      ['Shadow', 'Canary', 'Evaluation'],
+    );
+    const page = await openInChromium(file, join(dir, 'report.png'), bandColors);
     assert.deepEqual(page.consoleErrors, []);
     assert.equal(page.charts, 4);
     assert.ok(page.canvases >= 4, `canvases: ${page.canvases}`);
     assert.equal(page.inkedCanvases, page.canvases, 'every chart has something drawn on it');
+    for (const color of bandColors) assert.equal(page.canvasesWithColor[color], page.charts, `every chart shows the phase band in ${color}`);
+    assert.match(page.text, /phases: Shadow Canary Evaluation/);
     assert.ok(statSync(join(dir, 'report.png')).size > 20_000, 'the screenshot is not blank');
     assert.match(page.title, /four-weeks/);
     assert.match(page.text, /672 analysis intervals recorded/);

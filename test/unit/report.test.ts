@@ -2,7 +2,7 @@
 // be shown named, and every text escaped.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { recordCharts, reportData } from '../../src/report/report-data';
+import { phaseBands, recordCharts, reportData } from '../../src/report/report-data';
 import { renderReportHtml } from '../../src/report/report-html';
 import { finishedStatus, hourlyRecord } from '../helpers/report-fixtures';
 
@@ -47,6 +47,28 @@ describe('the rollout report', () => {
     );
     assert.equal(data.charts.length, 0);
     assert.deepEqual(data.notes, ['x', 'no interval record for this rollout on this machine: charts over time are not shown']);
+  });
+
+  it('draws the phases as spans: notes within a phase do not split it, an outcome ends the last', () => {
+    const at = (hours: number): number => START + hours * 3_600_000;
+    const timeline = [
+      { at: at(0), phase: 'QA', message: 'QA gate' },
+      { at: at(1), phase: 'Shadow', message: 'shadow phase' },
+      { at: at(25), phase: 'Canary', message: 'canary step 1 at 5%' },
+      { at: at(30), phase: 'Canary', message: 'paused by ops' },
+      { at: at(49), phase: 'RollingBack', message: 'rolling back' },
+      { at: at(49), phase: 'RolledBack', message: 'rolled back' },
+    ];
+    assert.deepEqual(
+      phaseBands(timeline, at(100)).map((b) => [b.phase, (b.fromSec * 1000 - START) / 3_600_000, (b.toSec * 1000 - START) / 3_600_000, b.color]),
+      [
+        ['QA', 0, 1, '#eeeeee'],
+        ['Shadow', 1, 25, '#fff1cc'],
+        ['Canary', 25, 49, '#dcebff'],
+      ],
+    );
+    const running = phaseBands(timeline.slice(0, 4), at(40));
+    assert.deepEqual(running.at(-1), { phase: 'Canary', fromSec: at(25) / 1000, toSec: at(40) / 1000, color: '#dcebff' }, 'a running rollout: until now');
   });
 
   it('escapes every text: an operator reason or a prompt cannot run script in the report', () => {
