@@ -7,6 +7,8 @@ export const orchestratorConfigSchema = temporalEnvSchema
     GANTRY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
     /** per-pair scores, judge audits and eval answers, per rollout */
     GANTRY_ORCHESTRATOR_DATA_DIR: z.string().default('.gantry/orchestrator'),
+    /** the PostgreSQL pair store's database, set for the gateway: the interval record goes there too */
+    GANTRY_PAIR_STORE_URL: z.string().url('must be a postgres:// URL').optional(),
     /** where the analysis reads traffic: the gateway's own window statistics, or a Prometheus that scrapes it */
     GANTRY_METRIC_PROVIDER: z.enum(['gateway', 'prometheus']).default('gateway'),
     GANTRY_PROMETHEUS_URL: z.url().optional(),

@@ -24,6 +24,7 @@ import {
   defaultQaDeps,
 } from '../activities';
 import { createMetricProvider } from '../activities/metric-provider';
+import { openIntervalRecordStore, type IntervalRecordStore } from '../adapters/interval-record-store';
 import { PrometheusProvider } from '../activities/prometheus-provider';
 import { GatewayAdminClient } from '../gateway/admin-client';
 import { CONTROL_TASK_QUEUE } from '../workflows/messages';
@@ -38,6 +39,7 @@ export function controlPlaneActivities(
   config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN' | 'GANTRY_ORCHESTRATOR_DATA_DIR'> &
     Partial<Pick<OrchestratorConfig, 'GANTRY_METRIC_PROVIDER' | 'GANTRY_PROMETHEUS_URL' | 'GANTRY_PROMETHEUS_JOB'>>,
   temporalClient: () => Promise<Client>,
+  records: IntervalRecordStore,
 ) {
   const gateway = new GatewayAdminClient(config.GANTRY_GATEWAY_URL, config.GANTRY_ADMIN_TOKEN);
   const gatewaySource = createMetricProvider({ kind: 'gateway', url: config.GANTRY_GATEWAY_URL, token: config.GANTRY_ADMIN_TOKEN });
@@ -52,7 +54,7 @@ export function controlPlaneActivities(
     ...createNotificationActivities({ timeoutMs: 5_000 }),
     ...createScheduleActivities({ client: temporalClient }),
     ...createQualityActivities({ gateway, dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR }),
-    ...createRecordActivities({ dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR }),
+    ...createRecordActivities({ records }),
   };
 }
 
@@ -60,6 +62,9 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'orchestrator' });
   const config = parseEnv(orchestratorConfigSchema, process.env, 'orchestrator');
   Runtime.install({ logger: pinoSdkLogger(logger) });
+  // The interval record's store is checked before any work is taken: a PostgreSQL that cannot be
+  // used is a clear error at start, not a record silently missing from every rollout.
+  const records = await openIntervalRecordStore({ dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR, postgresUrl: config.GANTRY_PAIR_STORE_URL });
   const connection = await NativeConnection.connect(connectionOptions(config));
   // Schedule clean-up needs a client; it is made on first use and then kept.
   let client: Promise<Client> | undefined;
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
     taskQueue: CONTROL_TASK_QUEUE,
     dataConverter: dataConverterFor(config.GANTRY_PAYLOAD_KEY),
     ...(RUNNING_BUILT && existsSync(PREBUILT_WORKFLOWS) ? { workflowBundle: { codePath: PREBUILT_WORKFLOWS } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: controlPlaneActivities(config, temporalClient),
+    activities: controlPlaneActivities(config, temporalClient, records),
   });
   // Its rollouts' gauges for Prometheus (running, paused since): what "paused too long" alerts on.
   const metricsServer =
@@ -82,11 +87,17 @@ async function main(): Promise<void> {
           config.GANTRY_ORCHESTRATOR_METRICS_HOST,
         );
   logger.info(
-    { taskQueue: CONTROL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metricsPort: config.GANTRY_ORCHESTRATOR_METRICS_PORT ?? null },
+    {
+      taskQueue: CONTROL_TASK_QUEUE,
+      address: config.TEMPORAL_ADDRESS,
+      metricsPort: config.GANTRY_ORCHESTRATOR_METRICS_PORT ?? null,
+      intervalRecord: records.where,
+    },
     'orchestrator worker ready',
   );
   await worker.run();
   metricsServer?.close();
+  await records.close();
   await connection.close();
 }
 

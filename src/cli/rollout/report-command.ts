@@ -6,11 +6,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { readIntervalRecord } from '../../activities/interval-records';
+import { openIntervalRecordStore } from '../../adapters/interval-record-store';
 import { PrometheusProvider, promString } from '../../activities/prometheus-provider';
 import { reportData, type ChartSeries, type ReportData, type ReportPair } from '../../report/report-data';
 import { renderReportHtml, type ChartLibrary } from '../../report/report-html';
 import { prometheusUrl, stackConfigFromEnv } from '../../stack/stack-config';
+import type { IntervalEntry } from '../../analysis/interval-record';
 import type { RolloutStatus } from '../../workflows/state/status-view';
 import { adminGateway } from '../admin-gateway';
 import { qaLines, qualityLines } from './format-status';
@@ -20,6 +21,16 @@ const PAIRS_SHOWN = 4;
 
 /** Where the orchestrator keeps interval records: its data folder (the dev stack's by default). */
 export const orchestratorDataDir = (): string => process.env.GANTRY_ORCHESTRATOR_DATA_DIR ?? join(stackConfigFromEnv().stateDir, 'orchestrator');
+
+/** The rollout's interval record, where the orchestrator keeps it: PostgreSQL with GANTRY_PAIR_STORE_URL, else files. */
+export async function readIntervalRecord(rolloutId: string): Promise<IntervalEntry[] | null> {
+  const records = await openIntervalRecordStore({ dataDir: orchestratorDataDir(), postgresUrl: process.env.GANTRY_PAIR_STORE_URL || undefined });
+  try {
+    return await records.read(rolloutId);
+  } finally {
+    await records.close();
+  }
+}
 
 function chartLibrary(): ChartLibrary {
   const require = createRequire(import.meta.url);
@@ -87,7 +98,11 @@ async function prometheusCharts(status: RolloutStatus, endMs: number, notes: str
 export async function buildReport(client: Client, rolloutId: string, now = Date.now()): Promise<ReportData> {
   const { status } = await readRollout(client, rolloutId);
   const notes: string[] = [];
-  const intervals = await readIntervalRecord(orchestratorDataDir(), rolloutId);
+  // A record that cannot be read (its database away) is named; the rest of the report is still made.
+  const intervals = await readIntervalRecord(rolloutId).catch((error: Error) => {
+    notes.push(`interval record not read, so no charts over time: ${error.message}`);
+    return [];
+  });
   const endMs = status.outcome ? Math.max(status.startedAt + 1_000, status.timeline.at(-1)?.at ?? now) : now;
   const [pairs, extraCharts] = await Promise.all([somePairs(status, notes), prometheusCharts(status, endMs, notes)]);
   return reportData({
