@@ -107,4 +107,19 @@ await record('gradually-rolled-back', async () => {
   });
 });
 
+await record('breaker-tripped', async () => {
+  const healthy = healthyTraffic();
+  const world = newWorld({
+    traffic: (route, index) => ({
+      ...healthy(route, index),
+      ...((route?.weight ?? 0) >= 5 ? { breakerOpen: "circuit breaker open: 10 of the candidate's last 20 requests failed (limit 50%)" } : {}),
+    }),
+  });
+  return withWorkers(env, world, async () => {
+    const handle = await startRollout(env, spec, { rolloutId: 'history-breaker' });
+    await handle.result();
+    return handle;
+  });
+});
+
 await teardownEnv(env);

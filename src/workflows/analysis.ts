@@ -2,7 +2,7 @@
 // candidate against a healthy stable, record the verdict. A measurement that could not be taken,
 // and a stable too sick to compare with, are Error: never a rollback on their own, never a Pass;
 // too many of them in a row pause the rollout and alert instead of flying blind.
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import { judgeInterval, type IntervalVerdict } from '../analysis/interval-verdict';
 import { judgeBaseline } from '../analysis/baseline-health';
 import { trafficFromMeasurements } from '../analysis/measurements';
@@ -25,6 +25,8 @@ import type { DeepReadonly, WaitState } from './state/rollout-state';
 export type AnalysisOutcome = { kind: 'breach'; reason: string; emergency?: boolean } | { kind: 'none' };
 
 const NOTHING: AnalysisOutcome = { kind: 'none' };
+/** Histories written before a breaker trip alerted at EMERGENCY sent no alert there; they replay without one. */
+const BREAKER_EMERGENCY_ALERT = 'gantry-breaker-emergency-alert';
 const floorSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
 /** UTC time of day, for activity summaries in the Web UI. */
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
@@ -69,8 +71,11 @@ async function analyseWindow(
     ]),
   );
   if (measured.ok) rollout.windowCollected(windowEnd);
-  // The gateway already cut the candidate off between two analyses: roll back now.
-  if (health.ok && health.value.breakerOpen) return { kind: 'breach', reason: health.value.breakerOpen, emergency: true };
+  // The gateway already cut the candidate off between two analyses: roll back now, alerting at EMERGENCY.
+  if (health.ok && health.value.breakerOpen) {
+    if (patched(BREAKER_EMERGENCY_ALERT)) void notify(ctx, 'rolled-back', 'EMERGENCY', `rolling back at once: ${health.value.breakerOpen}`);
+    return { kind: 'breach', reason: health.value.breakerOpen, emergency: true };
+  }
   rollout.stableProbed(health.ok ? health.value.stable : null);
   const customBreach = judgeCustomMetrics(ctx, custom, windowEnd);
   if (customBreach) return { kind: 'breach', ...customBreach };

@@ -133,6 +133,12 @@ describe('gradual rollback', () => {
     });
     const result = await withWorkers(env, world, async () => (await startRollout(env, gradualSpec())).result());
     assert.equal(result.reason, "canary step 3 (25%): circuit breaker open: 10 of the candidate's last 20 requests failed (limit 50%)");
+    assert.ok(
+      world.notifications.some(
+        (n) => n.level === 'EMERGENCY' && n.message === "rolling back at once: circuit breaker open: 10 of the candidate's last 20 requests failed (limit 50%)",
+      ),
+      JSON.stringify(world.notifications),
+    );
     assert.equal(result.status.gradualRollback, null);
     assert.deepEqual(weightsSet(world), [0, 1, 5, 25]);
     assert.ok(result.status.timeline.some((t) => t.message.startsWith('an emergency rolls back at once, not gradually')));

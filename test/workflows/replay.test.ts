@@ -28,6 +28,7 @@ describe('replaying recorded rollouts against the current workflow code', () => 
       'release-1/promoted.json',
       'release-1/rolled-back-by-operator.json',
       'release-1/rolled-back-on-breach.json',
+      'release-2/breaker-tripped.json',
       'release-2/gradually-rolled-back.json',
       'release-2/paused-and-resumed.json',
       'release-2/promoted.json',
