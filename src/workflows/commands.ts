@@ -52,7 +52,7 @@ export function parseCommand(name: CommandName, payload: unknown): Parsed {
     return { ok: false, requestId, by, message: `${name}: "source" must be "operator" or "schedule"` };
   }
   if ((name === 'rollback' || name === 'revert') && !str(raw.reason)) return { ok: false, requestId, by, message: `${name}: a "reason" is required` };
-  const how = rollbackHow(name, raw);
+  const how = parseRollbackHow(name, raw);
   if (typeof how === 'string') return { ok: false, requestId, by, message: how };
   return {
     ok: true,
@@ -69,7 +69,7 @@ export function parseCommand(name: CommandName, payload: unknown): Parsed {
 }
 
 /** A rollback's optional `kind` ("immediate" | "gradual") and `over` (a duration such as "10m", or ms); an error in words. */
-function rollbackHow(name: CommandName, raw: Record<string, unknown>): Pick<Command, 'rollbackKind' | 'overMs'> | string {
+function parseRollbackHow(name: CommandName, raw: Record<string, unknown>): Pick<Command, 'rollbackKind' | 'overMs'> | string {
   if (name !== 'rollback') {
     if (raw.kind !== undefined || raw.over !== undefined) return `${name}: "kind" and "over" belong to rollback`;
     return { rollbackKind: null, overMs: null };
@@ -118,8 +118,9 @@ export function decideCommand(state: ReadonlyRolloutState, command: Command, now
     return refuse(keeping ? 'the rollout was promoted: `revert` goes back to the previous stable' : `the rollout has ended (${state.result.outcome})`);
   }
   // A gradual rollback with levels still to hold; once they are held, it is an ordinary rollback's end.
-  const gradual = state.closing === 'RollingBack' && state.gradualRollback && currentLevel(state.gradualRollback) !== null ? state.gradualRollback : null;
-  if (gradual) {
+  const rollingBackGradually =
+    state.closing === 'RollingBack' && state.gradualRollback !== null && state.gradualRollback !== undefined && currentLevel(state.gradualRollback) !== null;
+  if (rollingBackGradually) {
     // A gradual rollback still takes a rollback (it then finishes at once), and a pause holds its level.
     if (command.name === 'rollback') return accept(`rollback by ${command.by}: the gradual rollback finishes at once: ${command.reason}`);
     if (command.name === 'advance' || command.name === 'approve') {

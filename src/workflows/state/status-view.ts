@@ -116,21 +116,7 @@ export function waitingFor(state: ReadonlyRolloutState, now: number): string | n
   if (wait) {
     const stepText = `step ${state.step + 1} (${state.weight}%)`;
     if (wait.endsOn === 'time') {
-      const left = remainingMs(wait, paused, now);
-      text =
-        wait.kind === 'step-down' && state.gradualRollback
-          ? describeStepDown(state.gradualRollback, left)
-          : state.stage === 'evaluation' && wait.kind === 'soak'
-            ? `more canary evidence at ${state.weight}%: the evaluation was inconclusive; evaluating again in ${formatDuration(left)} (extension ${state.evaluationExtensions ?? 1})`
-            : wait.kind === 'shadow'
-              ? state.shadowExtensions
-                ? `more shadow pairs: ${state.totals.shadow.pairs} of ${wait.minPairs} counted; checking again in ${formatDuration(left)} (extension ${state.shadowExtensions})`
-                : `the shadow phase to end (${formatDuration(left)} left)`
-              : wait.kind === 'eval-set'
-                ? `the eval set that is running to finish (at most ${formatDuration(left)} more; judged every interval meanwhile)`
-                : wait.durationMs === 0
-                  ? 'resume'
-                  : `${stepText} to end (${formatDuration(left)} left)`;
+      text = timedWaitFor(state, wait, remainingMs(wait, paused, now), stepText);
     } else if (wait.kind === 'qa-gate') {
       text = `approval: the QA score is in the review band (${state.qa?.score?.value.toFixed(1) ?? '?'})`;
     } else if (wait.kind === 'quality-gate') {
@@ -144,6 +130,21 @@ export function waitingFor(state: ReadonlyRolloutState, now: number): string | n
   }
   if (paused) text = `resume (paused by ${paused.by})${text && text !== 'resume' ? `, then ${text}` : ''}`;
   return text;
+}
+
+/** A wait that ends when its time is up, in words; `left`: its time still to run. */
+function timedWaitFor(state: ReadonlyRolloutState, wait: NonNullable<ReadonlyRolloutState['wait']>, left: number, stepText: string): string {
+  if (wait.kind === 'step-down' && state.gradualRollback) return describeStepDown(state.gradualRollback, left);
+  if (state.stage === 'evaluation' && wait.kind === 'soak') {
+    return `more canary evidence at ${state.weight}%: the evaluation was inconclusive; evaluating again in ${formatDuration(left)} (extension ${state.evaluationExtensions ?? 1})`;
+  }
+  if (wait.kind === 'shadow') {
+    return state.shadowExtensions
+      ? `more shadow pairs: ${state.totals.shadow.pairs} of ${wait.minPairs} counted; checking again in ${formatDuration(left)} (extension ${state.shadowExtensions})`
+      : `the shadow phase to end (${formatDuration(left)} left)`;
+  }
+  if (wait.kind === 'eval-set') return `the eval set that is running to finish (at most ${formatDuration(left)} more; judged every interval meanwhile)`;
+  return wait.durationMs === 0 ? 'resume' : `${stepText} to end (${formatDuration(left)} left)`;
 }
 
 function warnings(state: ReadonlyRolloutState): string[] {
