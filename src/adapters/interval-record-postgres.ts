@@ -4,7 +4,7 @@
 // needs its record (the pair store's retention does not apply).
 import pg from 'pg';
 import type { IntervalEntry } from '../analysis/interval-record';
-import { redactedUrl } from '../gateway/postgres-pair-store';
+import { openPostgres, redactedUrl } from './postgres-pool';
 import type { IntervalRecordStore } from './interval-record-store';
 
 // Orchestrators may start together; the advisory lock keeps their CREATE TABLEs from racing.
@@ -25,15 +25,7 @@ export class PostgresIntervalRecord implements IntervalRecordStore {
   ) {}
 
   static async open(url: string): Promise<PostgresIntervalRecord> {
-    const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5_000 });
-    // An idle connection dropped by the server must not crash the process; the next query reconnects.
-    pool.on('error', () => undefined);
-    try {
-      await pool.query(`BEGIN; ${SCHEMA} COMMIT;`);
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw new Error(`interval record: cannot use PostgreSQL at ${redactedUrl(url)}: ${(error as Error).message}`, { cause: error });
-    }
+    const pool = await openPostgres({ url, schema: SCHEMA, what: 'interval record', maxConnections: 2 });
     return new PostgresIntervalRecord(pool, redactedUrl(url));
   }
 

@@ -218,6 +218,20 @@ export type RollbackRuleName = (typeof rollbackRuleNames)[number];
 export const severities = ['warning', 'critical', 'emergency'] as const;
 export type Severity = (typeof severities)[number];
 
+/** The rules on answers' speed, length and cost: per interval in `rollback`, over the whole canary in `promote`. */
+const answerRuleFields = {
+  /** time to first token, streamed answers only */
+  maxTtftP95Ms: z.number().positive().optional(),
+  maxTtftP95Ratio: z.number().positive().optional(),
+  /** output tokens per second of answering */
+  minTokensPerSecond: z.number().positive().optional(),
+  /** e.g. 0.8: the candidate's tokens/s at least 80% of the stable's */
+  minTokensPerSecondRatio: z.number().positive().optional(),
+  maxTokensPerRequestRatio: z.number().positive().optional(),
+  /** needs analysis.cost for both variants */
+  maxCostPerRequestRatio: z.number().positive().optional(),
+};
+
 export const rollbackRulesSchema = z
   .object({
     maxErrorRate: fraction.optional(),
@@ -225,16 +239,7 @@ export const rollbackRulesSchema = z
     errorRateRatioFloor: fraction.default(0.01),
     maxP95Ms: z.number().positive().optional(),
     maxP95Ratio: z.number().positive().optional(),
-    /** time to first token, streamed answers only */
-    maxTtftP95Ms: z.number().positive().optional(),
-    maxTtftP95Ratio: z.number().positive().optional(),
-    /** output tokens per second of answering */
-    minTokensPerSecond: z.number().positive().optional(),
-    /** e.g. 0.8: the candidate's tokens/s at least 80% of the stable's */
-    minTokensPerSecondRatio: z.number().positive().optional(),
-    maxTokensPerRequestRatio: z.number().positive().optional(),
-    /** needs analysis.cost for both variants */
-    maxCostPerRequestRatio: z.number().positive().optional(),
+    ...answerRuleFields,
     minRequests: z.number().int().positive().default(10),
     /** per rule; a rule not named here is critical */
     severity: z.partialRecord(z.enum(rollbackRuleNames), z.enum(severities)).default({}),
@@ -268,14 +273,8 @@ export const promoteRulesSchema = z
     maxP95Ratio: z.number().positive().optional(),
     minSuccessRate: fraction.optional(),
     maxP95Ms: z.number().positive().optional(),
-    /** the answer rules of analysis.rollback, judged over the whole canary; a rule with no data blocks promotion */
-    maxTtftP95Ms: z.number().positive().optional(),
-    maxTtftP95Ratio: z.number().positive().optional(),
-    minTokensPerSecond: z.number().positive().optional(),
-    minTokensPerSecondRatio: z.number().positive().optional(),
-    maxTokensPerRequestRatio: z.number().positive().optional(),
-    /** needs analysis.cost for both variants */
-    maxCostPerRequestRatio: z.number().positive().optional(),
+    /** judged over the whole canary; a rule with no data blocks promotion */
+    ...answerRuleFields,
     significance: z.number().gt(0).lt(1).default(0.05),
     /** Kayenta's classifier on the whole canary's latencies: a Hodges-Lehmann shift judged High blocks promotion */
     latencyShift: z

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import type { PairPage, PairRange, PairStore, ShadowPair } from './pair-store';
 import { BatchedWrites } from './batched-writes';
+import { openPostgres } from '../adapters/postgres-pool';
 
 export interface PostgresPairStoreOptions {
   /** a libpq connection string: postgres://user:password@host:port/database */
@@ -34,10 +35,7 @@ const SCHEMA = `
  */
 const SETTLE_MS = 2_000;
 
-/** The connection string with its password hidden, for messages. */
-export function redactedUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
+export { redactedUrl } from '../adapters/postgres-pool';
 
 export class PostgresPairStore implements PairStore {
   private readonly writes: BatchedWrites<ShadowPair>;
@@ -55,15 +53,7 @@ export class PostgresPairStore implements PairStore {
 
   /** Connects and creates the table when missing; a clear error when the database cannot be used. */
   static async open(options: PostgresPairStoreOptions): Promise<PostgresPairStore> {
-    const pool = new pg.Pool({ connectionString: options.url, max: 4, connectionTimeoutMillis: 5_000 });
-    // An idle connection dropped by the server must not crash the gateway; the next query reconnects.
-    pool.on('error', () => undefined);
-    try {
-      await pool.query(`BEGIN; ${SCHEMA} COMMIT;`);
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw new Error(`pair store: cannot use PostgreSQL at ${redactedUrl(options.url)}: ${(error as Error).message}`, { cause: error });
-    }
+    const pool = await openPostgres({ url: options.url, schema: SCHEMA, what: 'pair store', maxConnections: 4 });
     return new PostgresPairStore(pool, options);
   }
 
