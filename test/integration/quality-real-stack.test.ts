@@ -183,13 +183,31 @@ describe('answer quality on the real stack', () => {
     let finished: () => void = () => undefined;
     const traffic = trafficUntil(new Promise<void>((resolve) => (finished = resolve)));
 
-    // Wait for a scoring batch to be running, with some judged pairs already written, then kill the worker.
+    // Wait for a scoring batch to be running, with some judged pairs already written. The judge's
+    // server is then frozen (SIGSTOP), so the batch cannot end before the worker is killed: on a fast
+    // machine a batch could otherwise finish between the look and the kill, and nothing be cut.
     const handle = client.workflow.getHandle(id);
+    const scoringRunning = async (): Promise<boolean> =>
+      ((await handle.describe()).raw.pendingActivities ?? []).some(
+        (a) => a.activityType?.name === 'scorePairs' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      );
+    const judgePid = (): number => {
+      const servers = JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as { deploymentId: string; pid: number }[];
+      const judge = servers.find((server) => server.deploymentId === `${id}-judge`);
+      if (!judge) throw new Error(`no judge server for ${id} in servers.json`);
+      return judge.pid;
+    };
     const deadline = Date.now() + 90_000;
+    let frozen: number;
     for (;;) {
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      const scoring = pending.find((a) => a.activityType?.name === 'scorePairs' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);
-      if (scoring && scoreRecords(id).some((r) => r.judge !== null)) break;
+      if ((await scoringRunning()) && scoreRecords(id).some((r) => r.judge !== null)) {
+        frozen = judgePid();
+        process.kill(frozen, 'SIGSTOP');
+        // Still running with its judge frozen: the batch is waiting on a judge call.
+        await sleep(1_000);
+        if (await scoringRunning()) break;
+        process.kill(frozen, 'SIGCONT');
+      }
       if (Date.now() > deadline) throw new Error('no scoring batch with judged pairs was seen running');
       await sleep(100);
     }
@@ -197,6 +215,7 @@ describe('answer quality on the real stack', () => {
     assert.ok(orchestrator);
     process.kill(orchestrator.pid, 'SIGKILL');
     await sleep(1_000);
+    process.kill(frozen, 'SIGCONT');
     const restarted = await devUp(stack.config, () => undefined);
     const worker = restarted.find((p) => p.name === 'orchestrator');
     assert.ok(worker && worker.pid !== orchestrator.pid, 'dev up started only the orchestrator again');
