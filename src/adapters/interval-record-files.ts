@@ -9,24 +9,27 @@ import type { IntervalRecordStore } from './interval-record-store';
 /** Rollout ids become file names: anything but a plain id character is encoded. */
 const fileName = (rolloutId: string): string => `${encodeURIComponent(rolloutId).replace(/^\./, '%2E')}.jsonl`;
 
-export const intervalRecordFile = (dataDir: string, rolloutId: string): string => join(dataDir, 'records', fileName(rolloutId));
-
 export class FileIntervalRecord implements IntervalRecordStore {
-  constructor(private readonly dataDir: string) {}
+  /** the records folder */
+  readonly where: string;
 
-  get where(): string {
-    return join(this.dataDir, 'records');
+  constructor(dataDir: string) {
+    this.where = join(dataDir, 'records');
+  }
+
+  private fileOf(rolloutId: string): string {
+    return join(this.where, fileName(rolloutId));
   }
 
   async append(rolloutId: string, entry: IntervalEntry): Promise<void> {
-    await mkdir(join(this.dataDir, 'records'), { recursive: true, mode: 0o700 });
-    await appendFile(intervalRecordFile(this.dataDir, rolloutId), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    await mkdir(this.where, { recursive: true, mode: 0o700 });
+    await appendFile(this.fileOf(rolloutId), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
   }
 
   async read(rolloutId: string): Promise<IntervalEntry[] | null> {
     let text: string;
     try {
-      text = await readFile(intervalRecordFile(this.dataDir, rolloutId), 'utf8');
+      text = await readFile(this.fileOf(rolloutId), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;

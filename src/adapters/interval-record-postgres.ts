@@ -7,9 +7,8 @@ import type { IntervalEntry } from '../analysis/interval-record';
 import { openPostgres, redactedUrl } from './postgres-pool';
 import type { IntervalRecordStore } from './interval-record-store';
 
-// Orchestrators may start together; the advisory lock keeps their CREATE TABLEs from racing.
+const TABLE = 'gantry_interval_records';
 const SCHEMA = `
-  SELECT pg_advisory_xact_lock(hashtext('gantry_interval_records'));
   CREATE TABLE IF NOT EXISTS gantry_interval_records (
     rollout_id text NOT NULL,
     at_ms bigint NOT NULL,
@@ -25,7 +24,7 @@ export class PostgresIntervalRecord implements IntervalRecordStore {
   ) {}
 
   static async open(url: string): Promise<PostgresIntervalRecord> {
-    const pool = await openPostgres({ url, schema: SCHEMA, what: 'interval record', maxConnections: 2 });
+    const pool = await openPostgres({ url, schema: SCHEMA, table: TABLE, what: 'interval record', maxConnections: 2 });
     return new PostgresIntervalRecord(pool, redactedUrl(url));
   }
 

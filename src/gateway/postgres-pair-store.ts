@@ -13,9 +13,7 @@ export interface PostgresPairStoreOptions {
   flushIntervalMs?: number;
 }
 
-// Replicas may start together; the advisory lock keeps their CREATE TABLEs from racing.
 const SCHEMA = `
-  SELECT pg_advisory_xact_lock(hashtext('gantry_shadow_pairs'));
   CREATE TABLE IF NOT EXISTS gantry_shadow_pairs (
     id bigserial PRIMARY KEY,
     request_id text NOT NULL,
@@ -53,7 +51,7 @@ export class PostgresPairStore implements PairStore {
 
   /** Connects and creates the table when missing; a clear error when the database cannot be used. */
   static async open(options: PostgresPairStoreOptions): Promise<PostgresPairStore> {
-    const pool = await openPostgres({ url: options.url, schema: SCHEMA, what: 'pair store', maxConnections: 4 });
+    const pool = await openPostgres({ url: options.url, schema: SCHEMA, table: 'gantry_shadow_pairs', what: 'pair store', maxConnections: 4 });
     return new PostgresPairStore(pool, options);
   }
 

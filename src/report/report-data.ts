@@ -1,6 +1,7 @@
 // What a rollout report shows, computed from the rollout's status, its interval record and, where
 // they can be reached, a few shadow pairs and Prometheus series. Pure: the CLI gathers, this shapes.
 import type { IntervalEntry, VariantFigures } from '../analysis/interval-record';
+import type { Outcome } from '../workflows/state/rollout-state';
 import type { RolloutStatus } from '../workflows/state/status-view';
 
 /** Time series for one chart: x in seconds (what uPlot plots), one y array per line; null is a gap. */
@@ -130,7 +131,7 @@ const PHASE_COLORS: Readonly<Record<string, string>> = {
 };
 const OTHER_PHASE_COLOR = '#eeeeee';
 /** The phases a rollout ends in: a moment, not a span. */
-const OUTCOMES: ReadonlySet<string> = new Set(['Promoted', 'RolledBack', 'Failed', 'Cancelled']);
+const OUTCOMES: ReadonlySet<string> = new Set(['Promoted', 'RolledBack', 'Failed', 'Cancelled'] satisfies Outcome[]);
 
 /**
  * The timeline as spans of phases: each lasts from the first entry in it until the next phase

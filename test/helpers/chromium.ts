@@ -25,22 +25,24 @@ export interface OpenedPage {
 /** Runs in the page (a string: this project's TypeScript has no DOM types). */
 const INSPECT = (colors: readonly string[]): string => `((colors) => {
   const canvases = [...document.querySelectorAll('canvas')];
-  const pixelsOf = (canvas) => canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  const holds = (canvas, hex) => {
-    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    const pixels = pixelsOf(canvas);
-    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] === r && pixels[i + 1] === g && pixels[i + 2] === b && pixels[i + 3] === 255) return true;
-    return false;
-  };
-  const withColor = Object.fromEntries(colors.map((hex) => [hex, canvases.filter((canvas) => canvas.width > 0 && holds(canvas, hex)).length]));
-  const inked = canvases.filter((canvas) => {
+  const wanted = colors.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
+  const withColor = Object.fromEntries(colors.map((hex) => [hex, 0]));
+  let inked = 0;
+  // Each canvas's pixels are read once, for ink and for every colour asked for.
+  for (const canvas of canvases) {
     const context = canvas.getContext('2d');
-    if (!context || canvas.width === 0 || canvas.height === 0) return false;
+    if (!context || canvas.width === 0 || canvas.height === 0) continue;
     const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
-    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
-    return false;
-  });
-  return { charts: Number(document.body.dataset.charts), canvases: canvases.length, inked: inked.length, withColor, title: document.title, text: document.body.innerText };
+    const found = new Set();
+    let ink = false;
+    for (let i = 0; i < pixels.length; i += 4) {
+      if (pixels[i + 3] > 0) ink = true;
+      if (pixels[i + 3] === 255) wanted.forEach(([r, g, b], c) => { if (pixels[i] === r && pixels[i + 1] === g && pixels[i + 2] === b) found.add(c); });
+    }
+    if (ink) inked += 1;
+    for (const c of found) withColor[colors[c]] += 1;
+  }
+  return { charts: Number(document.body.dataset.charts), canvases: canvases.length, inked, withColor, title: document.title, text: document.body.innerText };
 })(${JSON.stringify(colors)})`;
 
 export async function openInChromium(file: string, screenshot?: string, colors: readonly string[] = []): Promise<OpenedPage> {
