@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../src/config/toolchain';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from './quiet-ports';
 import { GatewayAdminClient } from '../../src/gateway/admin-client';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -33,7 +33,7 @@ export function spawnGateway(env: Record<string, string>, port: number): Gateway
 
 /** Starts the gateway process and waits for its readiness endpoint. */
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const gateway = spawnGateway(env, await freePort());
+  const gateway = spawnGateway(env, await quietPort());
   for (let i = 0; i < 150; i++) {
     if (gateway.child.exitCode !== null) throw new Error(`gateway exited: ${gateway.output()}`);
     try {

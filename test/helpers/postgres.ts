@@ -8,7 +8,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { toolPath } from '../../src/config/toolchain';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from './quiet-ports';
 
 const run = promisify(execFile);
 
@@ -34,7 +34,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     owner ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]) : run(join(bin, command), args);
   const data = join(dir, 'data');
   await asOwner('initdb', ['-D', data, '-U', 'gantry', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-  const port = await freePort();
+  const port = await quietPort();
   await asOwner('pg_ctl', ['start', '-w', '-t', '60', '-D', data, '-l', join(dir, 'postgres.log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`]);
   return {
     url: `postgres://gantry:unused@127.0.0.1:${port}/postgres`,

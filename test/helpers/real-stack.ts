@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Result } from 'execa';
 import type { Client } from '@temporalio/client';
-import { freePorts } from '../../src/hosts/free-port';
+import { quietPorts } from './quiet-ports';
 import { isAlive } from '../../src/hosts/process-control';
 import { devDown, devUp, temporalEnvFor } from '../../src/stack/dev-stack';
 import { adminToken, gatewayUrl, type StackConfig } from '../../src/stack/stack-config';
@@ -27,7 +27,7 @@ export interface RealStack {
 
 export async function stackConfigOnFreePorts(): Promise<StackConfig> {
   // Chosen together, so no two of the stack's servers are handed the same port.
-  const ports = await freePorts(8);
+  const ports = await quietPorts(8);
   const port = (index: number): number => ports[index] ?? 0;
   return {
     stateDir: mkdtempSync(join(tmpdir(), 'gantry-it-')),

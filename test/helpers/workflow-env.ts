@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { toolPath } from '../../src/config/toolchain';
-import { freePort, isPortInUse } from '../../src/hosts/free-port';
+import { isPortInUse } from '../../src/hosts/free-port';
+import { quietPort } from './quiet-ports';
 import { stopProcess } from '../../src/hosts/process-control';
 import { spawnDetached, waitUntilHealthy, type ProcessRecord } from '../../src/stack/managed-process';
 import { WORKFLOWS_PATH } from '../../src/workers/orchestrator';
@@ -43,7 +44,7 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
     Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     runtimeInstalled = true;
   }
-  const port = await freePort();
+  const port = await quietPort();
   const logFile = join(mkdtempSync(join(tmpdir(), 'gantry-devserver-')), 'temporal.log');
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'warn'];
   const server = spawnDetached('temporal', toolPath('temporal'), args, process.env, logFile, port);

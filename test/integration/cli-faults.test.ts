@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { startRealStack, runCli, envFor, stackConfigOnFreePorts, type RealStack } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { ExitCode } from '../../src/cli/exit-codes';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from '../helpers/quiet-ports';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { parseSpec } from '../../src/config/load-spec';
@@ -185,7 +185,7 @@ describe('CLI faults', () => {
   });
 
   it('refuses traffic replay of an unreadable prompts file', async () => {
-    const result = await stack.cli(['traffic', 'replay', '/nonexistent.jsonl', '--gateway', `http://127.0.0.1:${await freePort()}`]);
+    const result = await stack.cli(['traffic', 'replay', '/nonexistent.jsonl', '--gateway', `http://127.0.0.1:${await quietPort()}`]);
     assert.equal(result.exitCode, ExitCode.INVALID_INPUT);
     assert.equal(oneLine(result.stderr), 'gantry: /nonexistent.jsonl: cannot read the prompts file');
   });

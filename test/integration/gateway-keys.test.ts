@@ -14,7 +14,7 @@ import { ServerSupervisor } from '../../src/hosts/server-supervisor';
 import { launchCommandFor } from '../../src/adapters/model-server-engine';
 import { engineBinaries } from '../../src/hosts/engine-binaries';
 import { serverOptionsSchema } from '../../src/config/spec';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from '../helpers/quiet-ports';
 import { REPO_ROOT } from '../../src/config/toolchain';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { spawnGateway, startGatewayProcess, TEST_ADMIN_TOKEN, type GatewayProcess } from '../helpers/gateway-process';
@@ -129,7 +129,7 @@ describe('client keys on the data plane', () => {
   });
 
   it('refuses to listen beyond loopback without client keys', async () => {
-    const exposed = spawnGateway({ GANTRY_GATEWAY_DATA_DIR: dataDir, GANTRY_GATEWAY_HOST: '0.0.0.0' }, await freePort());
+    const exposed = spawnGateway({ GANTRY_GATEWAY_DATA_DIR: dataDir, GANTRY_GATEWAY_HOST: '0.0.0.0' }, await quietPort());
     assert.equal(await exposed.exited, 1);
     assert.match(exposed.output(), /listening on 0\.0\.0\.0 \(not loopback\) needs client keys: set GANTRY_GATEWAY_CLIENT_KEYS=required/);
   });

@@ -11,7 +11,7 @@ import { ServerSupervisor } from '../../src/hosts/server-supervisor';
 import { launchCommandFor } from '../../src/adapters/model-server-engine';
 import { engineBinaries } from '../../src/hosts/engine-binaries';
 import { serverOptionsSchema } from '../../src/config/spec';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from '../helpers/quiet-ports';
 import { RouteTable } from '../../src/gateway/route-table';
 import { startGateway, type GatewayHarness } from '../helpers/gateway-harness';
 import { chatTemplate, gemmaQ4 } from '../helpers/real-models';
@@ -202,7 +202,7 @@ describe('gateway segments and privacy', () => {
 
 describe('gateway protection', () => {
   it('answers a failed canary request from stable, and opens the breaker after repeated failures', async () => {
-    const dead = { url: `http://127.0.0.1:${await freePort()}/v1`, label: 'dead candidate' };
+    const dead = { url: `http://127.0.0.1:${await quietPort()}/v1`, label: 'dead candidate' };
     await gateway.admin.setRoute('guarded', { stable: { url: upstream }, candidate: dead, weight: 100 });
     const guarded = { ...question, model: 'guarded', max_tokens: 2 };
     for (let i = 0; i < 5; i++) {
@@ -275,7 +275,7 @@ describe('gateway protection', () => {
   });
 
   it('passes a candidate failure through when fallback is off', async () => {
-    const dead = { url: `http://127.0.0.1:${await freePort()}/v1` };
+    const dead = { url: `http://127.0.0.1:${await quietPort()}/v1` };
     await gateway.admin.setRoute('unguarded', { stable: { url: upstream }, candidate: dead, weight: 100, fallbackToStable: false });
     const response = await request(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
@@ -321,7 +321,7 @@ describe('gateway bad input', () => {
   });
 
   it('answers 502 naming the variant when its upstream is down', async () => {
-    await gateway.admin.setRoute('down', { stable: { url: `http://127.0.0.1:${await freePort()}/v1` } });
+    await gateway.admin.setRoute('down', { stable: { url: `http://127.0.0.1:${await quietPort()}/v1` } });
     const result = await post('/v1/chat/completions', JSON.stringify({ ...question, model: 'down' }));
     assert.equal(result.status, 502);
     assert.match(result.body.error?.message ?? '', /the stable model server is unreachable/);

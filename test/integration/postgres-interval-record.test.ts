@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { PostgresIntervalRecord } from '../../src/adapters/interval-record-postgres';
 import { intervalEntry, type IntervalEntry } from '../../src/analysis/interval-record';
 import { REPO_ROOT } from '../../src/config/toolchain';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from '../helpers/quiet-ports';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { rolloutWithTraffic } from '../helpers/real-rollout-driver';
@@ -70,14 +70,14 @@ describe('the interval record in PostgreSQL', () => {
   });
 
   it('refuses an unusable database with one line naming it, password hidden; an orchestrator given it exits 1', async () => {
-    const url = `postgres://gantry:secret@127.0.0.1:${await freePort()}/postgres`;
+    const url = `postgres://gantry:secret@127.0.0.1:${await quietPort()}/postgres`;
     await assert.rejects(PostgresIntervalRecord.open(url), (error: Error) => {
       assert.match(error.message, /^interval record: cannot use PostgreSQL at postgres:\/\/gantry:\*\*\*@127\.0\.0\.1:\d+\/postgres: .*ECONNREFUSED/);
       assert.doesNotMatch(error.message, /secret/);
       return true;
     });
     const orchestrator = await execa(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/workers/orchestrator.ts')], {
-      env: { ...process.env, GANTRY_ADMIN_TOKEN: 'a-token-of-16-chars', GANTRY_PAIR_STORE_URL: url, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` },
+      env: { ...process.env, GANTRY_ADMIN_TOKEN: 'a-token-of-16-chars', GANTRY_PAIR_STORE_URL: url, TEMPORAL_ADDRESS: `127.0.0.1:${await quietPort()}` },
       reject: false,
       timeout: 60_000,
     });
@@ -121,7 +121,7 @@ describe('a rollout on the real stack with the PostgreSQL pair store', () => {
     assert.ok(!data.notes.some((n) => /interval record/.test(n)), data.notes.join('; '));
 
     // The database away: the report is still made, and says why it has no charts over time.
-    const away = `postgres://gantry:secret@127.0.0.1:${await freePort()}/postgres`;
+    const away = `postgres://gantry:secret@127.0.0.1:${await quietPort()}/postgres`;
     const without = await stack.cli(['rollout', 'report', 'it-pg-record', '--json'], { GANTRY_PAIR_STORE_URL: away });
     assert.equal(without.exitCode, 0, String(without.stderr));
     const partial = JSON.parse(String(without.stdout)) as ReportData;

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { request } from 'undici';
 import { PostgresPairStore, redactedUrl } from '../../src/gateway/postgres-pair-store';
 import type { PairSide, ShadowPair } from '../../src/gateway/pair-store';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from '../helpers/quiet-ports';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream';
 import { startGateway } from '../helpers/gateway-harness';
@@ -129,14 +129,14 @@ describe('PostgreSQL pair store', () => {
   });
 
   it('refuses to start against an unreachable database with one line naming it, password hidden', async () => {
-    const url = `postgres://gantry:secret@127.0.0.1:${await freePort()}/postgres`;
+    const url = `postgres://gantry:secret@127.0.0.1:${await quietPort()}/postgres`;
     await assert.rejects(PostgresPairStore.open({ url, retentionDays: 30 }), (error: Error) => {
       assert.match(error.message, /^pair store: cannot use PostgreSQL at postgres:\/\/gantry:\*\*\*@127\.0\.0\.1:\d+\/postgres: .*ECONNREFUSED/);
       assert.doesNotMatch(error.message, /secret/);
       return true;
     });
     assert.equal(redactedUrl('postgres://u:p@h/db'), 'postgres://u:***@h/db');
-    const gateway = spawnGateway({ GANTRY_PAIR_STORE_URL: url }, await freePort());
+    const gateway = spawnGateway({ GANTRY_PAIR_STORE_URL: url }, await quietPort());
     assert.equal(await gateway.exited, 1);
     assert.match(gateway.output(), /pair store: cannot use PostgreSQL at postgres:\/\/gantry:\*\*\*@/);
   });

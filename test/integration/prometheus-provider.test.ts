@@ -14,7 +14,7 @@ import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream';
 import { createMetricProvider } from '../../src/activities/metric-provider';
 import { PrometheusProvider } from '../../src/activities/prometheus-provider';
 import { preparePrometheusDir, startPrometheus, writeScrapeTargets } from '../../src/stack/prometheus';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from '../helpers/quiet-ports';
 import { stopProcess } from '../../src/hosts/process-control';
 import type { ProcessRecord } from '../../src/stack/managed-process';
 import type { Measurement } from '../../src/analysis/measurements';
@@ -88,7 +88,7 @@ before(async () => {
   promDir = mkdtempSync(join(tmpdir(), 'gantry-prom-'));
   preparePrometheusDir(promDir, SCRAPE_S, [join(hostDir, 'scrape-targets.json')]);
   writeScrapeTargets(promDir, 'gateway', [{ address: new URL(gateway.url).host }]);
-  const port = await freePort();
+  const port = await quietPort();
   promUrl = `http://127.0.0.1:${port}`;
   prometheus = await startPrometheus(promDir, port, join(promDir, 'prometheus.log'));
 });

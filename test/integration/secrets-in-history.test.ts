@@ -14,7 +14,7 @@ import { startRealStack, type RealStack } from '../helpers/real-stack';
 import { chatTemplate, compressedSpec, gemmaQ4, writeSpec } from '../helpers/real-models';
 import { rolloutWithTraffic } from '../helpers/real-rollout-driver';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
-import { freePort } from '../../src/hosts/free-port';
+import { quietPort } from '../helpers/quiet-ports';
 import { toolPath } from '../../src/config/toolchain';
 import { temporalAddress } from '../../src/stack/stack-config';
 import type { RolloutResult } from '../../src/workflows/rollout';
@@ -53,7 +53,7 @@ function databaseBytes(stack: RealStack): Buffer {
 }
 
 before(async () => {
-  const port = await freePort();
+  const port = await quietPort();
   keyedStableUrl = `http://127.0.0.1:${port}`;
   keyedStable = execa(
     toolPath('llamaServer'),

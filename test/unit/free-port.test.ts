@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { freePorts, isPortInUse } from '../../src/hosts/free-port';
+import { ephemeralRangeStart, quietPorts } from '../helpers/quiet-ports';
 
 describe('freePorts', () => {
   it('hands out distinct ports that are free once it returns', async () => {
@@ -19,6 +20,40 @@ describe('freePorts', () => {
       assert.equal(await isPortInUse(port), true);
     } finally {
       server.close();
+    }
+  });
+});
+
+describe("quietPorts (the test stacks' ports)", () => {
+  it('hands out distinct free ports below the ephemeral range, which the kernel never hands out by itself', async () => {
+    const ports = await quietPorts(12);
+    assert.equal(new Set(ports).size, 12, ports.join(', '));
+    const top = ephemeralRangeStart();
+    for (const port of ports) {
+      assert.ok(port >= 10_000 && port < top, `port ${port} outside 10000..${top - 1}`);
+      assert.equal(await isPortInUse(port), false, `port ${port} still held`);
+    }
+  });
+
+  it('never hands out a port that is listened on', async () => {
+    // A narrow range with every other port held: only the free ones can come back.
+    const [from = 0] = await quietPorts(1);
+    const to = from + 20;
+    const listenOn = (port: number): Promise<Server | undefined> =>
+      new Promise((resolve) => {
+        const server = createServer();
+        server.once('error', () => resolve(undefined));
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    const held = (await Promise.all(Array.from({ length: to - from }, (_, i) => listenOn(from + i)))).filter((s) => s !== undefined);
+    const released = held.filter((_, i) => i % 2 === 0);
+    const free = released.map((server) => (server.address() as AddressInfo).port);
+    await Promise.all(released.map((server) => new Promise((resolve) => server.close(resolve))));
+    try {
+      const chosen = await quietPorts(free.length, '127.0.0.1', from, to);
+      assert.deepEqual([...chosen].sort(), [...free].sort());
+    } finally {
+      for (const server of held.filter((_, i) => i % 2 === 1)) server.close();
     }
   });
 });
