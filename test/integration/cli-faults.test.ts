@@ -10,6 +10,7 @@ import { startRealStack, runCli, envFor, stackConfigOnFreePorts, type RealStack 
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { quietPort } from '../helpers/quiet-ports';
+import { REPO_ROOT } from '../../src/config/toolchain';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { parseSpec } from '../../src/config/load-spec';
@@ -188,5 +189,12 @@ describe('CLI faults', () => {
     const result = await stack.cli(['traffic', 'replay', '/nonexistent.jsonl', '--gateway', `http://127.0.0.1:${await quietPort()}`]);
     assert.equal(result.exitCode, ExitCode.INVALID_INPUT);
     assert.equal(oneLine(result.stderr), 'gantry: /nonexistent.jsonl: cannot read the prompts file');
+  });
+
+  it('refuses traffic replay with a streamed share outside 0 to 1, before sending anything', async () => {
+    const prompts = join(REPO_ROOT, 'configs/prompts/chat.jsonl');
+    const result = await stack.cli(['traffic', 'replay', prompts, '--stream', '1.5', '--gateway', `http://127.0.0.1:${await quietPort()}`]);
+    assert.equal(result.exitCode, ExitCode.INVALID_INPUT);
+    assert.equal(oneLine(result.stderr), 'gantry: --stream must be a share from 0 to 1, got "1.5"');
   });
 });

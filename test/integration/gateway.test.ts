@@ -2,7 +2,7 @@
 // the official openai client.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -15,6 +15,8 @@ import { quietPort } from '../helpers/quiet-ports';
 import { RouteTable } from '../../src/gateway/route-table';
 import { startGateway, type GatewayHarness } from '../helpers/gateway-harness';
 import { chatTemplate, gemmaQ4 } from '../helpers/real-models';
+import { parsePrompts, replay } from '../../src/cli/traffic/replay';
+import { REPO_ROOT } from '../../src/config/toolchain';
 
 let supervisor: ServerSupervisor;
 let upstream: string;
@@ -158,6 +160,32 @@ describe('gateway data plane', () => {
     assert.match(text, /gantry_gateway_time_to_first_token_seconds_count\{route="chat",variant="stable"\} [1-9]/);
     assert.match(text, /gantry_gateway_tokens_total\{route="chat",variant="stable",direction="input"\} [1-9]/);
     assert.match(text, /gantry_gateway_tokens_total\{route="chat",variant="stable",direction="output"\} [1-9]/);
+  });
+
+  it('measures time to first token of replayed traffic: the streamed share, as the client and the gateway both see it', async () => {
+    // A route of its own, so the other tests' answers do not count in its statistics.
+    await gateway.admin.setRoute('replayed', { stable: { url: upstream }, candidate: { url: upstream }, weight: 50 });
+    const from = Date.now();
+    const report = await replay(
+      parsePrompts(readFileSync(join(REPO_ROOT, 'configs/prompts/quickstart-mix.jsonl'), 'utf8'), 'quickstart-mix.jsonl'),
+      { route: 'replayed', rate: 4, durationMs: 4_000, maxInFlight: 32, maxTokens: 8, streamShare: 0.5, baseUrl: gateway.url },
+      () => undefined,
+    );
+    assert.equal(report.errors, 0, JSON.stringify(report));
+    assert.equal(
+      (report.byVariant.stable ?? 0) + (report.byVariant.candidate ?? 0),
+      report.sent,
+      `every answer, streamed or not, names its variant: ${JSON.stringify(report.byVariant)}`,
+    );
+    assert.ok(report.streamed > 0 && report.streamed < report.sent, `streamed ${report.streamed} of ${report.sent}`);
+    assert.ok(report.ttftP95Ms !== null && report.p95Ms !== null && report.ttftP95Ms <= report.p95Ms, JSON.stringify(report));
+    const stats = await gateway.admin.windowStats('replayed', from - 1_000, Date.now() + 60_000);
+    assert.equal(stats.stable.requests + stats.candidate.requests, report.sent);
+    assert.equal(
+      (stats.stable.ttft?.total ?? 0) + (stats.candidate.ttft?.total ?? 0),
+      report.streamed,
+      'the gateway timed the first token of every streamed answer, and only those',
+    );
   });
 
   it('persists routes so a restarted gateway comes back with the same weights', async () => {

@@ -1,5 +1,6 @@
 // gantry traffic replay: real prompts sent through the gateway at a steady rate, so a rollout's
-// analysis has live traffic to judge. Open loop: requests start on schedule, capped in flight.
+// analysis has live traffic to judge. Open loop: requests start on schedule, capped in flight. A
+// share of them stream, as chat clients do, so time to first token is measured too.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import OpenAI from 'openai';
@@ -44,6 +45,8 @@ export interface ReplayOptions {
   maxInFlight: number;
   maxTokens: number;
   baseUrl: string;
+  /** the share of requests sent with `stream: true`, spread evenly (0 when not given) */
+  streamShare?: number;
   /** a client key, where the gateway requires one */
   apiKey?: string;
   /** stops sending before durationMs is up (what was sent is still awaited) */
@@ -61,29 +64,78 @@ export interface ReplayReport {
   errorsByVariant: Record<string, number>;
   p50Ms: number | null;
   p95Ms: number | null;
+  /** requests sent streamed, and the time to their first chunk as the client saw it */
+  streamed: number;
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+}
+
+/** Whether the i-th request streams: `share` of them, spread evenly (0.5 streams every other one). */
+export function streamsAt(index: number, share: number): boolean {
+  return Math.floor((index + 1) * share) > Math.floor(index * share);
 }
 
 export async function replay(prompts: PromptLine[], options: ReplayOptions, onProgress: (report: ReplayReport) => void): Promise<ReplayReport> {
   const client = new OpenAI({ baseURL: `${options.baseUrl}/v1`, apiKey: options.apiKey ?? 'replay', maxRetries: 0, timeout: 120_000 });
   const latency = emptyHistogram();
-  const report: ReplayReport = { sent: 0, ok: 0, errors: 0, skipped: 0, byVariant: {}, errorsByVariant: {}, p50Ms: null, p95Ms: null };
+  const ttft = emptyHistogram();
+  const report: ReplayReport = {
+    sent: 0,
+    ok: 0,
+    errors: 0,
+    skipped: 0,
+    byVariant: {},
+    errorsByVariant: {},
+    p50Ms: null,
+    p95Ms: null,
+    streamed: 0,
+    ttftP50Ms: null,
+    ttftP95Ms: null,
+  };
+  const withQuantiles = (): ReplayReport => ({
+    ...report,
+    p50Ms: quantile(latency, 0.5) ?? null,
+    p95Ms: quantile(latency, 0.95) ?? null,
+    ttftP50Ms: quantile(ttft, 0.5) ?? null,
+    ttftP95Ms: quantile(ttft, 0.95) ?? null,
+  });
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
+  /** Sends one request and reads its answer to the end; `answer.variant` is set once the headers are in. */
+  const ask = async (prompt: PromptLine, index: number, started: number, answer: { variant: string }): Promise<void> => {
+    const body = {
+      model: options.route,
+      messages: [{ role: 'user' as const, content: prompt.prompt }],
+      max_tokens: prompt.max_tokens ?? options.maxTokens,
+      temperature: 0,
+    };
+    const headers = { 'x-session-id': prompt.session ?? `replay-${index}` };
+    if (!streamsAt(index, options.streamShare ?? 0)) {
+      const { response } = await client.chat.completions.create(body, { headers }).withResponse();
+      answer.variant = response.headers.get('x-gantry-variant') ?? 'unknown';
+      return;
+    }
+    report.streamed += 1;
+    const { data: stream, response } = await client.chat.completions.create({ ...body, stream: true }, { headers }).withResponse();
+    // Known before the stream is read, so an answer cut mid-stream is an error of the variant that gave it.
+    answer.variant = response.headers.get('x-gantry-variant') ?? 'unknown';
+    let first = true;
+    for await (const _chunk of stream) {
+      if (first) record(ttft, performance.now() - started);
+      first = false;
+    }
+  };
   const send = async (prompt: PromptLine, index: number): Promise<void> => {
     const started = performance.now();
+    const answer = { variant: 'unknown' };
     try {
-      const { response } = await client.chat.completions
-        .create(
-          { model: options.route, messages: [{ role: 'user', content: prompt.prompt }], max_tokens: prompt.max_tokens ?? options.maxTokens, temperature: 0 },
-          { headers: { 'x-session-id': prompt.session ?? `replay-${index}` } },
-        )
-        .withResponse();
-      const variant = response.headers.get('x-gantry-variant') ?? 'unknown';
+      await ask(prompt, index, started, answer);
+      const variant = answer.variant;
       report.byVariant[variant] = (report.byVariant[variant] ?? 0) + 1;
       report.ok += 1;
       record(latency, performance.now() - started);
     } catch (error) {
-      const variant = (error as { headers?: Headers }).headers?.get?.('x-gantry-variant') ?? 'unknown';
+      const variant = (error as { headers?: Headers }).headers?.get?.('x-gantry-variant') ?? answer.variant;
       report.byVariant[variant] = (report.byVariant[variant] ?? 0) + 1;
       report.errorsByVariant[variant] = (report.errorsByVariant[variant] ?? 0) + 1;
       report.errors += 1;
@@ -108,15 +160,16 @@ export async function replay(prompts: PromptLine[], options: ReplayOptions, onPr
     }
     if (Date.now() - lastProgress >= 5_000) {
       lastProgress = Date.now();
-      onProgress({ ...report, p50Ms: quantile(latency, 0.5) ?? null, p95Ms: quantile(latency, 0.95) ?? null });
+      onProgress(withQuantiles());
     }
   }
   await Promise.all(pending);
-  return { ...report, p50Ms: quantile(latency, 0.5) ?? null, p95Ms: quantile(latency, 0.95) ?? null };
+  return withQuantiles();
 }
 
+const ms = (value: number | null): string => (value === null ? '-' : `${Math.round(value)}ms`);
 const summary = (r: ReplayReport): string =>
-  `sent ${r.sent}  ok ${r.ok}  errors ${r.errors}  skipped ${r.skipped}  p50 ${r.p50Ms === null ? '-' : Math.round(r.p50Ms)}ms  p95 ${r.p95Ms === null ? '-' : Math.round(r.p95Ms)}ms  by variant ${JSON.stringify(r.byVariant)}  errors by variant ${JSON.stringify(r.errorsByVariant)}`;
+  `sent ${r.sent}  ok ${r.ok}  errors ${r.errors}  skipped ${r.skipped}  p50 ${ms(r.p50Ms)}  p95 ${ms(r.p95Ms)}  streamed ${r.streamed}  TTFT p95 ${ms(r.ttftP95Ms)}  by variant ${JSON.stringify(r.byVariant)}  errors by variant ${JSON.stringify(r.errorsByVariant)}`;
 
 export function registerTrafficCommands(program: Command): void {
   const traffic = program.command('traffic').description('send traffic through the gateway');
@@ -128,12 +181,22 @@ export function registerTrafficCommands(program: Command): void {
     .option('--route <model>', 'the route (model name) to ask for', 'chat')
     .option('--max-in-flight <n>', 'requests in flight at most; beyond, a request is skipped and counted', '8')
     .option('--max-tokens <n>', 'max_tokens per request', '24')
+    .option('--stream <share>', 'the share of requests sent streamed (0 to 1), so time to first token is measured', '0.5')
     .option('--gateway <url>', "gateway base URL (default: the dev stack's)")
     .option('--json', 'print the final report as JSON')
     .action(
       async (
         file: string,
-        options: { rate: string; duration: string; route: string; maxInFlight: string; maxTokens: string; gateway?: string; json?: boolean },
+        options: {
+          rate: string;
+          duration: string;
+          route: string;
+          maxInFlight: string;
+          maxTokens: string;
+          stream: string;
+          gateway?: string;
+          json?: boolean;
+        },
       ) => {
         const out = output(Boolean(options.json));
         let text: string;
@@ -144,6 +207,8 @@ export function registerTrafficCommands(program: Command): void {
         }
         const rate = Number(options.rate);
         if (!(rate > 0)) throw new GantryError('INVALID_SPEC', `--rate must be a positive number, got "${options.rate}"`);
+        const streamShare = Number(options.stream);
+        if (!(streamShare >= 0 && streamShare <= 1)) throw new GantryError('INVALID_SPEC', `--stream must be a share from 0 to 1, got "${options.stream}"`);
         let durationMs: number;
         try {
           durationMs = parseDuration(options.duration);
@@ -158,6 +223,7 @@ export function registerTrafficCommands(program: Command): void {
             durationMs,
             maxInFlight: Math.max(1, Number(options.maxInFlight) || 8),
             maxTokens: Math.max(1, Number(options.maxTokens) || 24),
+            streamShare,
             baseUrl: options.gateway ?? gatewayUrl(stackConfigFromEnv()),
             apiKey: process.env.GANTRY_CLIENT_KEY || undefined,
           },
