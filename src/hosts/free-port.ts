@@ -1,46 +1,58 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
-/** A port free on `host` right now (the OS picks it); callers retry if another process takes it first. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** A listening server on host:port (0: the OS picks), or undefined where the port is taken. */
+function listenOn(port: number, host: string): Promise<Server | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(undefined));
+    server.listen(port, host, () => resolve(server));
   });
 }
 
-/** `count` distinct ports, free on `host` right now: all are held open until every one is chosen. */
-export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
+const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+const portOf = (server: Server): number => {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+};
+
+/** A port free on `host` right now (the OS picks it); callers retry if another process takes it first. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const [port] = await freePorts(1, host);
+  if (port === undefined) throw new Error(`no free port on ${host}`);
+  return port;
+}
+
+/** Ports from `from` up to, not including, `to`. */
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * `count` distinct ports, free on `host` right now: all are held open until every one is chosen.
+ * The OS picks them (from its ephemeral range) unless `range` is given; then they are tried at random in it.
+ */
+export async function freePorts(count: number, host = '127.0.0.1', range?: PortRange): Promise<number[]> {
+  const held: Server[] = [];
   try {
-    return await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<number>((resolve, reject) => {
-            server.on('error', reject);
-            server.listen(0, host, () => {
-              const address = server.address();
-              resolve(typeof address === 'object' && address ? address.port : 0);
-            });
-          }),
-      ),
-    );
+    for (let tries = 0; held.length < count; tries++) {
+      if (tries > count * 200) throw new Error(`no ${count} free ports${range ? ` between ${range.from} and ${range.to}` : ''} on ${host}`);
+      const candidate = range ? range.from + Math.floor(Math.random() * (range.to - range.from)) : 0;
+      if (held.some((server) => portOf(server) === candidate)) continue;
+      const server = await listenOn(candidate, host);
+      if (server) held.push(server);
+    }
+    return held.map(portOf);
   } finally {
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))));
+    await Promise.all(held.map(close));
   }
 }
 
 /** Whether something already listens on host:port. */
-export function isPortInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(true));
-    server.listen(port, host, () => server.close(() => resolve(false)));
-  });
+export async function isPortInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  const server = await listenOn(port, host);
+  if (!server) return true;
+  await close(server);
+  return false;
 }

@@ -7,7 +7,7 @@
 // before it. Below the range the kernel hands out nothing by itself, so a port stays ours between
 // choosing it and starting a server on it, and across a restart.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { freePorts } from '../../src/hosts/free-port';
 
 const LOWEST = 10_000;
 
@@ -21,39 +21,14 @@ export function ephemeralRangeStart(): number {
   }
 }
 
-const listen = (server: Server, port: number, host: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, host, () => resolve(true));
-  });
-
-/**
- * `count` distinct ports free on `host`, below the ephemeral range (or in `[from, to)`): each is
- * held open until all are chosen.
- */
-export async function quietPorts(count: number, host = '127.0.0.1', from = LOWEST, to = ephemeralRangeStart()): Promise<number[]> {
-  const held: Server[] = [];
-  const chosen: number[] = [];
-  try {
-    for (let tries = 0; chosen.length < count; tries++) {
-      if (tries > count * 200) throw new Error(`no ${count} free ports between ${from} and ${to} on ${host}`);
-      const port = from + Math.floor(Math.random() * (to - from));
-      if (chosen.includes(port)) continue;
-      const server = createServer();
-      if (await listen(server, port, host)) {
-        held.push(server);
-        chosen.push(port);
-      }
-    }
-    return chosen;
-  } finally {
-    await Promise.all(held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  }
+/** `count` distinct ports free on 127.0.0.1, below the ephemeral range: each is held open until all are chosen. */
+export function quietPorts(count: number): Promise<number[]> {
+  return freePorts(count, '127.0.0.1', { from: LOWEST, to: ephemeralRangeStart() });
 }
 
 /** One free port below the ephemeral range. */
-export async function quietPort(host = '127.0.0.1'): Promise<number> {
-  const [port] = await quietPorts(1, host);
+export async function quietPort(): Promise<number> {
+  const [port] = await quietPorts(1);
   if (port === undefined) throw new Error('no free port');
   return port;
 }

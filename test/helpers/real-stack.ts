@@ -1,6 +1,6 @@
 // The real embedded stack for integration tests: every process on free ports, state in a temp
 // folder, started by the same code as `gantry dev up` and stopped by pid afterwards.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Result } from 'execa';
@@ -13,6 +13,7 @@ import { connectClient } from '../../src/temporal/client';
 import { GatewayAdminClient } from '../../src/gateway/admin-client';
 import type { ProcessRecord } from '../../src/stack/managed-process';
 import { REPO_ROOT } from '../../src/config/toolchain';
+import type { ServerRecord } from '../../src/hosts/server-supervisor';
 
 export interface RealStack {
   config: StackConfig;
@@ -43,6 +44,11 @@ export async function stackConfigOnFreePorts(): Promise<StackConfig> {
     hostName: 'local',
     adminToken: undefined,
   };
+}
+
+/** The model servers the stack's host agent has on record (its servers.json). */
+export function serverRecords(config: StackConfig): ServerRecord[] {
+  return JSON.parse(readFileSync(join(config.stateDir, 'hosts/local/servers.json'), 'utf8')) as ServerRecord[];
 }
 
 export function envFor(config: StackConfig): NodeJS.ProcessEnv {

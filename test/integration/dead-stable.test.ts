@@ -4,10 +4,10 @@
 // CRITICAL alert, no promotion).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { startRealStack, type RealStack } from '../helpers/real-stack';
+import { startRealStack, type RealStack, serverRecords } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { prompts, rolloutWithTraffic, waitForPhase, waitForStatus } from '../helpers/real-rollout-driver';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -42,7 +42,7 @@ after(async () => {
   await stack?.stop();
 });
 
-const servers = (): ServerRecord[] => JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as ServerRecord[];
+const servers = (): ServerRecord[] => serverRecords(stack.config);
 
 describe('a dead stable on the real stack', () => {
   const spec = compressedSpec('chat', { name: 'it-twice', qa: undefined });

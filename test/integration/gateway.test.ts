@@ -2,7 +2,7 @@
 // the official openai client.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -15,8 +15,8 @@ import { quietPort } from '../helpers/quiet-ports';
 import { RouteTable } from '../../src/gateway/route-table';
 import { startGateway, type GatewayHarness } from '../helpers/gateway-harness';
 import { chatTemplate, gemmaQ4 } from '../helpers/real-models';
-import { parsePrompts, replay } from '../../src/cli/traffic/replay';
-import { REPO_ROOT } from '../../src/config/toolchain';
+import { replay } from '../../src/cli/traffic/replay';
+import { prompts } from '../helpers/real-rollout-driver';
 
 let supervisor: ServerSupervisor;
 let upstream: string;
@@ -167,7 +167,7 @@ describe('gateway data plane', () => {
     await gateway.admin.setRoute('replayed', { stable: { url: upstream }, candidate: { url: upstream }, weight: 50 });
     const from = Date.now();
     const report = await replay(
-      parsePrompts(readFileSync(join(REPO_ROOT, 'configs/prompts/quickstart-mix.jsonl'), 'utf8'), 'quickstart-mix.jsonl'),
+      prompts('quickstart-mix.jsonl'),
       { route: 'replayed', rate: 4, durationMs: 4_000, maxInFlight: 32, maxTokens: 8, streamShare: 0.5, baseUrl: gateway.url },
       () => undefined,
     );

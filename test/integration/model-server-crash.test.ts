@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRealStack, type RealStack } from '../helpers/real-stack';
+import { startRealStack, type RealStack, serverRecords } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { prompts, waitForPhase, waitForStatus } from '../helpers/real-rollout-driver';
 import { replay, type ReplayReport } from '../../src/cli/traffic/replay';
@@ -25,7 +25,7 @@ after(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const servers = (): ServerRecord[] => JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as ServerRecord[];
+const servers = (): ServerRecord[] => serverRecords(stack.config);
 const hostAgentLog = (): string => readFileSync(join(stack.config.stateDir, 'logs/host-agent.log'), 'utf8');
 
 async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 90_000): Promise<T> {

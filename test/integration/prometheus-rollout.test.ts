@@ -5,10 +5,10 @@
 // what is missing and an operator resumes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRealStack, type RealStack } from '../helpers/real-stack';
+import { startRealStack, type RealStack, serverRecords } from '../helpers/real-stack';
 import { compressedSpec, REAL_STACK_PROMOTE_RULES, writeSpec } from '../helpers/real-models';
 import { prompts, rolloutWithTraffic, waitForPhase, waitForStatus } from '../helpers/real-rollout-driver';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -35,7 +35,7 @@ after(async () => {
   await stack?.stop();
 });
 
-const servers = (): ServerRecord[] => JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as ServerRecord[];
+const servers = (): ServerRecord[] => serverRecords(stack.config);
 const analysis = {
   interval: '4s',
   failureLimit: 2,

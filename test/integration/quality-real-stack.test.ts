@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { startRealStack, type RealStack } from '../helpers/real-stack';
+import { startRealStack, type RealStack, serverRecords } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { prompts, waitForPhase } from '../helpers/real-rollout-driver';
 import { toolPath } from '../../src/config/toolchain';
@@ -192,8 +192,7 @@ describe('answer quality on the real stack', () => {
         (a) => a.activityType?.name === 'scorePairs' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
       );
     const judgePid = (): number => {
-      const servers = JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as { deploymentId: string; pid: number }[];
-      const judge = servers.find((server) => server.deploymentId === `${id}-judge`);
+      const judge = serverRecords(stack.config).find((server) => server.deploymentId === `${id}-judge`);
       if (!judge) throw new Error(`no judge server for ${id} in servers.json`);
       return judge.pid;
     };

@@ -3,10 +3,8 @@
 // revert` sends the route back to it at once and stops the promoted one.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import OpenAI from 'openai';
-import { startRealStack, type RealStack } from '../helpers/real-stack';
+import { startRealStack, type RealStack, serverRecords } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import { prompts, waitForPhase, waitForStatus } from '../helpers/real-rollout-driver';
 import { replay } from '../../src/cli/traffic/replay';
@@ -23,7 +21,7 @@ after(async () => {
   await stack?.stop();
 });
 
-const servers = (): ServerRecord[] => JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as ServerRecord[];
+const servers = (): ServerRecord[] => serverRecords(stack.config);
 
 describe('revert after promotion on the real stack', () => {
   it('keeps the previous stable serving after promotion, and reverts to it at once', async () => {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRealStack, type RealStack } from '../helpers/real-stack';
+import { startRealStack, type RealStack, serverRecords } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
 import type { RolloutStatus } from '../../src/workflows/state/status-view';
 import { rolloutWithTraffic as rolloutOn, waitForPhase as waitForPhaseOn } from '../helpers/real-rollout-driver';
@@ -49,7 +49,7 @@ describe('a real rollout on the real stack', () => {
     assert.ok(pairs.every((p) => p.stable.status === 200 && p.candidate.status === 200 && typeof p.candidate.answer === 'string'));
 
     // the old stable's server is stopped; the new stable's is running
-    const servers = JSON.parse(readFileSync(join(stack.config.stateDir, 'hosts/local/servers.json'), 'utf8')) as { deploymentId: string; pid: number }[];
+    const servers = serverRecords(stack.config);
     assert.deepEqual(
       servers.map((s) => s.deploymentId),
       ['it-promote-candidate'],

@@ -35,7 +35,7 @@ describe("quietPorts (the test stacks' ports)", () => {
     }
   });
 
-  it('never hands out a port that is listened on', async () => {
+  it('never hands out a port that is listened on, in a range asked for', async () => {
     // A narrow range with every other port held: only the free ones can come back.
     const [from = 0] = await quietPorts(1);
     const to = from + 20;
@@ -50,7 +50,7 @@ describe("quietPorts (the test stacks' ports)", () => {
     const free = released.map((server) => (server.address() as AddressInfo).port);
     await Promise.all(released.map((server) => new Promise((resolve) => server.close(resolve))));
     try {
-      const chosen = await quietPorts(free.length, '127.0.0.1', from, to);
+      const chosen = await freePorts(free.length, '127.0.0.1', { from, to });
       assert.deepEqual([...chosen].sort(), [...free].sort());
     } finally {
       for (const server of held.filter((_, i) => i % 2 === 1)) server.close();

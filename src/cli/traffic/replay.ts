@@ -10,6 +10,7 @@ import { parseDuration } from '../../config/duration';
 import { gatewayUrl, stackConfigFromEnv } from '../../stack/stack-config';
 import { emptyHistogram, quantile, record } from '../../analysis/histogram';
 import { output } from '../output';
+import { ms } from '../../analysis/checks';
 
 const promptLine = z.object({ prompt: z.string().min(1), session: z.string().optional(), max_tokens: z.number().int().positive().optional() });
 type PromptLine = z.output<typeof promptLine>;
@@ -79,18 +80,15 @@ export async function replay(prompts: PromptLine[], options: ReplayOptions, onPr
   const client = new OpenAI({ baseURL: `${options.baseUrl}/v1`, apiKey: options.apiKey ?? 'replay', maxRetries: 0, timeout: 120_000 });
   const latency = emptyHistogram();
   const ttft = emptyHistogram();
-  const report: ReplayReport = {
+  // Counts only: the quantiles are read from the histograms whenever a report is given out.
+  const report: Omit<ReplayReport, 'p50Ms' | 'p95Ms' | 'ttftP50Ms' | 'ttftP95Ms'> = {
     sent: 0,
     ok: 0,
     errors: 0,
     skipped: 0,
     byVariant: {},
     errorsByVariant: {},
-    p50Ms: null,
-    p95Ms: null,
     streamed: 0,
-    ttftP50Ms: null,
-    ttftP95Ms: null,
   };
   const withQuantiles = (): ReplayReport => ({
     ...report,
@@ -167,9 +165,9 @@ export async function replay(prompts: PromptLine[], options: ReplayOptions, onPr
   return withQuantiles();
 }
 
-const ms = (value: number | null): string => (value === null ? '-' : `${Math.round(value)}ms`);
+const orDash = (value: number | null): string => (value === null ? '-' : ms(value));
 const summary = (r: ReplayReport): string =>
-  `sent ${r.sent}  ok ${r.ok}  errors ${r.errors}  skipped ${r.skipped}  p50 ${ms(r.p50Ms)}  p95 ${ms(r.p95Ms)}  streamed ${r.streamed}  TTFT p95 ${ms(r.ttftP95Ms)}  by variant ${JSON.stringify(r.byVariant)}  errors by variant ${JSON.stringify(r.errorsByVariant)}`;
+  `sent ${r.sent}  ok ${r.ok}  errors ${r.errors}  skipped ${r.skipped}  p50 ${orDash(r.p50Ms)}  p95 ${orDash(r.p95Ms)}  streamed ${r.streamed}  TTFT p95 ${orDash(r.ttftP95Ms)}  by variant ${JSON.stringify(r.byVariant)}  errors by variant ${JSON.stringify(r.errorsByVariant)}`;
 
 export function registerTrafficCommands(program: Command): void {
   const traffic = program.command('traffic').description('send traffic through the gateway');
