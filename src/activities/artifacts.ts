@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FailureType } from '../errors';
+import { rolloutFolder } from './rollout-folder';
 import { GgufError, inspectGguf, readGgufHeader } from '../adapters/gguf-file';
 import { DigestCache } from '../hosts/digest-cache';
 import { runQuantize } from '../adapters/llama-quantize';
@@ -94,7 +95,7 @@ export function createArtifactActivities(deps: ArtifactDeps) {
     const artifact: ModelArtifact = { path: info.path, sha256: info.sha256, sizeBytes: info.sizeBytes, ggufVersion: info.version, quantType: null };
     if (!input.rolloutId) return artifact;
     // A file given as it is keeps its record in the rollout's folder, never beside the user's file.
-    const record = join(deps.artifactsDir, input.rolloutId, basename(info.path) + '.gantry.json');
+    const record = join(rolloutFolder(deps.artifactsDir, input.rolloutId), basename(info.path) + '.gantry.json');
     writeRecord(record, {
       version: 1,
       artifact: { path: info.path, sha256: info.sha256, sizeBytes: info.sizeBytes, quantType: null },
@@ -152,7 +153,7 @@ export function createArtifactActivities(deps: ArtifactDeps) {
    */
   async function quantizeModel(input: QuantizeInput): Promise<ModelArtifact> {
     const ctx = Context.current();
-    const outDir = join(deps.artifactsDir, input.rolloutId);
+    const outDir = rolloutFolder(deps.artifactsDir, input.rolloutId);
     const fromCheckpoint = isFolder(input.source);
     let sourceGguf = input.source;
     let sourceSha256: Promise<string>;
@@ -253,7 +254,7 @@ export function createArtifactActivities(deps: ArtifactDeps) {
       const { corpus: _corpus, corpusSha256: _sha, contextSize: _size, ...loss } = known;
       return loss;
     }
-    const workDir = join(deps.artifactsDir, input.rolloutId);
+    const workDir = rolloutFolder(deps.artifactsDir, input.rolloutId);
     mkdirSync(workDir, { recursive: true });
     // The source's logits: hundreds of MB for a small model; removed once compared.
     const baseFile = join(workDir, 'kld-base.bin');

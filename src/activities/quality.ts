@@ -24,6 +24,7 @@ import { scoreAnswer } from '../analysis/qa-gate';
 import { loadSafetyTable } from '../config/safety-table';
 import { completeChat } from '../adapters/chat-client';
 import { secretFromEnv } from './secrets';
+import { rolloutFolder } from './rollout-folder';
 import { REPO_ROOT } from '../config/toolchain';
 
 export interface QualityDeps {
@@ -84,7 +85,7 @@ export interface ScoreRecord {
 export const TEMPLATE_HASH = createHash('sha256').update(JUDGE_TEMPLATE).digest('hex').slice(0, 16);
 
 function judgeEndpoint(target: JudgeTarget): JudgeEndpoint {
-  const apiKey = target.apiKeyEnv ? secretFromEnv('quality.judge.apiKeyEnv', target.apiKeyEnv) : undefined;
+  const apiKey = target.apiKeyEnv ? secretFromEnv('quality.judge.apiKeyEnv', target.apiKeyEnv, target.url) : undefined;
   return { url: target.url, model: target.model, apiKey, constrain: target.constrain, seed: target.seed, timeoutMs: target.timeoutMs };
 }
 
@@ -134,7 +135,7 @@ function addScores(totals: PairTotals, scores: PairScores, judged: JudgedOutcome
 
 export function createQualityActivities(deps: QualityDeps) {
   const rolloutDir = (rolloutId: string): string => {
-    const dir = join(deps.dataDir, 'quality', rolloutId);
+    const dir = rolloutFolder(join(deps.dataDir, 'quality'), rolloutId);
     mkdirSync(dir, { recursive: true });
     return dir;
   };

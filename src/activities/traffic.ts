@@ -72,7 +72,7 @@ export function upstreamOf(deployment: Pick<Deployment, 'endpoint' | 'host' | 'd
 
 function upstreamOfStable(stable: StableTarget): Upstream {
   if ('deployment' in stable) return upstreamOf(stable.deployment, stable.label);
-  const apiKey = stable.apiKeyEnv ? secretFromEnv('stable.apiKeyEnv', stable.apiKeyEnv) : stable.apiKey;
+  const apiKey = stable.apiKeyEnv ? secretFromEnv('stable.apiKeyEnv', stable.apiKeyEnv, stable.endpoint) : stable.apiKey;
   return { url: stable.endpoint, apiKey, label: stable.label };
 }
 

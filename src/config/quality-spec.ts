@@ -2,6 +2,7 @@
 // which pairs, how strictly, and what an inconclusive result does at the end.
 import { z } from 'zod';
 import { duration } from './duration-schema';
+import { envVarName } from './secret-names';
 
 const fraction = z.number().min(0).max(1);
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
@@ -87,7 +88,7 @@ export const judgeSchema = z
     /** … and the model name to ask for there */
     model: z.string().default('judge'),
     /** the environment variable holding the endpoint's API key, read on the worker that calls it */
-    apiKeyEnv: z.string().optional(),
+    apiKeyEnv: envVarName.optional(),
     /** … or a GGUF model file a host agent serves for the rollout */
     serve: z
       .object({

@@ -5,6 +5,8 @@ import { duration } from './duration-schema';
 import { qualitySchema } from './quality-spec';
 import { trafficOptionsSchema } from './traffic-options';
 import { metricRulesSchema } from './metric-rules';
+import { envVarName } from './secret-names';
+import { extraArgsProblem } from './server-args';
 
 const percent = z.number().min(0).max(100);
 const fraction = z.number().min(0).max(1);
@@ -23,8 +25,12 @@ export const serverOptionsSchema = z
 
 const engine = z.enum(['llama.cpp', 'vllm']);
 
-/** The name of an environment variable (secrets are named in a spec, never written in it). */
-export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+function refuseOwnedArgs(served: { engine: 'llama.cpp' | 'vllm'; server: { extraArgs: string[] } }, ctx: z.RefinementCtx): void {
+  const problem = extraArgsProblem(served.engine, served.server.extraArgs);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['server', 'extraArgs'], message: problem });
+}
+
+export { envVarName };
 const SECRET_IN_SPEC =
   'a secret written in the spec would be stored in the rollout history: set it in an environment variable of the orchestrator worker and name that variable';
 
@@ -44,7 +50,8 @@ export const stableSchema = z.union([
       engine: engine.default('llama.cpp'),
       server: serverOptionsSchema,
     })
-    .strict(),
+    .strict()
+    .superRefine(refuseOwnedArgs),
 ]);
 
 /** Quantization loss gate: the artifact's token probabilities against its source's (llama-perplexity). */
@@ -81,7 +88,8 @@ export const candidateSchema = z
     server: serverOptionsSchema,
     readyTimeout: duration.default(120_000),
   })
-  .strict();
+  .strict()
+  .superRefine(refuseOwnedArgs);
 
 export const qaBandsSchema = z
   .object({

@@ -12,6 +12,7 @@ import { isAlive, stopProcess } from './process-control';
 import { HEALTH_PATH, type LaunchCommand, type ServerLaunch } from '../adapters/model-server-engine';
 import { writeScrapeTargetsFile } from './scrape-targets';
 import { replaceJsonFile } from '../json-file';
+import { insideFolder } from '../safe-path';
 
 export interface ServerRecord {
   deploymentId: string;
@@ -154,7 +155,7 @@ export class ServerSupervisor {
   ): Promise<ServerRecord> {
     const chosen = port ?? (await freePort(this.bindHost));
     const command = this.commandFor(launch, chosen);
-    const logFile = join(this.dataDir, 'logs', `${deploymentId}.log`);
+    const logFile = insideFolder(join(this.dataDir, 'logs'), `${deploymentId}.log`);
     const logFd = openSync(logFile, 'a');
     const child = spawn(command.file, command.args, { detached: true, stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);

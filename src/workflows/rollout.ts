@@ -2,7 +2,7 @@
 // evaluation → promote, or rollback on any breach, failure or operator request; steerable in every
 // phase by updates and signals (rollback, pause, resume, advance, approve). Deterministic: time comes
 // from the workflow clock, every effect is an activity.
-import { ApplicationFailure, CancellationScope, ContinueAsNew, isCancellation, log, setHandler, upsertMemo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, ContinueAsNew, isCancellation, log, patched, setHandler, upsertMemo } from '@temporalio/workflow';
 import { statusQuery } from './messages';
 import type { Command } from './commands';
 import { installCommandHandlers } from './command-handlers';
@@ -20,12 +20,17 @@ import { describeFailure } from './failures';
 import { notify } from './notify';
 import { withCurrentDefaults } from './spec-defaults';
 import { publishProgress } from './visibility';
+import { inputProblem, VALIDATE_INPUT } from './input-check';
 
 export type { RolloutInput } from './rollout-context';
 export type { RolloutResult } from './finish';
 
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const { rolloutId } = input;
+  if (!input.resume && patched(VALIDATE_INPUT)) {
+    const problem = inputProblem(input);
+    if (problem) throw ApplicationFailure.create({ message: problem, type: 'INVALID_SPEC', nonRetryable: true });
+  }
   const spec = withCurrentDefaults(input.spec);
   const state = input.resume
     ? migrateState(input.resume, spec.candidate.host)

@@ -5,7 +5,8 @@
 // the route's name is gone from history too, and the codec server gives it back.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
@@ -75,11 +76,16 @@ describe('secrets named in the spec, read on the worker', () => {
     // The shell that runs `gantry dev up` holds the secrets; the workers it starts inherit them.
     process.env.IT_STABLE_KEY = STABLE_KEY;
     process.env.IT_SLACK_HOOK = `${hooks.url}/services/${HOOK_SECRET}`;
+    // The operator's allow-list: each variable bound to where it may be sent.
+    const secretsFile = join(mkdtempSync(join(tmpdir(), 'gantry-secrets-')), 'secrets.yaml');
+    writeFileSync(secretsFile, `IT_STABLE_KEY: [${keyedStableUrl}/v1]\nIT_SLACK_HOOK: [${hooks.url}/services/]\n`);
+    process.env.GANTRY_SECRETS_FILE = secretsFile;
     stack = await startRealStack();
   });
   after(async () => {
     delete process.env.IT_STABLE_KEY;
     delete process.env.IT_SLACK_HOOK;
+    delete process.env.GANTRY_SECRETS_FILE;
     await stack?.stop();
   });
 

@@ -54,26 +54,82 @@ describe('secrets in the spec', () => {
     assert.equal(webhookLabel(fromFile), 'the webhook in /etc/gantry/hook');
   });
 
-  it('warns at start when a named secret is missing here (the worker may still have it)', () => {
+  it('warns at start when a named secret is missing here and no allow-list is here to check it', () => {
     const spec = parseSpec(
       `${base}stable: { endpoint: "http://10.0.0.5/v1", apiKeyEnv: STABLE_KEY }\nnotifications: { webhooks: [{ urlEnv: HOOK }, { urlFile: /nonexistent/hook }] }`,
       'spec.yaml',
     );
     assert.deepEqual(secretWarnings(spec, { HOOK: 'https://hooks.example/T1' }), [
       'warning: stable.apiKeyEnv names STABLE_KEY, which is not set here: the orchestrator worker must have it',
+      'warning: GANTRY_SECRETS_FILE is not set here, so the named secrets are checked only by the orchestrator worker, against its allow-list',
       'warning: notifications.webhooks[1].urlFile /nonexistent/hook does not exist here: the orchestrator worker must have it',
     ]);
-    assert.deepEqual(secretWarnings({ ...spec, notifications: { webhooks: [] } }, { STABLE_KEY: 'k' }), []);
+    assert.deepEqual(secretWarnings({ ...spec, stable: undefined, notifications: { webhooks: [] } }, {}), []);
+  });
+
+  it('refuses a spec that names a variable Gantry keeps for itself, whatever the allow-list says', () => {
+    for (const name of [
+      'GANTRY_ADMIN_TOKEN',
+      'GANTRY_PAYLOAD_KEY',
+      'TEMPORAL_API_KEY',
+      'GANTRY_PAIR_STORE_URL',
+      'PGPASSWORD',
+      'DATABASE_URL',
+      'AWS_SECRET_ACCESS_KEY',
+    ]) {
+      assert.match(
+        specError(`stable: { endpoint: "http://10.0.0.5/v1", apiKeyEnv: ${name} }`),
+        /stable\.apiKeyEnv: names a variable Gantry keeps for itself/,
+        name,
+      );
+    }
+    assert.match(specError('notifications: { webhooks: [{ urlEnv: GANTRY_ADMIN_TOKEN }] }'), /webhooks\[0\]\.urlEnv: names a variable Gantry keeps for itself/);
+  });
+
+  it('refuses at start a secret the allow-list here does not bind to the endpoint the spec chose', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-secrets-'));
+    const file = join(dir, 'secrets.yaml');
+    writeFileSync(file, 'STABLE_KEY: [https://api.example.com/v1]\n');
+    const env = { GANTRY_SECRETS_FILE: file, STABLE_KEY: 'sk', OTHER_KEY: 'x' };
+    const at = (endpoint: string, name = 'STABLE_KEY') => parseSpec(`${base}stable: { endpoint: "${endpoint}", apiKeyEnv: ${name} }`, 'spec.yaml');
+    assert.deepEqual(secretWarnings(at('https://api.example.com/v1'), env), []);
+    assert.throws(
+      () => secretWarnings(at('https://evil.example.net/v1'), env),
+      /stable\.apiKeyEnv: STABLE_KEY may not be sent to https:\/\/evil\.example\.net \(the allow-list binds it to https:\/\/api\.example\.com\/v1\)/,
+    );
+    assert.throws(() => secretWarnings(at('https://api.example.com/v1x'), env), /may not be sent to/);
+    assert.throws(() => secretWarnings(at('https://api.example.com/v1', 'OTHER_KEY'), env), /OTHER_KEY is not in the worker's secrets allow-list/);
   });
 });
 
 describe('secrets read on the worker', () => {
-  it('reads a named variable, and fails without retry naming the field when it is unset', () => {
-    assert.equal(secretFromEnv('stable.apiKeyEnv', 'STABLE_KEY', { STABLE_KEY: ' sk-1 \n' }), 'sk-1');
+  const allowed = (entries: string): NodeJS.ProcessEnv => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gantry-secrets-')), 'secrets.yaml');
+    writeFileSync(file, entries);
+    return { GANTRY_SECRETS_FILE: file };
+  };
+  const refusedWith = (pattern: RegExp) => (error: unknown) => error instanceof ApplicationFailure && error.nonRetryable && pattern.test(error.message);
+
+  it('reads a listed variable for an endpoint it is bound to, and fails without retry naming the field otherwise', () => {
+    const env: NodeJS.ProcessEnv = { ...allowed('STABLE_KEY: [http://10.0.0.5/v1]\n'), STABLE_KEY: ' sk-1 \n', GANTRY_ADMIN_TOKEN: 'admin-token-0123456789' };
+    assert.equal(secretFromEnv('stable.apiKeyEnv', 'STABLE_KEY', 'http://10.0.0.5/v1', env), 'sk-1');
     assert.throws(
-      () => secretFromEnv('stable.apiKeyEnv', 'STABLE_KEY', {}),
-      (error: unknown) =>
-        error instanceof ApplicationFailure && error.nonRetryable && /^stable\.apiKeyEnv: STABLE_KEY is not set on the orchestrator worker/.test(error.message),
+      () => secretFromEnv('stable.apiKeyEnv', 'STABLE_KEY', 'http://10.0.0.5/v1', { GANTRY_SECRETS_FILE: env.GANTRY_SECRETS_FILE }),
+      refusedWith(/^stable\.apiKeyEnv: STABLE_KEY is not set on the orchestrator worker/),
+    );
+    // The finding: a spec chose the variable and the host. Neither the admin token nor a listed key to another host is read.
+    assert.throws(() => secretFromEnv('stable.apiKeyEnv', 'GANTRY_ADMIN_TOKEN', 'http://10.0.0.5/v1', env), refusedWith(/keeps for itself/));
+    assert.throws(
+      () => secretFromEnv('quality.judge.apiKeyEnv', 'STABLE_KEY', 'http://attacker.example/v1', env),
+      refusedWith(/may not be sent to http:\/\/attacker\.example/),
+    );
+    assert.throws(
+      () => secretFromEnv('stable.apiKeyEnv', 'STABLE_KEY', 'http://10.0.0.5/v1', { STABLE_KEY: 'sk' }),
+      refusedWith(/not in the worker's secrets allow-list \(set GANTRY_SECRETS_FILE/),
+    );
+    assert.throws(
+      () => secretFromEnv('stable.apiKeyEnv', 'STABLE_KEY', 'http://10.0.0.5/v1', allowed('STABLE_KEY: not-a-list\n')),
+      refusedWith(/secrets\.yaml: STABLE_KEY: /),
     );
   });
 
@@ -82,7 +138,14 @@ describe('secrets read on the worker', () => {
     const file = join(dir, 'hook');
     writeFileSync(file, 'https://hooks.example/services/T1/B2/secret\nignored\n');
     assert.equal(webhookUrl({ urlFile: file }), 'https://hooks.example/services/T1/B2/secret');
-    assert.equal(webhookUrl({ urlEnv: 'HOOK' }, { HOOK: 'https://hooks.example/x' }), 'https://hooks.example/x');
+    assert.equal(
+      webhookUrl({ urlEnv: 'HOOK' }, { ...allowed('HOOK: [https://hooks.example/]\n'), HOOK: 'https://hooks.example/x' }),
+      'https://hooks.example/x',
+    );
+    assert.throws(
+      () => webhookUrl({ urlEnv: 'HOOK' }, { ...allowed('HOOK: [https://hooks.example/]\n'), HOOK: 'http://169.254.169.254/latest' }),
+      (error: unknown) => error instanceof Error && /not under the prefixes/.test(error.message) && !error.message.includes('169.254'),
+    );
     assert.equal(webhookUrl({ url: 'http://plain/hook' }), 'http://plain/hook');
     assert.throws(() => webhookUrl({ urlFile: join(dir, 'missing') }), /urlFile: cannot read .*missing on the orchestrator worker: ENOENT/);
     writeFileSync(file, '\n');

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { loadSpec, parseSpec } from '../../src/config/load-spec';
 import { parseDuration, formatDuration } from '../../src/config/duration';
 import { GantryError } from '../../src/errors';
+import { rolloutSpecSchema } from '../../src/config/spec';
+import { rolloutIdProblem } from '../../src/config/rollout-id';
+import { insideFolder } from '../../src/safe-path';
 
 const valid = `
 name: demo
@@ -104,5 +107,32 @@ describe('rollout spec', () => {
 
   it('names an unreadable spec file', () => {
     assert.throws(() => loadSpec('/nonexistent/spec.yaml'), /\/nonexistent\/spec.yaml: cannot read the spec file/);
+  });
+});
+
+describe('server.extraArgs and rollout ids', () => {
+  const base = {
+    name: 'demo',
+    route: 'chat',
+    candidate: { model: '/models/m.gguf' },
+    canary: { steps: [{ weight: 100, duration: '1h' }] },
+  };
+  const problem = (candidate: object): string => {
+    const result = rolloutSpecSchema.safeParse({ ...base, candidate: { ...base.candidate, ...candidate } });
+    return result.success ? 'accepted' : `${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message}`;
+  };
+  it('refuses the flags Gantry owns, by name, for each engine, and lets tuning flags through', () => {
+    assert.match(problem({ server: { extraArgs: ['--host', '0.0.0.0'] } }), /^candidate\.server\.extraArgs: --host is set by Gantry/);
+    assert.match(problem({ server: { extraArgs: ['--log-file=/etc/passwd'] } }), /--log-file is set by Gantry/);
+    assert.match(problem({ server: { extraArgs: ['-m', '/other.gguf'] } }), /-m is set by Gantry/);
+    assert.match(problem({ engine: 'vllm', server: { extraArgs: ['--trust-remote-code'] } }), /--trust-remote-code is set by Gantry .* for vllm/);
+    assert.equal(problem({ server: { extraArgs: ['--temp', '0.7', '--flash-attn', 'on'] } }), 'accepted');
+    assert.equal(problem({ engine: 'vllm', server: { extraArgs: ['--enforce-eager'] } }), 'accepted');
+  });
+  it('holds rollout ids to a pattern that cannot leave a folder', () => {
+    assert.equal(rolloutIdProblem('gemma-270m-q8-20261207-101500'), null);
+    for (const id of ['../../..', '.', '..', 'a/b', 'a\\b', '', 'x'.repeat(129)]) assert.match(rolloutIdProblem(id) ?? 'allowed', /is not allowed/, id);
+    assert.equal(insideFolder('/data/quality', 'r1'), '/data/quality/r1');
+    assert.throws(() => insideFolder('/data/quality', '../../etc'), /would leave \/data\/quality/);
   });
 });

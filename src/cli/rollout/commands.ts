@@ -25,6 +25,7 @@ import { ExitCode, exitCodeForOutcome } from '../exit-codes';
 import { sendCommand } from './send-command';
 import { listQuery, listRollouts, runningRolloutOnRoute } from './list-rollouts';
 import { secretWarnings } from './secret-names';
+import { rolloutIdProblem } from '../../config/rollout-id';
 import { preflight } from './preflight';
 import { buildReport, writeReport } from './report-command';
 import { hasGantrySearchAttributes, startSearchAttributes, staticDetails, staticSummary } from './visibility-options';
@@ -86,6 +87,8 @@ export function registerRolloutCommands(program: Command): void {
       for (const warning of secretWarnings(spec, process.env)) out.line(warning);
       if (spec.quality) for (const line of qualityPlan(spec.quality)) out.line(line);
       const rolloutId = options.id ?? rolloutIdFor(spec.name, new Date());
+      const idProblem = rolloutIdProblem(rolloutId);
+      if (idProblem) throw new GantryError('INVALID_SPEC', `--id: ${idProblem}`);
       await withClient(async (client, link) => {
         if (await rolloutExists(client, rolloutId)) throw new GantryError('ROLLOUT_EXISTS', `a rollout with id "${rolloutId}" already exists`);
         const busy = await runningRolloutOnRoute(client, spec.route);
@@ -127,9 +130,10 @@ export function registerRolloutCommands(program: Command): void {
       const out = output(Boolean(options.json));
       const spec = loadSpec(specFile);
       await preflight(spec);
+      const warnings = secretWarnings(spec, process.env);
       const plan = spec.quality ? qualityPlan(spec.quality) : [];
-      out.result({ valid: true, name: spec.name, route: spec.route, plan }, () =>
-        [`${specFile}: valid (rollout ${spec.name} on route ${spec.route})`, ...plan].join('\n'),
+      out.result({ valid: true, name: spec.name, route: spec.route, plan, warnings }, () =>
+        [`${specFile}: valid (rollout ${spec.name} on route ${spec.route})`, ...warnings, ...plan].join('\n'),
       );
     });
 
