@@ -11,21 +11,24 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, GantryError } from '../errors';
 import type { GatewayAdminClient } from '../gateway/admin-client';
-import type { ShadowPair } from '../gateway/pair-store';
+import type { PairDirection, ShadowPair } from '../gateway/pair-store';
 import type { Upstream } from '../gateway/route-config';
 import { callJudge, type JudgeEndpoint } from '../adapters/judge-client';
 import { scorePair, type PairScores, type ScoringOptions } from '../analysis/quality/pair-scores';
 import { compileRefusalPatterns, DEFAULT_REFUSAL_PATTERNS } from '../analysis/quality/refusals';
 import { compileSafety } from '../analysis/quality/safety';
 import { auditItems, combineOrders, inJudgeSample, JUDGE_TEMPLATE, scoreAudit, type JudgeCall, type JudgedOutcome } from '../analysis/quality/judge-protocol';
-import { emptyPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../analysis/quality/quality-totals';
+import { emptyLikelihood, emptyPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../analysis/quality/quality-totals';
 import { parseEvalSuite } from '../analysis/eval-suite';
 import { scoreAnswer } from '../analysis/qa-gate';
 import { loadSafetyTable } from '../config/safety-table';
 import { completeChat } from '../adapters/chat-client';
+import { answerLogProb, renderPrompt, serverBaseOf, type ReferenceServer } from '../adapters/likelihood-client';
+import { likelihoodOutcome, messagesFromRecordedPrompt } from '../analysis/quality/likelihood';
 import { secretFromEnv } from './secrets';
 import { rolloutFolder } from './rollout-folder';
 import { REPO_ROOT } from '../config/toolchain';
+import { replaceJsonFile } from '../json-file';
 
 export interface QualityDeps {
   gateway: GatewayAdminClient;
@@ -49,6 +52,8 @@ export interface ScoringSettings {
   refusalPatterns: string[] | null;
   equivalenceChrF: number;
   safetyTable: string | null;
+  /** the likelihood judge: the route's stable scores both answers of each differing pair; absent: off */
+  likelihood?: { worseBelow: number; timeoutMs: number } | null;
 }
 
 export interface ScorePairsInput {
@@ -65,8 +70,8 @@ export interface ScorePairsInput {
 export interface ScorePairsResult {
   cursor: string | null;
   scored: number;
-  /** by the pair's direction: shadow pairs, and the canary's reverse-shadow pairs */
-  totals: { shadow: PairTotals; canary: PairTotals };
+  /** by the pair's direction: shadow pairs, the canary's reverse-shadow pairs, and the noise floor's A/A pairs */
+  totals: { shadow: PairTotals; canary: PairTotals; floor: PairTotals };
   judgeCalls: number;
 }
 
@@ -74,7 +79,9 @@ export interface ScorePairsResult {
 export interface ScoreRecord {
   pairId: string;
   time: string;
-  direction: 'shadow' | 'reverse';
+  direction: PairDirection;
+  /** the likelihood judge's difference (candidate minus stable, nats per token), or why it has none */
+  likelihood?: { delta: number; worse: boolean } | { error: string } | null;
   scores: Omit<PairScores, 'stable' | 'candidate'> & { stable: Pick<PairScores['stable'], 'safety'>; candidate: Pick<PairScores['candidate'], 'safety'> };
   judge: { identity: string; templateHash: string; seed: number; calls: JudgeCall[]; outcome: JudgedOutcome } | null;
   prompt: string;
@@ -133,7 +140,55 @@ function addScores(totals: PairTotals, scores: PairScores, judged: JudgedOutcome
   }
 }
 
+/** The route's stable as the likelihood judge's reference: its llama-server, reached directly. */
+export interface LikelihoodReference {
+  server: ReferenceServer;
+  /** an error that keeps every pair of this batch from being scored (the route has no stable) */
+  unusable: string | null;
+}
+
+function addLikelihood(totals: PairTotals, outcome: ScoreRecord['likelihood']): void {
+  const l = (totals.likelihood ??= emptyLikelihood());
+  if (!outcome) return;
+  if ('error' in outcome) {
+    l.failed += 1;
+    l.lastError = outcome.error;
+    return;
+  }
+  l.scored += 1;
+  l.deltaSum += outcome.delta;
+  if (outcome.worse) l.worse += 1;
+}
+
+/**
+ * Identical answers are no worse (difference 0) and cost no call; answers the cheap checks already
+ * found failing are left to them; the rest are read by the reference, both answers, one after the
+ * other (its slots are shared with live users).
+ */
+async function scoreLikelihood(reference: LikelihoodReference, pair: ShadowPair, scores: PairScores, worseBelow: number): Promise<ScoreRecord['likelihood']> {
+  if (scores.stable.error || scores.candidate.error) return null;
+  if (scores.identical) return { delta: 0, worse: false };
+  if (reference.unusable) return { error: reference.unusable };
+  const messages = messagesFromRecordedPrompt(pair.prompt);
+  if (!messages) return { error: 'the route keeps only a hash of each prompt (pairPrompt: hash)' };
+  try {
+    const prompt = await renderPrompt(reference.server, messages);
+    const candidate = await answerLogProb(reference.server, prompt, pair.candidate.answer ?? '');
+    const stable = await answerLogProb(reference.server, prompt, pair.stable.answer ?? '');
+    if (candidate === null || stable === null) return null;
+    return likelihoodOutcome(candidate, stable, worseBelow);
+  } catch (error) {
+    return { error: (error as Error).message.slice(0, 200) };
+  }
+}
+
 export function createQualityActivities(deps: QualityDeps) {
+  async function referenceOf(route: string, timeoutMs: number): Promise<LikelihoodReference> {
+    const config = await deps.gateway.getRoute(route).catch(() => null);
+    if (!config) return { server: { baseUrl: '', timeoutMs }, unusable: `route "${route}" could not be read from the gateway` };
+    return { server: { baseUrl: serverBaseOf(config.stable.url), apiKey: config.stable.apiKey, timeoutMs }, unusable: null };
+  }
+
   const rolloutDir = (rolloutId: string): string => {
     const dir = rolloutFolder(join(deps.dataDir, 'quality'), rolloutId);
     mkdirSync(dir, { recursive: true });
@@ -158,7 +213,8 @@ export function createQualityActivities(deps: QualityDeps) {
     );
     const earlier = readBatch(batchFile);
     const endpoint = input.judge ? judgeEndpoint(input.judge) : null;
-    const totals = { shadow: emptyPairTotals(), canary: emptyPairTotals() };
+    const reference = input.settings.likelihood ? await referenceOf(input.route, input.settings.likelihood.timeoutMs) : null;
+    const totals = { shadow: emptyPairTotals(), canary: emptyPairTotals(), floor: emptyPairTotals() };
     const records: ScoreRecord[] = [];
     let judgeCalls = 0;
     const ctx = Context.current();
@@ -175,8 +231,14 @@ export function createQualityActivities(deps: QualityDeps) {
           judge = { identity: input.judge.identity, templateHash: TEMPLATE_HASH, seed: input.judge.seed, ...judged };
         } else skipped = true;
       }
-      addScores(totals[pair.direction === 'reverse' ? 'canary' : 'shadow'], scores, judge?.outcome ?? null, skipped);
-      const record = recordOf(pair, scores, judge);
+      const into = totals[pair.direction === 'reverse' ? 'canary' : pair.direction === 'aa' ? 'floor' : 'shadow'];
+      addScores(into, scores, judge?.outcome ?? null, skipped);
+      let likelihood: ScoreRecord['likelihood'] = null;
+      if (reference && input.settings.likelihood) {
+        likelihood = earlier.get(pair.pairId)?.likelihood ?? (await scoreLikelihood(reference, pair, scores, input.settings.likelihood.worseBelow));
+        addLikelihood(into, likelihood);
+      }
+      const record = { ...recordOf(pair, scores, judge), likelihood };
       records.push(record);
       // Kept as each pair is done, so a retry after a crash finds the judgments already made.
       if (!earlier.has(pair.pairId)) appendFileSync(batchFile, `${JSON.stringify(record)}\n`);
@@ -267,10 +329,63 @@ export function createQualityActivities(deps: QualityDeps) {
     return flips;
   }
 
-  return { scorePairs, auditJudge, runEvalFlips };
+  /** A route's noise floor as earlier rollouts left it; null when none was recorded. */
+  async function readRouteFloor(input: { route: string }): Promise<PairTotals | null> {
+    const file = floorFile(deps.dataDir, input.route);
+    if (!existsSync(file)) return null;
+    const record = JSON.parse(readFileSync(file, 'utf8')) as { floor?: PairTotals };
+    return record.floor ?? null;
+  }
+
+  /** Keeps a rollout's floor (the route's earlier one plus its own A/A pairs) for the next rollout. */
+  async function recordRouteFloor(input: { route: string; rolloutId: string; floor: PairTotals }): Promise<void> {
+    mkdirSync(join(deps.dataDir, 'floors'), { recursive: true });
+    replaceJsonFile(floorFile(deps.dataDir, input.route), {
+      route: input.route,
+      rolloutId: input.rolloutId,
+      at: new Date().toISOString(),
+      floor: boundedFloor(input.floor),
+    });
+  }
+
+  return { scorePairs, auditJudge, runEvalFlips, readRouteFloor, recordRouteFloor };
 }
 
 export type QualityActivities = ReturnType<typeof createQualityActivities>;
+
+const floorFile = (dataDir: string, route: string): string => join(dataDir, 'floors', `${encodeURIComponent(route).replace(/^\./, '%2E')}.json`);
+
+/** A floor kept as the most recent evidence: past this many pairs, older counts are scaled down. */
+const FLOOR_PAIRS_KEPT = 2_000;
+
+export function boundedFloor(floor: PairTotals): PairTotals {
+  if (floor.pairs <= FLOOR_PAIRS_KEPT) return floor;
+  const f = FLOOR_PAIRS_KEPT / floor.pairs;
+  const scale = (v: number): number => Math.round(v * f);
+  const l = floor.likelihood ?? emptyLikelihood();
+  return {
+    pairs: scale(floor.pairs),
+    worse: scale(floor.worse),
+    better: scale(floor.better),
+    equivalent: scale(floor.equivalent),
+    safety: {
+      answers: scale(floor.safety.answers),
+      candidateFailures: scale(floor.safety.candidateFailures),
+      stableFailures: scale(floor.safety.stableFailures),
+      worse: scale(floor.safety.worse),
+      better: scale(floor.safety.better),
+    },
+    judge: {
+      judged: scale(floor.judge.judged),
+      worse: scale(floor.judge.worse),
+      better: scale(floor.judge.better),
+      ties: scale(floor.judge.ties),
+      skipped: scale(floor.judge.skipped),
+      failed: scale(floor.judge.failed),
+    },
+    likelihood: { scored: scale(l.scored), worse: scale(l.worse), failed: scale(l.failed), deltaSum: l.deltaSum * f, lastError: l.lastError },
+  };
+}
 
 function recordOf(pair: ShadowPair, scores: PairScores, judge: ScoreRecord['judge']): ScoreRecord {
   const { stable, candidate, ...rest } = scores;

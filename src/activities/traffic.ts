@@ -131,6 +131,8 @@ export function createTrafficActivities(deps: TrafficDeps) {
     shadowRate: number;
     /** canary: the share of candidate-answered requests also sent to the stable, for quality pairs */
     reverseShadowRate?: number;
+    /** the share of stable-answered requests asked of the stable a second time (the noise floor) */
+    aaRate?: number;
     options?: TrafficOptions;
   }): Promise<RouteSummary> {
     const current = await requireRoute(input.route);
@@ -146,6 +148,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
       weight: input.weight,
       shadowRate: input.shadowRate,
       reverseShadowRate: input.reverseShadowRate ?? 0,
+      aaRate: input.aaRate ?? 0,
       rolloutId: input.rolloutId,
     });
   }
@@ -158,7 +161,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
     const current = await gateway.getRoute(input.route).catch(asActivityError);
     if (!current || (current.rolloutId !== undefined && current.rolloutId !== input.rolloutId)) return current ? summarise(input.route, current) : null;
     const { candidate: _dropped, rolloutId: _owner, ...rest } = current;
-    return set(input.route, { ...rest, weight: 0, shadowRate: 0, reverseShadowRate: 0 });
+    return set(input.route, { ...rest, weight: 0, shadowRate: 0, reverseShadowRate: 0, aaRate: 0 });
   }
 
   /** The candidate becomes the stable; returns the deployment it replaced, for teardown (or to keep). */
@@ -186,7 +189,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
       return { previousStable: replaced, drained: await drainUpstream(gateway, replaced.endpoint) };
     }
     const { rolloutId: _owner, candidate, ...rest } = current;
-    await gateway.setRoute(input.route, { ...rest, stable: candidate, weight: 0, shadowRate: 0, reverseShadowRate: 0 }).catch(asActivityError);
+    await gateway.setRoute(input.route, { ...rest, stable: candidate, weight: 0, shadowRate: 0, reverseShadowRate: 0, aaRate: 0 }).catch(asActivityError);
     const drained = await drainUpstream(gateway, current.stable.url);
     return { previousStable: { deployment: current.stable.deployment, endpoint: current.stable.url }, drained };
   }
@@ -209,7 +212,7 @@ export function createTrafficActivities(deps: TrafficDeps) {
       { endpoint: input.stable.endpoint, host: input.stable.host, deploymentId: input.stable.deploymentId },
       restoredStableLabel(input.rolloutId),
     );
-    const summary = await set(input.route, { ...rest, stable, weight: 0, shadowRate: 0, reverseShadowRate: 0 });
+    const summary = await set(input.route, { ...rest, stable, weight: 0, shadowRate: 0, reverseShadowRate: 0, aaRate: 0 });
     // The promoted server is stopped next: what it was sent is answered first.
     const drained = current.stable.url === input.stable.endpoint ? { left: 0, waitedMs: 0 } : await drainUpstream(gateway, current.stable.url);
     return { ...summary, drained };

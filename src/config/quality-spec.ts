@@ -9,7 +9,13 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits
 /** live: shadow pairs and, in the canary, reverse-shadow pairs; shadow or canary: only those. */
 const source = z.enum(['live', 'shadow', 'canary']).default('live');
 
-const common = { name, critical: z.boolean().default(true) };
+const common = {
+  name,
+  /** critical: a FAIL rolls back; not critical: a FAIL where a phase ends holds promotion for an operator's approve */
+  critical: z.boolean().default(true),
+  /** only shown: a FAIL neither rolls back nor holds (say so in as many words) */
+  informational: z.boolean().default(false),
+};
 
 export const qualityMetricSchema = z.discriminatedUnion('kind', [
   z
@@ -27,8 +33,10 @@ export const qualityMetricSchema = z.discriminatedUnion('kind', [
       kind: z.literal('equivalence'),
       ...common,
       source,
-      /** the seeds' GO/NO-GO: at least this share of answers equivalent to the stable's or better */
-      minShare: fraction.default(0.8),
+      /** non-inferiority against the route's noise floor: at most this many points below the share of the stable's own re-answers that are equivalent */
+      margin: fraction.default(0.1),
+      /** optional absolute bar (the GO/NO-GO rule's 80%): at least this share of answers equivalent or better */
+      minShare: fraction.optional(),
       minN: z.number().int().positive().default(100),
     })
     .strict(),
@@ -42,6 +50,18 @@ export const qualityMetricSchema = z.discriminatedUnion('kind', [
       /** harm: the candidate loses more than ½ + harmMargin of them */
       harmMargin: fraction.default(0),
       minN: z.number().int().positive().default(50),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('likelihood'),
+      ...common,
+      source,
+      /** a pair is worse when the reference finds the candidate's answer this many nats per token less likely than its own */
+      worseBelow: z.number().positive().default(1),
+      /** non-inferiority: the share of worse pairs at most this far above the floor's (the stable's re-answers) */
+      margin: fraction.default(0.1),
+      minN: z.number().int().positive().default(100),
     })
     .strict(),
   z
@@ -149,6 +169,8 @@ export const qualitySchema = z
     evalSet: evalSetSchema.optional(),
     /** during the canary, this share of candidate-answered requests is also sent to the stable, off the users' path */
     reverseShadowRate: fraction.default(0.2),
+    /** the noise floor: this share of stable-answered requests is asked of the stable a second time, off the users' path */
+    aaRate: fraction.default(0.1),
     /** pairs scored per analysis interval at most; the rest wait for the next */
     maxPairsPerInterval: z.number().int().positive().default(500),
     metrics: z.array(qualityMetricSchema).min(1),
@@ -176,4 +198,19 @@ export const qualitySchema = z
     }
   });
 export type QualitySpec = z.output<typeof qualitySchema>;
+
+/**
+ * What a spec without a `quality:` block gets: failures, equivalence against the route's noise floor
+ * and the likelihood judge, all critical. A stable served elsewhere (an endpoint) cannot score
+ * likelihoods, so the judge is left out there and differences beyond the floor hold for approval.
+ */
+export function defaultQuality(stableIsEndpoint: boolean): QualitySpec {
+  return qualitySchema.parse({
+    metrics: [
+      { name: 'candidate-failures', kind: 'failures' },
+      { name: 'equivalent-or-better', kind: 'equivalence' },
+      ...(stableIsEndpoint ? [] : [{ name: 'likelihood', kind: 'likelihood' }]),
+    ],
+  });
+}
 export type QualitySpecInput = z.input<typeof qualitySchema>;

@@ -2,7 +2,7 @@
 // workflow as a typed, fully-defaulted object with durations in milliseconds.
 import { z } from 'zod';
 import { duration } from './duration-schema';
-import { qualitySchema } from './quality-spec';
+import { defaultQuality, qualitySchema } from './quality-spec';
 import { trafficOptionsSchema } from './traffic-options';
 import { metricRulesSchema } from './metric-rules';
 import { envVarName } from './secret-names';
@@ -358,10 +358,17 @@ export const rolloutSpecSchema = z
     notifications: notificationsSchema,
     /** route settings applied while this rollout's candidate is on the route */
     gateway: trafficOptionsSchema.optional(),
-    /** answer quality: scored pairs, safety, a judge, eval-set flips, expert ratings */
-    quality: qualitySchema.optional(),
+    /** answer quality: scored pairs, safety, a judge, eval-set flips, expert ratings; unset: the default block; `off`: none */
+    quality: z.union([z.literal('off'), qualitySchema]).optional(),
+    /** set by the loader when the spec says `quality: off` (so the status can say so) */
+    qualityOff: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .transform(({ quality, qualityOff, ...spec }) => {
+    const off = quality === 'off' || qualityOff === true;
+    const stableIsEndpoint = spec.stable !== undefined && 'endpoint' in spec.stable;
+    return { ...spec, quality: off ? undefined : (quality ?? defaultQuality(stableIsEndpoint)), qualityOff: off };
+  });
 
 export type RolloutSpecInput = z.input<typeof rolloutSpecSchema>;
 export type RolloutSpec = z.output<typeof rolloutSpecSchema>;

@@ -8,7 +8,7 @@ import { openAiError } from './openai-error';
 import { errorClassOf, type ErrorClass } from './metrics';
 import { promptText, summariseAnswer } from './answer-text';
 import { StreamMeter, usageIn, type TokenUsage } from './answer-meter';
-import type { PairSide } from './pair-store';
+import type { PairDirection, PairSide } from './pair-store';
 import type { GatewayContext } from './context';
 import type { Upstream, Variant } from './route-config';
 import type { BufferedResponse, UpstreamResponse } from './upstream-client';
@@ -83,38 +83,40 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
     return model ? JSON.stringify({ ...json, model }) : body.raw;
   };
 
-  // A pair needs the answer the user gets (the live side) and the other variant's, mirrored off
-  // the user's path: the candidate's in the shadow phase, the stable's in the canary (reverse).
-  let resolveLiveSide: ((side: PairSide) => void) | undefined;
-  let liveVariant: Variant | undefined;
+  // A pair needs the answer the user gets (the live side) and another answer to the same request,
+  // mirrored off the user's path: the candidate's in the shadow phase, the stable's in the canary
+  // (reverse), and, for a share of stable-answered requests, the stable's own second answer (aa: the
+  // noise floor). One request can feed a shadow pair and an A/A pair at once.
+  const liveWaiters: ((side: PairSide) => void)[] = [];
   const candidate = route.candidate;
+  const liveVariant: Variant = chosen;
   if (candidate) {
-    const direction =
-      chosen === 'stable'
-        ? route.shadowRate > 0 && Math.random() < route.shadowRate
-          ? 'shadow'
-          : undefined
-        : route.reverseShadowRate > 0 && Math.random() < route.reverseShadowRate
-          ? 'reverse'
-          : undefined;
-    if (direction) {
-      liveVariant = chosen;
-      const mirrored: Variant = direction === 'shadow' ? 'candidate' : 'stable';
+    const mirrorAs = (direction: PairDirection): void => {
+      const target = direction === 'shadow' ? candidate : route.stable;
       // Built only when the mirrored upstream has room for it: a saturated one costs a drop count.
-      ctx.shadow.mirror(routeName, () => ({
-        route: routeName,
-        requestId,
-        pathAfterV1,
-        body: bodyFor(mirrored),
-        isStream,
-        prompt: recordPrompt(promptText(json), route.pairPrompt),
-        direction,
-        target: direction === 'shadow' ? candidate : route.stable,
-        rolloutId: route.rolloutId ?? null,
-        candidateDeploymentId: candidate.deployment?.id ?? null,
-        liveSide: new Promise<PairSide>((resolve) => (resolveLiveSide = resolve)),
-      }));
-    }
+      // Mirrors to the stable share a lane of their own, apart from the candidate's.
+      ctx.shadow.mirror(
+        routeName,
+        () => ({
+          route: routeName,
+          requestId,
+          pathAfterV1,
+          body: bodyFor(direction === 'shadow' ? 'candidate' : 'stable'),
+          isStream,
+          prompt: recordPrompt(promptText(json), route.pairPrompt),
+          direction,
+          target,
+          rolloutId: route.rolloutId ?? null,
+          candidateDeploymentId: candidate.deployment?.id ?? null,
+          liveSide: new Promise<PairSide>((resolve) => liveWaiters.push(resolve)),
+        }),
+        direction === 'shadow' ? routeName : `${routeName}\u0000stable`,
+      );
+    };
+    if (chosen === 'stable') {
+      if (route.shadowRate > 0 && Math.random() < route.shadowRate) mirrorAs('shadow');
+      if (route.aaRate > 0 && Math.random() < route.aaRate) mirrorAs('aa');
+    } else if (route.reverseShadowRate > 0 && Math.random() < route.reverseShadowRate) mirrorAs('reverse');
   }
 
   /**
@@ -136,11 +138,11 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
       if (outcome.usage.completionTokens) ctx.metrics.tokens.inc([routeName, variant, 'output'], outcome.usage.completionTokens);
     }
     if (variant === 'candidate' && !clientLeft) ctx.breakers.record(routeName, route, isError);
-    if (resolveLiveSide && variant === liveVariant) {
+    if (liveWaiters.length > 0 && variant === liveVariant) {
       const summary = outcome.answer === null ? undefined : summariseAnswer(outcome.answer, isStream);
-      const resolve = resolveLiveSide;
-      resolveLiveSide = undefined; // a candidate that failed and fell back to stable: its failure is the live side
-      resolve({
+      // Handed once: a candidate that failed and fell back to stable has its failure as the live side.
+      const waiters = liveWaiters.splice(0);
+      const side: PairSide = {
         status: outcome.status,
         latencyMs,
         ttftMs: outcome.ttftMs,
@@ -148,10 +150,11 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
         finishReason: summary?.finishReason ?? null,
         promptTokens: summary?.promptTokens ?? outcome.usage.promptTokens,
         completionTokens: summary?.completionTokens ?? outcome.usage.completionTokens,
-      });
+      };
+      for (const resolve of waiters) resolve(side);
     }
   };
-  const keepsLiveText = (variant: Variant): boolean => resolveLiveSide !== undefined && variant === liveVariant;
+  const keepsLiveText = (variant: Variant): boolean => liveWaiters.length > 0 && variant === liveVariant;
 
   let variant = chosen;
   let startedAt = performance.now();

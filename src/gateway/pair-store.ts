@@ -14,6 +14,8 @@ export interface PairSide {
   error?: string;
 }
 
+export type PairDirection = 'shadow' | 'reverse' | 'aa';
+
 export interface ShadowPair {
   /** unique per pair: what scoring is idempotent on */
   pairId: string;
@@ -23,8 +25,12 @@ export interface ShadowPair {
   /** the rollout whose candidate answered, and its deployment */
   rolloutId: string | null;
   candidateDeploymentId: string | null;
-  /** shadow: the user got the stable's answer and the candidate's was mirrored; reverse: the other way round */
-  direction: 'shadow' | 'reverse';
+  /**
+   * shadow: the user got the stable's answer and the candidate's was mirrored; reverse: the other
+   * way round; aa: both sides are the stable's (the user got the first, the second was mirrored) —
+   * the noise floor's pairs, recorded under `candidate`
+   */
+  direction: PairDirection;
   prompt: string;
   stable: PairSide;
   candidate: PairSide;

@@ -28,6 +28,8 @@ export const routeConfigSchema = z
     shadowRate: z.number().min(0).max(1).default(0),
     /** fraction of candidate-answered requests also sent to the stable off the user's path (canary pairs) */
     reverseShadowRate: z.number().min(0).max(1).default(0),
+    /** fraction of stable-answered requests also sent to the stable a second time, off the user's path: the noise floor's A/A pairs */
+    aaRate: z.number().min(0).max(1).default(0),
     /** header whose value keeps a user or session on one variant */
     stickyHeader: z.string().default('x-session-id'),
     /** the rollout that owns the candidate, for operators reading the route */
@@ -42,8 +44,8 @@ export const routeConfigSchema = z
     breaker: breakerPolicySchema.prefault({}),
   })
   .strict()
-  .refine((r) => r.candidate !== undefined || (r.weight === 0 && r.shadowRate === 0 && r.reverseShadowRate === 0), {
-    message: 'weight, shadowRate and reverseShadowRate must be 0 when there is no candidate',
+  .refine((r) => r.candidate !== undefined || (r.weight === 0 && r.shadowRate === 0 && r.reverseShadowRate === 0 && r.aaRate === 0), {
+    message: 'weight, shadowRate, reverseShadowRate and aaRate must be 0 when there is no candidate',
   });
 
 export type Upstream = z.output<typeof upstreamSchema>;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Upstream } from './route-config';
 import type { UpstreamClient } from './upstream-client';
-import type { PairSide, PairStore } from './pair-store';
+import type { PairDirection, PairSide, PairStore } from './pair-store';
 import { summariseAnswer } from './answer-text';
 import type { GatewayMetrics } from './metrics';
 import type { WindowStatsStore } from './window-stats';
@@ -18,8 +18,8 @@ export interface MirrorRequest {
   body: Buffer | string;
   isStream: boolean;
   prompt: string;
-  /** shadow: mirrored to the candidate; reverse: mirrored to the stable */
-  direction: 'shadow' | 'reverse';
+  /** shadow: mirrored to the candidate; reverse: mirrored to the stable; aa: a stable answer mirrored to the stable again */
+  direction: PairDirection;
   /** where the mirror goes */
   target: Upstream;
   rolloutId: string | null;
@@ -67,9 +67,11 @@ export class ShadowMirror {
    * Sends a mirror of `route` when the candidate has a free slot, queues it when the queue has room,
    * and otherwise drops and counts it. `build` is called only when the mirror is kept, so a
    * saturated candidate costs nothing more. Returns at once; the mirror runs in the background.
+   * Mirrors to the stable (reverse, aa) take a lane of their own (`laneKey`), so evaluation traffic
+   * to the stable is held to the same small concurrency whatever the candidate does.
    */
-  mirror(route: string, build: () => MirrorRequest): void {
-    const lane = this.lane(route);
+  mirror(route: string, build: () => MirrorRequest, laneKey: string = route): void {
+    const lane = this.lane(laneKey);
     if (lane.inFlight < this.limits.maxInFlight) this.start(lane, build());
     else if (lane.queue.length < this.limits.maxQueued) lane.queue.push(build());
     else {
@@ -130,7 +132,8 @@ export class ShadowMirror {
       this.metrics.shadow.inc([request.route, 'failed']);
     }
     const live = await request.liveSide;
-    const [stable, candidate] = shadowSeries ? [live, mirrored] : [mirrored, live];
+    // reverse: the stable was mirrored; shadow and aa: the user's answer was the stable's.
+    const [stable, candidate] = request.direction === 'reverse' ? [mirrored, live] : [live, mirrored];
     try {
       await this.pairs.append({
         pairId: randomUUID(),

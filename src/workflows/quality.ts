@@ -2,7 +2,7 @@
 // last one, runs the eval set when due, and classifies every quality metric. A critical FAIL rolls
 // back at once, with a reason that quotes the estimate, its interval, n and the judge. The judge is
 // audited once per rollout before anything it says is counted; one that fails gives NO DATA.
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { QualitySpec } from '../config/quality-spec';
 import type { JudgeTarget } from '../activities/quality';
 import { classifyQuality, criticalFailure, criticalUnsettled, type MetricVerdict, type QualityEvidence } from '../analysis/quality/metric-verdicts';
@@ -11,6 +11,7 @@ import { describeFailure } from './failures';
 import { notify } from './notify';
 import type { RolloutContext } from './rollout-context';
 import type { DeepReadonly, QualityState } from './state/rollout-state';
+import { addPairTotals, emptyPairTotals, type PairTotals } from '../analysis/quality/quality-totals';
 
 const JUDGE_READY_TIMEOUT_MS = 120_000;
 /** Batches per interval at most: the rest of a backlog waits for the next interval. */
@@ -18,10 +19,16 @@ const BATCHES_PER_INTERVAL = 3;
 
 export type QualityOutcome = { kind: 'breach'; reason: string } | { kind: 'none' };
 
+/** The floor this rollout judges against: the route's recorded one, plus this rollout's own A/A pairs. */
+export function floorOf(q: DeepReadonly<QualityState>): PairTotals {
+  return addPairTotals(q.floorPrior ?? emptyPairTotals(), q.totals.floor ?? emptyPairTotals());
+}
+
 function evidenceOf(q: DeepReadonly<QualityState>, spec: QualitySpec): QualityEvidence {
   return {
     shadow: q.totals.shadow,
     canary: q.totals.canary,
+    floor: floorOf(q),
     judge: { audit: q.judge.audit, available: spec.judge !== undefined },
     evalFlips: q.evalFlips,
     ratings: q.ratings,
@@ -106,6 +113,7 @@ export async function assessQuality(ctx: RolloutContext, windowEnd: number): Pro
   if (!quality || !rollout.state.quality) return { kind: 'none' };
   try {
     await CancellationScope.nonCancellable(async () => {
+      await readFloorPrior(ctx);
       await readyJudge(ctx);
       startEvalIfDue(ctx, quality);
       await scoreNewPairs(ctx, quality, windowEnd);
@@ -126,7 +134,11 @@ function startEvalIfDue(ctx: RolloutContext, quality: QualitySpec): void {
   const evalSet = quality.evalSet;
   const last = ctx.rollout.state.quality?.evalFlips?.at;
   if (!evalSet || ctx.inFlight.evalRun !== null || (last !== undefined && Date.now() - last < evalSet.every)) return;
-  const run = CancellationScope.nonCancellable(() =>
+  // Not cancelled by what cancels the pipeline (an operator's rollback mid-interval), only by the
+  // rollout's end, which awaits it (see settleEvaluation).
+  const scope = new CancellationScope({ cancellable: true });
+  ctx.inFlight.evalScope = scope;
+  const run = scope.run(() =>
     qualityWork.runEvalFlips({
       route: ctx.spec.route,
       rolloutId: ctx.rollout.state.rolloutId,
@@ -141,7 +153,50 @@ function startEvalIfDue(ctx: RolloutContext, quality: QualitySpec): void {
     .catch((error: unknown) => ctx.rollout.note(`quality: the eval set could not run (${describeFailure(error).message})`))
     .finally(() => {
       ctx.inFlight.evalRun = null;
+      ctx.inFlight.evalScope = null;
     });
+}
+
+/** Marks the runs that cancel and await their evaluation before they end. */
+export const EVAL_SETTLED = 'gantry-eval-settled';
+
+/**
+ * Before the rollout ends: an eval set still running is cancelled and awaited, so no activity of a
+ * finished rollout is left pending (the Web UI showed one, attempt 1 of 3, after RolledBack).
+ */
+export async function settleEvaluation(ctx: RolloutContext): Promise<void> {
+  const running = ctx.inFlight.evalRun;
+  if (!running || !patched(EVAL_SETTLED)) return;
+  ctx.inFlight.evalScope?.cancel();
+  await running;
+}
+
+/** Marks the runs that read the route's noise floor at their start and record theirs at the end. */
+export const NOISE_FLOOR = 'gantry-noise-floor';
+
+/** The route's recorded floor, read once, before the first pairs are judged. */
+async function readFloorPrior(ctx: RolloutContext): Promise<void> {
+  const q = ctx.rollout.state.quality;
+  if (!q || q.floorPrior !== undefined || !patched(NOISE_FLOOR)) return;
+  try {
+    const prior = await qualityWork.readRouteFloor({ route: ctx.spec.route });
+    ctx.rollout.floorPriorRead(prior);
+    if (prior) ctx.rollout.note(`quality: the route's noise floor starts from ${prior.pairs} A/A pairs recorded by earlier rollouts`);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    // No prior is no evidence either way: this rollout's own A/A pairs make the floor.
+    ctx.rollout.floorPriorRead(null);
+    ctx.rollout.note(`quality: the route's recorded noise floor could not be read (${describeFailure(error).message}); this rollout's own A/A pairs make it`);
+  }
+}
+
+/** At the end: this rollout's floor joins the route's, for the next rollout to start from. */
+export async function recordFloor(ctx: RolloutContext): Promise<void> {
+  const q = ctx.rollout.state.quality;
+  if (!q || q.floorPrior === undefined || !q.totals.floor || q.totals.floor.pairs === 0) return;
+  await qualityWork.recordRouteFloor({ route: ctx.spec.route, rolloutId: ctx.rollout.state.rolloutId, floor: floorOf(q) }).catch((error: unknown) => {
+    ctx.rollout.note(`quality: the noise floor could not be recorded for the route (${describeFailure(error).message})`);
+  });
 }
 
 async function scoreNewPairs(ctx: RolloutContext, quality: QualitySpec, windowEnd: number): Promise<void> {
@@ -158,12 +213,22 @@ async function scoreNewPairs(ctx: RolloutContext, quality: QualitySpec, windowEn
       cursor: state.cursor,
       untilMs: windowEnd,
       limit: quality.maxPairsPerInterval,
-      settings: { refusalPatterns: quality.refusalPatterns ?? null, equivalenceChrF: quality.equivalenceChrF, safetyTable: quality.safetyTable ?? null },
+      settings: {
+        refusalPatterns: quality.refusalPatterns ?? null,
+        equivalenceChrF: quality.equivalenceChrF,
+        safetyTable: quality.safetyTable ?? null,
+        likelihood: likelihoodSettings(quality),
+      },
       judge: judgeUsable && quality.judge ? { ...target, sampleRate: quality.judge.sampleRate, maxCalls: remaining } : null,
     });
     rollout.qualityScored(result);
     if (result.scored < quality.maxPairsPerInterval) return;
   }
+}
+
+function likelihoodSettings(quality: QualitySpec): { worseBelow: number; timeoutMs: number } | null {
+  const metric = quality.metrics.find((m) => m.kind === 'likelihood');
+  return metric?.kind === 'likelihood' ? { worseBelow: metric.worseBelow, timeoutMs: 60_000 } : null;
 }
 
 /** Whether the eval set is running (its result is evidence about to arrive). */

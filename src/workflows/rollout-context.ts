@@ -1,5 +1,6 @@
 // What every part of a running rollout shares: its input and spec, the state's owner, and the
 // control state that command handlers set and waits react to.
+import type { CancellationScope } from '@temporalio/workflow';
 import type { RolloutSpec } from '../config/spec';
 import type { RolloutState } from './state/rollout-state';
 import type { LegacyRolloutStatus } from './state/legacy-status';
@@ -34,6 +35,8 @@ export interface Control {
 export interface InFlight {
   /** the eval set running against both variants; a run does not continue as new while it runs */
   evalRun: Promise<void> | null;
+  /** its scope, cancelled when the rollout ends so no evaluation is left running behind it */
+  evalScope?: CancellationScope | null;
 }
 
 export interface RolloutContext {

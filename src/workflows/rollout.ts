@@ -20,24 +20,27 @@ import { describeFailure } from './failures';
 import { notify } from './notify';
 import { withCurrentDefaults } from './spec-defaults';
 import { publishProgress } from './visibility';
-import { inputProblem, VALIDATE_INPUT } from './input-check';
+import { checkedInput, VALIDATE_INPUT } from './input-check';
+import { recordFloor, settleEvaluation } from './quality';
 
 export type { RolloutInput } from './rollout-context';
 export type { RolloutResult } from './finish';
 
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const { rolloutId } = input;
+  let given = input.spec;
   if (!input.resume && patched(VALIDATE_INPUT)) {
-    const problem = inputProblem(input);
-    if (problem) throw ApplicationFailure.create({ message: problem, type: 'INVALID_SPEC', nonRetryable: true });
+    const checked = checkedInput(input);
+    if ('problem' in checked) throw ApplicationFailure.create({ message: checked.problem, type: 'INVALID_SPEC', nonRetryable: true });
+    given = checked.spec;
   }
-  const spec = withCurrentDefaults(input.spec);
+  const spec = withCurrentDefaults(given);
   const state = input.resume
     ? migrateState(input.resume, spec.candidate.host)
     : initialRolloutState(rolloutId, spec.route, spec.canary.steps.length, Date.now(), spec.quality !== undefined);
   const rollout = new StateOwner(state, () => Date.now());
   const ctx: RolloutContext = {
-    input: { ...input, resume: undefined },
+    input: { ...input, spec: given, resume: undefined },
     spec,
     rollout,
     control: { version: 0, exit: null, revert: null },
@@ -46,6 +49,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
   if (!input.resume) {
     rollout.audit({ by: input.startedBy, action: 'start', reason: `rollout of ${spec.candidate.model} on route ${spec.route}` });
     upsertMemo({ route: spec.route, outcome: null });
+    if (spec.qualityOff) rollout.note('quality: off (the spec says so): answers are not scored, and nothing about them can hold or roll back this rollout');
     void notify(ctx, 'started', 'INFO', `rollout started by ${input.startedBy}: ${spec.candidate.model} on route ${spec.route}`);
   }
   setHandler(statusQuery, () => statusView(rollout.state, Date.now()));
@@ -125,8 +129,10 @@ async function finish(
   failureType: string | null = null,
 ): Promise<RolloutResult> {
   await CancellationScope.nonCancellable(async () => {
+    await settleEvaluation(ctx);
     await cleanup();
     await removeSchedules(ctx);
+    await recordFloor(ctx);
   });
   ctx.rollout.finish(outcome, reason, failureType);
   publishProgress(ctx);

@@ -47,8 +47,10 @@ export interface FakeWorld {
   /** deployments that ensureDeployment finds stopped and restarts */
   stoppedDeployments: Set<string>;
   /** what each scorePairs call finds: per direction, the counts of one batch (none by default) */
-  pairBatch: (batchIndex: number) => { shadow: Partial<PairTotals>; canary: Partial<PairTotals>; scored: number };
+  pairBatch: (batchIndex: number) => { shadow: Partial<PairTotals>; canary: Partial<PairTotals>; floor?: Partial<PairTotals>; scored: number };
   pairBatches: number;
+  /** the noise floor each route had recorded, as readRouteFloor finds it and recordRouteFloor leaves it */
+  floors: Map<string, PairTotals>;
   /** the judge audit's result; the audit fails like a position-biased judge when false */
   judgeAuditPasses: boolean;
   /** judge calls fail (timeout, off-grammar): the audit throws */
@@ -122,6 +124,7 @@ export function newWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     stoppedDeployments: new Set(),
     pairBatch: () => ({ shadow: {}, canary: {}, scored: 0 }),
     pairBatches: 0,
+    floors: new Map(),
     judgeAuditPasses: true,
     judgeDown: false,
     evalFlips: null,
@@ -249,7 +252,19 @@ export function fakeControlPlane(world: FakeWorld): ControlPlaneActivities {
       const batch = world.pairBatch(world.pairBatches++);
       const totals = (partial: Partial<PairTotals>): PairTotals => ({ ...emptyPairTotals(), ...partial });
       world.calls.push(`score from ${cursor ?? 'start'}`);
-      return { cursor: `c${world.pairBatches}`, scored: batch.scored, totals: { shadow: totals(batch.shadow), canary: totals(batch.canary) }, judgeCalls: 0 };
+      return {
+        cursor: `c${world.pairBatches}`,
+        scored: batch.scored,
+        totals: { shadow: totals(batch.shadow), canary: totals(batch.canary), floor: totals(batch.floor ?? {}) },
+        judgeCalls: 0,
+      };
+    },
+    async readRouteFloor({ route }) {
+      return world.floors.get(route) ?? null;
+    },
+    async recordRouteFloor({ route, floor }) {
+      world.calls.push(`floor ${route} ${floor.pairs}`);
+      world.floors.set(route, floor);
     },
     async auditJudge({ judge }) {
       world.calls.push(`audit ${judge.identity}`);

@@ -17,7 +17,7 @@ import {
   type JudgeCall,
 } from '../../src/analysis/quality/judge-protocol';
 import { classifyMetric, type QualityEvidence } from '../../src/analysis/quality/metric-verdicts';
-import { emptyPairTotals, emptyRatings } from '../../src/analysis/quality/quality-totals';
+import { emptyPairTotals, emptyRatings, type PairTotals } from '../../src/analysis/quality/quality-totals';
 import { qualityMetricSchema, qualitySchema } from '../../src/config/quality-spec';
 import { REPO_ROOT } from '../../src/config/toolchain';
 import { GantryError } from '../../src/errors';
@@ -188,6 +188,7 @@ describe('metric verdicts', () => {
   const evidence = (over: Partial<QualityEvidence> = {}): QualityEvidence => ({
     shadow: emptyPairTotals(),
     canary: emptyPairTotals(),
+    floor: emptyPairTotals(),
     judge: { audit: null, available: false },
     evalFlips: null,
     ratings: emptyRatings(),
@@ -197,8 +198,64 @@ describe('metric verdicts', () => {
   const judge = qualityMetricSchema.parse({ name: 'j', kind: 'judge', margin: 0.1, minN: 50 });
   const flips = qualityMetricSchema.parse({ name: 'e', kind: 'eval-flips', minN: 20, minAccuracyDelta: 0.02 });
   const audit = { passed: true, tieRate: 1, lossRate: 1, items: 40, identity: 'http://judge/v1 model big', templateHash: 'abc', summary: 'ok' };
+  const equivalence = qualityMetricSchema.parse({ name: 'eq', kind: 'equivalence', margin: 0.1, minN: 100 });
+  const likelihood = qualityMetricSchema.parse({ name: 'lk', kind: 'likelihood', minN: 100 });
+  const pairs = (n: number, equivalent: number): PairTotals => ({ ...emptyPairTotals(), pairs: n, equivalent });
+  const scored = (n: number, worse: number): PairTotals => ({
+    ...emptyPairTotals(),
+    pairs: n,
+    likelihood: { scored: n, worse, failed: 0, deltaSum: -worse, lastError: null },
+  });
   const table: [string, Parameters<typeof classifyMetric>[0], QualityEvidence, string, RegExp][] = [
     ['no pairs: NO DATA', failures, evidence(), 'NO DATA', /no pairs scored yet/],
+    ['equivalence without a floor: 99% is within 10 points of any floor', equivalence, evidence({ shadow: pairs(300, 297) }), 'PASS', /no floor yet/],
+    ['equivalence without a floor: 75% cannot be judged', equivalence, evidence({ shadow: pairs(300, 225) }), 'CONTINUE', /no floor yet/],
+    [
+      'equivalence as high as a greedy floor: PASS',
+      equivalence,
+      evidence({ shadow: pairs(300, 297), floor: pairs(100, 100) }),
+      'PASS',
+      /within the floor's margin/,
+    ],
+    [
+      '70% against a greedy floor of 100%: differs beyond the floor',
+      equivalence,
+      evidence({ shadow: pairs(300, 210), floor: pairs(200, 200) }),
+      'FAIL',
+      /differs beyond the floor/,
+    ],
+    ['60% against a sampled floor of 62%: PASS', equivalence, evidence({ shadow: pairs(3000, 1800), floor: pairs(3000, 1860) }), 'PASS', /floor 62\.0%/],
+    [
+      'the GO/NO-GO bar when asked: 60% of 300 is below 80%',
+      qualityMetricSchema.parse({ name: 'eq', kind: 'equivalence', minShare: 0.8 }),
+      evidence({ shadow: pairs(300, 180), floor: pairs(300, 186) }),
+      'FAIL',
+      /significantly below 80\.0%/,
+    ],
+    ['likelihood: no worse pairs, greedy floor: PASS', likelihood, evidence({ shadow: scored(150, 0), floor: scored(50, 0) }), 'PASS', /0 of 150 pairs/],
+    [
+      'likelihood: 40% worse against a floor of 0: FAIL',
+      likelihood,
+      evidence({ shadow: scored(150, 60), floor: scored(50, 0) }),
+      'FAIL',
+      /significantly more than the floor allows/,
+    ],
+    [
+      'likelihood: 20% worse against a sampled floor of 18%: PASS needs more, CONTINUE',
+      likelihood,
+      evidence({ shadow: scored(200, 40), floor: scored(200, 36) }),
+      'CONTINUE',
+      /floor 18\.0%/,
+    ],
+    [
+      'likelihood: the reference cannot score: NO DATA, saying why',
+      likelihood,
+      evidence({
+        shadow: { ...emptyPairTotals(), pairs: 5, likelihood: { scored: 0, worse: 0, failed: 5, deltaSum: 0, lastError: '/apply-template answered 404' } },
+      }),
+      'NO DATA',
+      /could not score 5 pairs \(\/apply-template answered 404\)/,
+    ],
     ['few pairs, no failures: CONTINUE', failures, evidence({ shadow: { ...emptyPairTotals(), pairs: 10 } }), 'CONTINUE', /min 40 pairs/],
     ['many pairs, no failures: PASS', failures, evidence({ shadow: { ...emptyPairTotals(), pairs: 100 } }), 'PASS', /below 10\.0%/],
     [

@@ -51,7 +51,8 @@ describe('a rollout started without the CLI', () => {
           { ...good, stable: { endpoint: 'https://attacker.example/v1', apiKeyEnv: 'GANTRY_ADMIN_TOKEN' } },
           /^invalid spec: stable\.apiKeyEnv: names a variable Gantry keeps for itself/,
         ],
-        [{ ...good, analysis: undefined } as unknown as RolloutSpec, /^invalid spec: analysis: /],
+        [{ ...good, name: 'Not A Name' }, /^invalid spec: name: lowercase letters, digits and dashes/],
+        [{ ...good, canary: undefined } as unknown as RolloutSpec, /^invalid spec: canary: /],
       ];
       for (const [spec, message] of cases) {
         const failure = await failureOf('input-check-spec', spec);

@@ -86,7 +86,12 @@ describe('answer quality decides the rollout', () => {
 
   it('promotes once every critical metric passes, with each verdict in the result', async () => {
     const world = newWorld({
-      pairBatch: () => ({ shadow: { pairs: 30, equivalent: 29, worse: 0, better: 1 }, canary: { pairs: 10, equivalent: 10 }, scored: 30 }),
+      pairBatch: () => ({
+        shadow: { pairs: 30, equivalent: 29, worse: 0, better: 1 },
+        canary: { pairs: 10, equivalent: 10 },
+        floor: { pairs: 10, equivalent: 10 },
+        scored: 30,
+      }),
       evalFlips: { cases: 40, stableCorrect: 14, candidateCorrect: 19, rightToWrong: 1, wrongToRight: 6, errors: 0 },
     });
     const spec = withQuality({
@@ -107,7 +112,7 @@ describe('answer quality decides the rollout', () => {
         ['eval-flips', 'PASS'],
       ],
     );
-    assert.ok(result.status.timeline.some((t) => t.message === 'quality at the end of the shadow phase: every critical metric passes'));
+    assert.ok(result.status.timeline.some((t) => t.message === 'quality at the end of the shadow phase: every critical metric passes, none fails'));
     assert.ok(world.evalRuns >= 4, `the eval set ran every day of the soak: ${world.evalRuns}`);
   });
 });
@@ -160,7 +165,9 @@ describe('no data is neither a pass nor a failure', () => {
 
 describe('the quality counts across continue-as-new', () => {
   it('carries the cursor and every count into the next runs, so each batch is counted once', async () => {
-    const world = newWorld({ pairBatch: () => ({ shadow: { pairs: 3, equivalent: 3 }, canary: { pairs: 2, equivalent: 2 }, scored: 3 }) });
+    const world = newWorld({
+      pairBatch: () => ({ shadow: { pairs: 3, equivalent: 3 }, canary: { pairs: 2, equivalent: 2 }, floor: { pairs: 1, equivalent: 1 }, scored: 3 }),
+    });
     const spec = withQuality({ onInconclusive: 'promote', metrics: [failuresMetric] });
     const result = await withWorkers(env, world, async () => (await startRollout(env, spec, { historyLimit: 300 })).result());
     assert.equal(result.outcome, 'Promoted', result.reason);
@@ -168,6 +175,8 @@ describe('the quality counts across continue-as-new', () => {
     const q = result.status.quality;
     assert.equal(q?.totals.shadow.pairs, world.pairBatches * 3, 'every batch counted exactly once');
     assert.equal(q?.totals.canary.pairs, world.pairBatches * 2);
+    assert.equal(q?.totals.floor?.pairs, world.pairBatches, 'the noise floor too');
+    assert.equal(world.floors.get('chat')?.pairs, world.pairBatches, "the rollout's floor is recorded for the route");
     assert.equal(q?.cursor, `c${world.pairBatches}`);
     assert.equal(q?.verdicts[0]?.status, 'PASS');
   });

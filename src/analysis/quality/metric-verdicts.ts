@@ -5,26 +5,39 @@
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import type { QualityMetric, QualitySpec } from '../../config/quality-spec';
 import { binomialUpperTail, confidenceSequence, logEvidenceAbove, logEvidenceBelow, logThreshold } from '../sequential';
-import { addPairTotals, type EvalFlips, type JudgeAudit, type PairTotals, type RatingTotals } from './quality-totals';
+import { addPairTotals, emptyLikelihood, type EvalFlips, type JudgeAudit, type PairTotals, type RatingTotals } from './quality-totals';
+import { compareToFloor } from './floor-comparison';
 
 export type MetricStatus = 'PASS' | 'FAIL' | 'CONTINUE' | 'NO DATA';
+
+/**
+ * What a FAIL does. rollback: at once (a critical metric); hold: where a phase ends, promotion waits
+ * for an operator's approve (a metric that is not critical, or answers that differ beyond the floor
+ * with nothing to say the differences are not worse); inform: nothing (an informational metric).
+ */
+export type FailEffect = 'rollback' | 'hold' | 'inform';
 
 export interface MetricVerdict {
   name: string;
   kind: QualityMetric['kind'];
   critical: boolean;
   status: MetricStatus;
+  failEffect: FailEffect;
   /** the metric's point estimate (a share, a difference, a mean); null without data */
   estimate: number | null;
   /** its interval: a confidence sequence for live metrics, a confidence interval otherwise */
   interval: [number, number] | null;
   n: number;
   summary: string;
+  /** a FAIL because answers differ beyond the floor: a judge of worse that passes explains it */
+  differsBeyondFloor?: boolean;
 }
 
 export interface QualityEvidence {
   shadow: PairTotals;
   canary: PairTotals;
+  /** the noise floor: the stable's answers against its own second answers (A/A pairs), this rollout's and the route's earlier ones */
+  floor: PairTotals;
   judge: { audit: JudgeAudit | null; available: boolean };
   evalFlips: EvalFlips | null;
   ratings: RatingTotals;
@@ -39,8 +52,10 @@ function totalsFor(metric: { source: 'live' | 'shadow' | 'canary' }, evidence: Q
   return addPairTotals(evidence.shadow, evidence.canary);
 }
 
+const failEffectOf = (metric: QualityMetric): FailEffect => (metric.informational ? 'inform' : metric.critical ? 'rollback' : 'hold');
+
 export function classifyMetric(metric: QualityMetric, evidence: QualityEvidence, alpha: number): MetricVerdict {
-  const base = { name: metric.name, kind: metric.kind, critical: metric.critical };
+  const base = { name: metric.name, kind: metric.kind, critical: metric.critical, failEffect: failEffectOf(metric) };
   const threshold = logThreshold(alpha);
   const verdict = (status: MetricStatus, estimate: number | null, interval: [number, number] | null, n: number, summary: string): MetricVerdict => ({
     ...base,
@@ -68,17 +83,10 @@ export function classifyMetric(metric: QualityMetric, evidence: QualityEvidence,
         return verdict('PASS', t.worse / t.pairs, interval, t.pairs, `${what}, below ${pct(metric.margin)}`);
       return verdict('CONTINUE', t.worse / t.pairs, interval, t.pairs, `${what}; margin ${pct(metric.margin)}, min ${metric.minN} pairs`);
     }
-    case 'equivalence': {
-      const t = totalsFor(metric, evidence);
-      if (t.pairs === 0) return verdict('NO DATA', null, null, 0, 'no pairs scored yet');
-      const interval = confidenceSequence(t.equivalent, t.pairs, alpha);
-      const what = `${t.equivalent} of ${t.pairs} answers equivalent or better (${pct(t.equivalent / t.pairs)} ${range(interval)}; min ${pct(metric.minShare)})`;
-      if (logEvidenceBelow(t.equivalent, t.pairs, metric.minShare) >= threshold)
-        return verdict('FAIL', t.equivalent / t.pairs, interval, t.pairs, `${what}: significantly below`);
-      if (t.pairs >= metric.minN && logEvidenceAbove(t.equivalent, t.pairs, metric.minShare) >= threshold)
-        return verdict('PASS', t.equivalent / t.pairs, interval, t.pairs, what);
-      return verdict('CONTINUE', t.equivalent / t.pairs, interval, t.pairs, `${what}, min ${metric.minN} pairs`);
-    }
+    case 'equivalence':
+      return classifyEquivalence(metric, totalsFor(metric, evidence), evidence.floor, alpha, verdict);
+    case 'likelihood':
+      return classifyLikelihood(metric, totalsFor(metric, evidence), evidence.floor, alpha, verdict);
     case 'judge': {
       const { audit, available } = evidence.judge;
       if (!audit) return verdict('NO DATA', null, null, 0, available ? 'the judge has not been audited yet' : 'no judge available');
@@ -117,6 +125,72 @@ export function classifyMetric(metric: QualityMetric, evidence: QualityEvidence,
 }
 
 type Verdict = (status: MetricStatus, estimate: number | null, interval: [number, number] | null, n: number, summary: string) => MetricVerdict;
+
+const points = (v: number): string => `${(v * 100).toFixed(1)}`;
+
+function classifyEquivalence(
+  metric: Extract<QualityMetric, { kind: 'equivalence' }>,
+  t: PairTotals,
+  floor: PairTotals,
+  alpha: number,
+  verdict: Verdict,
+): MetricVerdict {
+  if (t.pairs === 0) return verdict('NO DATA', null, null, 0, 'no pairs scored yet');
+  const share = t.equivalent / t.pairs;
+  const cmp = compareToFloor({ k: t.equivalent, n: t.pairs }, { k: floor.equivalent, n: floor.pairs }, alpha, metric.margin, 'higher');
+  const floorText =
+    floor.pairs === 0
+      ? 'no floor yet (no A/A pairs)'
+      : `floor ${pct(floor.equivalent / floor.pairs)} ${range(cmp.floor)} over ${floor.pairs} A/A pairs, margin ${points(metric.margin)} points`;
+  const what = `${t.equivalent} of ${t.pairs} answers equivalent or better (${pct(share)} ${range(cmp.candidate)}); ${floorText}${
+    metric.minShare !== undefined ? `; min ${pct(metric.minShare)}` : ''
+  }`;
+  const threshold = logThreshold(alpha);
+  if (metric.minShare !== undefined && logEvidenceBelow(t.equivalent, t.pairs, metric.minShare) >= threshold)
+    return verdict('FAIL', share, cmp.candidate, t.pairs, `${what}: significantly below ${pct(metric.minShare)}`);
+  if (cmp.status === 'beyond')
+    // Different is not worse: only a judge of worse can say which. Until one does, this holds, never rolls back.
+    return {
+      ...verdict('FAIL', share, cmp.candidate, t.pairs, `${what}: differs beyond the floor`),
+      failEffect: metric.informational ? 'inform' : 'hold',
+      differsBeyondFloor: true,
+    };
+  const absoluteMet = metric.minShare === undefined || logEvidenceAbove(t.equivalent, t.pairs, metric.minShare) >= threshold;
+  if (t.pairs >= metric.minN && cmp.status === 'within' && absoluteMet)
+    return verdict('PASS', share, cmp.candidate, t.pairs, `${what}: within the floor's margin`);
+  return verdict('CONTINUE', share, cmp.candidate, t.pairs, `${what}, min ${metric.minN} pairs`);
+}
+
+function classifyLikelihood(
+  metric: Extract<QualityMetric, { kind: 'likelihood' }>,
+  t: PairTotals,
+  floor: PairTotals,
+  alpha: number,
+  verdict: Verdict,
+): MetricVerdict {
+  const l = t.likelihood ?? emptyLikelihood();
+  const f = floor.likelihood ?? emptyLikelihood();
+  if (l.scored === 0)
+    return verdict(
+      'NO DATA',
+      null,
+      null,
+      0,
+      l.failed > 0 ? `the reference could not score ${l.failed} pairs (${l.lastError ?? 'no reason given'})` : 'no pairs scored yet',
+    );
+  const share = l.worse / l.scored;
+  const cmp = compareToFloor({ k: l.worse, n: l.scored }, { k: f.worse, n: f.scored }, alpha, metric.margin, 'lower');
+  const floorText =
+    f.scored === 0
+      ? 'no floor yet (no A/A pairs)'
+      : `floor ${pct(f.worse / f.scored)} ${range(cmp.floor)} over ${f.scored} A/A pairs, margin ${points(metric.margin)} points`;
+  const what = `candidate answers much less likely to the stable (below −${metric.worseBelow} nats/token) ${l.worse} of ${l.scored} pairs (${pct(share)} ${range(
+    cmp.candidate,
+  )}; mean difference ${(l.deltaSum / l.scored).toFixed(2)} nats/token); ${floorText}${l.failed ? `; ${l.failed} not scored` : ''}`;
+  if (cmp.status === 'beyond') return verdict('FAIL', share, cmp.candidate, l.scored, `${what}: significantly more than the floor allows`);
+  if (l.scored >= metric.minN && cmp.status === 'within') return verdict('PASS', share, cmp.candidate, l.scored, `${what}: within the floor's margin`);
+  return verdict('CONTINUE', share, cmp.candidate, l.scored, `${what}, min ${metric.minN} pairs`);
+}
 
 function classifyEvalFlips(metric: Extract<QualityMetric, { kind: 'eval-flips' }>, flips: EvalFlips | null, alpha: number, verdict: Verdict): MetricVerdict {
   if (!flips || flips.cases === 0) return verdict('NO DATA', null, null, 0, 'the eval set has not run yet');
@@ -166,16 +240,29 @@ function classifyRatings(metric: Extract<QualityMetric, { kind: 'ratings' }>, ra
   return verdict('CONTINUE', cMean, interval, c.n, `${what}; min ${metric.minN} ratings`);
 }
 
+/** Metrics that say whether differing answers are worse, not only different. */
+const JUDGES_OF_WORSE: readonly QualityMetric['kind'][] = ['likelihood', 'judge'];
+
 export function classifyQuality(spec: QualitySpec, evidence: QualityEvidence): MetricVerdict[] {
-  return spec.metrics.map((metric) => classifyMetric(metric, evidence, spec.alpha));
+  const verdicts = spec.metrics.map((metric) => classifyMetric(metric, evidence, spec.alpha));
+  // Answers that differ beyond the floor are explained when a judge of worse passes: they differ, and are not worse.
+  const explainer = verdicts.find((v) => JUDGES_OF_WORSE.includes(v.kind) && v.status === 'PASS' && v.failEffect !== 'inform');
+  return verdicts.map((v) =>
+    v.differsBeyondFloor && explainer
+      ? { ...v, status: 'PASS', differsBeyondFloor: undefined, summary: `${v.summary}, explained: ${explainer.name} passes` }
+      : v,
+  );
 }
 
-/** The first critical FAIL, if any: it rolls the rollout back at once. */
+/** The first FAIL that rolls back, if any: it rolls the rollout back at once. */
 export function criticalFailure(verdicts: readonly MetricVerdict[]): MetricVerdict | undefined {
-  return verdicts.find((v) => v.critical && v.status === 'FAIL');
+  return verdicts.find((v) => v.status === 'FAIL' && v.failEffect === 'rollback');
 }
 
-/** Critical metrics that have not passed (CONTINUE or NO DATA): they keep a phase from ending on evidence. */
+/**
+ * What keeps a phase from ending on evidence: critical metrics that have not passed (CONTINUE or
+ * NO DATA), and FAILs that hold (a metric that is not critical, differences beyond the floor).
+ */
 export function criticalUnsettled(verdicts: readonly MetricVerdict[]): MetricVerdict[] {
-  return verdicts.filter((v) => v.critical && v.status !== 'PASS');
+  return verdicts.filter((v) => (v.critical && v.status !== 'PASS' && v.failEffect !== 'inform') || (v.status === 'FAIL' && v.failEffect === 'hold'));
 }

@@ -12,6 +12,35 @@ export interface PairTotals {
   safety: { answers: number; candidateFailures: number; stableFailures: number; worse: number; better: number };
   /** the judge's verdicts on differing pairs, both orders agreeing; a disagreement is a tie */
   judge: { judged: number; worse: number; better: number; ties: number; skipped: number; failed: number };
+  /**
+   * The likelihood judge: pairs scored (identical answers count, as no worse), pairs whose candidate
+   * answer the reference found much less likely (worse), pairs it could not score, and the sum of
+   * the per-pair differences (for the mean). Absent in states written before it existed.
+   */
+  likelihood?: LikelihoodTotals;
+}
+
+export interface LikelihoodTotals {
+  scored: number;
+  worse: number;
+  failed: number;
+  deltaSum: number;
+  /** why the last pair could not be scored, for the metric's summary */
+  lastError: string | null;
+}
+
+export const emptyLikelihood = (): LikelihoodTotals => ({ scored: 0, worse: 0, failed: 0, deltaSum: 0, lastError: null });
+
+function addLikelihood(a: LikelihoodTotals | undefined, b: LikelihoodTotals | undefined): LikelihoodTotals {
+  const x = a ?? emptyLikelihood();
+  const y = b ?? emptyLikelihood();
+  return {
+    scored: x.scored + y.scored,
+    worse: x.worse + y.worse,
+    failed: x.failed + y.failed,
+    deltaSum: x.deltaSum + y.deltaSum,
+    lastError: y.lastError ?? x.lastError,
+  };
 }
 
 export function emptyPairTotals(): PairTotals {
@@ -22,6 +51,7 @@ export function emptyPairTotals(): PairTotals {
     equivalent: 0,
     safety: { answers: 0, candidateFailures: 0, stableFailures: 0, worse: 0, better: 0 },
     judge: { judged: 0, worse: 0, better: 0, ties: 0, skipped: 0, failed: 0 },
+    likelihood: emptyLikelihood(),
   };
 }
 
@@ -46,6 +76,7 @@ export function addPairTotals(a: PairTotals, b: PairTotals): PairTotals {
       skipped: a.judge.skipped + b.judge.skipped,
       failed: a.judge.failed + b.judge.failed,
     },
+    likelihood: addLikelihood(a.likelihood, b.likelihood),
   };
 }
 

@@ -1,7 +1,10 @@
 // Where a phase ends on evidence — leaving the shadow phase (the seeds' GO/NO-GO), and promotion —
-// every critical quality metric must PASS. One still inconclusive does what the spec says:
-// promote (go on, bias towards action), rollback, or hold for an operator's approval, still judged
-// every interval, and released on its own once every metric passes.
+// every critical quality metric must PASS, and no metric may be FAILing. A FAIL that does not roll
+// back (a metric that is not critical, answers that differ beyond the noise floor with nothing to
+// say they are not worse) always holds for an operator's approve, whatever the spec says about
+// inconclusive evidence. A critical metric still inconclusive does what `onInconclusive` says: hold
+// (the default), rollback, or promote (go on). A hold is still judged every interval, and released
+// on its own once every metric passes.
 import { notify } from '../notify';
 import { evalRunning, unsettledAt } from '../quality';
 import type { RolloutContext } from '../rollout-context';
@@ -18,17 +21,33 @@ export async function qualityGate(ctx: RolloutContext, where: 'shadow' | 'promot
     if (stop) return stop;
     const unsettled = unsettledAt(ctx, where);
     if (unsettled.length === 0) {
-      rollout.note(`quality ${at}: every critical metric passes`);
+      rollout.note(`quality ${at}: every critical metric passes, none fails`);
       return undefined;
     }
     const what = unsettled.map((v) => v.summary).join('; ');
-    if (quality.onInconclusive === 'promote') {
+    const failing = unsettled.filter((v) => v.status === 'FAIL');
+    if (failing.length > 0) {
+      const evidence = failing.map((v) => v.summary).join('; ');
+      rollout.note(`quality ${at} fails (${evidence}): holding for approval`);
+      void notify(
+        ctx,
+        'gate',
+        'CRITICAL',
+        `quality fails ${at}: ${evidence}. Not promoted: review the disagreeing pairs (gantry pairs export ${rollout.state.rolloutId} --disagreements), then approve to go on, or roll back.`,
+      );
+    } else if (quality.onInconclusive === 'promote') {
       rollout.note(`quality inconclusive ${at} (${what}): going on, as onInconclusive: promote says`);
       return undefined;
+    } else if (quality.onInconclusive === 'rollback') return { promote: false, reason: `quality inconclusive ${at}: ${what}` };
+    else {
+      rollout.note(`quality inconclusive ${at} (${what}): holding for approval`);
+      void notify(
+        ctx,
+        'gate',
+        'WARNING',
+        `quality inconclusive ${at}: ${what}. Review the disagreeing pairs (gantry pairs export ${rollout.state.rolloutId} --disagreements), then approve to go on, or roll back.`,
+      );
     }
-    if (quality.onInconclusive === 'rollback') return { promote: false, reason: `quality inconclusive ${at}: ${what}` };
-    rollout.note(`quality inconclusive ${at} (${what}): holding for approval`);
-    void notify(ctx, 'gate', 'WARNING', `quality inconclusive ${at}: ${what}. Approve to go on, or roll back.`);
   }
   const outcome = await runWait(ctx, {
     kind: 'quality-gate',

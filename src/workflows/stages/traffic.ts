@@ -13,6 +13,8 @@ export async function setTraffic(ctx: RolloutContext, weight: number, shadowRate
     weight,
     shadowRate,
     reverseShadowRate,
+    // The noise floor's A/A arm runs wherever quality pairs are being recorded.
+    aaRate: shadowRate > 0 || reverseShadowRate > 0 ? (spec.quality?.aaRate ?? 0) : 0,
     options: spec.gateway,
   });
   rollout.trafficSet(weight, shadowRate);

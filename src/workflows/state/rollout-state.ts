@@ -143,7 +143,10 @@ export interface JudgeState {
 export interface QualityState {
   cursor: string | null;
   scored: number;
-  totals: { shadow: PairTotals; canary: PairTotals };
+  /** floor: this rollout's A/A pairs (absent in states from before the noise floor) */
+  totals: { shadow: PairTotals; canary: PairTotals; floor?: PairTotals };
+  /** the route's noise floor recorded by earlier rollouts, read when this one began; null: none recorded */
+  floorPrior?: PairTotals | null;
   judge: JudgeState;
   evalFlips: EvalFlips | null;
   ratings: RatingTotals;
@@ -157,7 +160,7 @@ export function initialQualityState(now: number): QualityState {
   return {
     cursor: null,
     scored: 0,
-    totals: { shadow: emptyPairTotals(), canary: emptyPairTotals() },
+    totals: { shadow: emptyPairTotals(), canary: emptyPairTotals(), floor: emptyPairTotals() },
     judge: { deploymentId: null, host: null, url: null, identity: null, audit: null, calls: 0, callsThisHour: 0, hourStartedAt: now },
     evalFlips: null,
     ratings: emptyRatings(),

@@ -9,7 +9,7 @@ import type { Deployment, ModelArtifact } from '../../activities/model-host';
 import type { QuantLossResult } from '../../adapters/llama-perplexity';
 import type { QuantLossVerdict } from '../../analysis/quant-loss-gate';
 import type { MetricStanding } from '../../analysis/metric-verdict';
-import { addPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../../analysis/quality/quality-totals';
+import { addPairTotals, emptyPairTotals, type EvalFlips, type JudgeAudit, type PairTotals } from '../../analysis/quality/quality-totals';
 import type { MetricVerdict } from '../../analysis/quality/metric-verdicts';
 import type { GradualRollback } from './step-down';
 import { formatDuration } from '../../config/duration';
@@ -268,12 +268,26 @@ export class StateOwner {
   }
 
   /** A batch of pairs scored: its counts added once, the cursor moved past it. */
-  qualityScored(batch: { cursor: string | null; scored: number; totals: { shadow: PairTotals; canary: PairTotals }; judgeCalls: number }): void {
+  qualityScored(batch: {
+    cursor: string | null;
+    scored: number;
+    totals: { shadow: PairTotals; canary: PairTotals; floor?: PairTotals };
+    judgeCalls: number;
+  }): void {
     const q = this.quality();
     q.cursor = batch.cursor;
     q.scored += batch.scored;
-    q.totals = { shadow: addPairTotals(q.totals.shadow, batch.totals.shadow), canary: addPairTotals(q.totals.canary, batch.totals.canary) };
+    q.totals = {
+      shadow: addPairTotals(q.totals.shadow, batch.totals.shadow),
+      canary: addPairTotals(q.totals.canary, batch.totals.canary),
+      floor: addPairTotals(q.totals.floor ?? emptyPairTotals(), batch.totals.floor ?? emptyPairTotals()),
+    };
     this.judgeCalled(batch.judgeCalls);
+  }
+
+  /** The route's noise floor as earlier rollouts recorded it: where this rollout's floor starts. */
+  floorPriorRead(prior: PairTotals | null): void {
+    this.quality().floorPrior = prior;
   }
 
   private judgeCalled(calls: number): void {
