@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../src/config/toolchain';
 import { measureFalseAlarms, measurePower } from './quality/false-alarms';
+import { measureLikelihoodSeparation } from './quality/likelihood-separation';
+import { measureFloorDecisions } from './quality/floor';
 import { measureCheapScoring, measureJudgeSavings, measureJudgeThroughput, readRecordedPairs } from './quality/judging-cost';
 
 const { values } = parseArgs({
   options: {
     rollouts: { type: 'string', default: '1000' },
     'judge-pairs': { type: 'string', default: '30' },
-    only: { type: 'string', default: 'false-alarms,power,savings,throughput' },
+    only: { type: 'string', default: 'false-alarms,power,floor,likelihood,savings,throughput' },
     'pairs-dir': { type: 'string', default: join(REPO_ROOT, '.gantry', 'gateway', 'pairs') },
   },
 });
@@ -28,6 +30,15 @@ if (sections.has('false-alarms')) {
 if (sections.has('power')) {
   log('(b) non-tie judgments to catch a 10-point drop at 80% power…');
   report.power = measurePower({ rollouts: Math.min(rollouts, 2000), alpha: 0.05, drop: 0.1, power: 0.8 });
+}
+if (sections.has('floor')) {
+  log(`(f) ${rollouts} rollouts judged against the noise floor, hourly looks for a week, greedy and sampled routes…`);
+  // aaRate 0.2 of the candidate's pairs, and an A/A arm as large as the candidate's
+  report.floor = [2, 10].map((floorPerHour) => measureFloorDecisions({ rollouts, hours: 7 * 24, perHour: 10, floorPerHour }));
+}
+if (sections.has('likelihood')) {
+  log('(e) the likelihood judge on real answers: a good and three worse candidates, real llama-servers…');
+  report.likelihoodSeparation = await measureLikelihoodSeparation(log);
 }
 const pairs = sections.has('savings') || sections.has('throughput') ? readRecordedPairs(values['pairs-dir']) : [];
 if (sections.has('savings')) {

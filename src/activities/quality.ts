@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { FailureType, GantryError } from '../errors';
 import type { GatewayAdminClient } from '../gateway/admin-client';
 import type { PairDirection, ShadowPair } from '../gateway/pair-store';
@@ -27,6 +27,7 @@ import { answerLogProb, renderPrompt, serverBaseOf, type ReferenceServer } from 
 import { likelihoodOutcome, messagesFromRecordedPrompt } from '../analysis/quality/likelihood';
 import { secretFromEnv } from './secrets';
 import { rolloutFolder } from './rollout-folder';
+import { limiter, type Limiter } from './limiter';
 import { REPO_ROOT } from '../config/toolchain';
 import { replaceJsonFile } from '../json-file';
 
@@ -34,6 +35,8 @@ export interface QualityDeps {
   gateway: GatewayAdminClient;
   /** where per-pair scores and eval answers are kept, per rollout */
   dataDir: string;
+  /** evaluation requests to a route's stable (eval set, likelihood judge) in flight at once, from this worker (default 1) */
+  stableConcurrency?: number;
 }
 
 /** How to reach the judge, as the workflow knows it: the key is named, never carried. */
@@ -165,16 +168,22 @@ function addLikelihood(totals: PairTotals, outcome: ScoreRecord['likelihood']): 
  * found failing are left to them; the rest are read by the reference, both answers, one after the
  * other (its slots are shared with live users).
  */
-async function scoreLikelihood(reference: LikelihoodReference, pair: ShadowPair, scores: PairScores, worseBelow: number): Promise<ScoreRecord['likelihood']> {
+async function scoreLikelihood(
+  reference: LikelihoodReference,
+  pair: ShadowPair,
+  scores: PairScores,
+  worseBelow: number,
+  toStable: Limiter,
+): Promise<ScoreRecord['likelihood']> {
   if (scores.stable.error || scores.candidate.error) return null;
   if (scores.identical) return { delta: 0, worse: false };
   if (reference.unusable) return { error: reference.unusable };
   const messages = messagesFromRecordedPrompt(pair.prompt);
   if (!messages) return { error: 'the route keeps only a hash of each prompt (pairPrompt: hash)' };
   try {
-    const prompt = await renderPrompt(reference.server, messages);
-    const candidate = await answerLogProb(reference.server, prompt, pair.candidate.answer ?? '');
-    const stable = await answerLogProb(reference.server, prompt, pair.stable.answer ?? '');
+    const prompt = await toStable(() => renderPrompt(reference.server, messages));
+    const candidate = await toStable(() => answerLogProb(reference.server, prompt, pair.candidate.answer ?? ''));
+    const stable = await toStable(() => answerLogProb(reference.server, prompt, pair.stable.answer ?? ''));
     if (candidate === null || stable === null) return null;
     return likelihoodOutcome(candidate, stable, worseBelow);
   } catch (error) {
@@ -183,6 +192,7 @@ async function scoreLikelihood(reference: LikelihoodReference, pair: ShadowPair,
 }
 
 export function createQualityActivities(deps: QualityDeps) {
+  const toStable = limiter(deps.stableConcurrency ?? 1);
   async function referenceOf(route: string, timeoutMs: number): Promise<LikelihoodReference> {
     const config = await deps.gateway.getRoute(route).catch(() => null);
     if (!config) return { server: { baseUrl: '', timeoutMs }, unusable: `route "${route}" could not be read from the gateway` };
@@ -235,7 +245,7 @@ export function createQualityActivities(deps: QualityDeps) {
       addScores(into, scores, judge?.outcome ?? null, skipped);
       let likelihood: ScoreRecord['likelihood'] = null;
       if (reference && input.settings.likelihood) {
-        likelihood = earlier.get(pair.pairId)?.likelihood ?? (await scoreLikelihood(reference, pair, scores, input.settings.likelihood.worseBelow));
+        likelihood = earlier.get(pair.pairId)?.likelihood ?? (await scoreLikelihood(reference, pair, scores, input.settings.likelihood.worseBelow, toStable));
         addLikelihood(into, likelihood);
       }
       const record = { ...recordOf(pair, scores, judge), likelihood };
@@ -313,8 +323,10 @@ export function createQualityActivities(deps: QualityDeps) {
     const ctx = Context.current();
     for (const evalCase of cases) {
       ctx.heartbeat({ done: flips.cases, of: cases.length });
+      // The rollout ended and cancelled it (delivered with a heartbeat): stop asking the variants.
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the rollout ended before the eval set finished');
       // Different servers: both variants answer at once.
-      const [stable, candidate] = await Promise.all([ask(route.stable, evalCase.prompt), ask(route.candidate, evalCase.prompt)]);
+      const [stable, candidate] = await Promise.all([toStable(() => ask(route.stable, evalCase.prompt)), ask(route.candidate, evalCase.prompt)]);
       const stableRight = stable.answer !== null && scoreAnswer(evalCase, stable.answer);
       const candidateRight = candidate.answer !== null && scoreAnswer(evalCase, candidate.answer);
       flips.cases += 1;

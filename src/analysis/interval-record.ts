@@ -33,6 +33,21 @@ export interface IntervalEntry {
   metrics: { name: string; value: number | null; verdict: Verdict }[];
   /** set when this interval ended the phase in a rollback */
   breach: string | null;
+  /** every answer-quality metric as classified after this interval (absent in older entries) */
+  quality?: QualityFigure[];
+}
+
+/** A quality metric at one interval, for its chart over time. */
+export interface QualityFigure {
+  name: string;
+  status: string;
+  estimate: number | null;
+  interval: [number, number] | null;
+  /** the route's noise floor and the value the estimate is judged against, where the metric has them */
+  floor?: number | null;
+  threshold?: number | null;
+  /** the figures are shares (0–1), shown in percent */
+  share: boolean;
 }
 
 export function figuresOf(stats: VariantStats): VariantFigures {
@@ -55,6 +70,7 @@ export function intervalEntry(input: {
   verdict: { verdict: Verdict; summary: string; checks: readonly { name: string; value: number | null; ok: boolean | null; detail: string }[] };
   metrics: readonly Pick<MetricStanding, 'name' | 'value' | 'verdict'>[];
   breach: string | null;
+  quality?: readonly QualityFigure[];
 }): IntervalEntry {
   const { window } = input;
   return {
@@ -71,6 +87,7 @@ export function intervalEntry(input: {
     checks: input.verdict.checks.map((c) => ({ name: c.name, value: c.value, ok: c.ok, detail: c.detail })),
     metrics: input.metrics.map((m) => ({ name: m.name, value: m.value, verdict: m.verdict })),
     breach: input.breach,
+    ...(input.quality ? { quality: input.quality.map((q) => ({ ...q })) } : {}),
   };
 }
 

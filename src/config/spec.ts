@@ -365,7 +365,8 @@ export const rolloutSpecSchema = z
   })
   .strict()
   .transform(({ quality, qualityOff, ...spec }) => {
-    const off = quality === 'off' || qualityOff === true;
+    // A block given wins; `qualityOff` (the loader's mark of `quality: off`) applies only without one.
+    const off = quality === 'off' || (quality === undefined && qualityOff === true);
     const stableIsEndpoint = spec.stable !== undefined && 'endpoint' in spec.stable;
     return { ...spec, quality: off ? undefined : (quality ?? defaultQuality(stableIsEndpoint)), qualityOff: off };
   });

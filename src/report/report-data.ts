@@ -9,7 +9,8 @@ export interface ChartSeries {
   title: string;
   unit: string;
   x: number[];
-  lines: { label: string; values: (number | null)[] }[];
+  /** dash: a reference line (an interval's edge, a floor, a threshold) drawn dashed */
+  lines: { label: string; values: (number | null)[]; dash?: boolean }[];
 }
 
 /** A phase's span on every chart over time (seconds, as the charts' x), in the colour it is drawn. */
@@ -104,6 +105,7 @@ export function recordCharts(entries: readonly IntervalEntry[]): ChartSeries[] {
       ],
     });
   }
+  charts.push(...qualityCharts(entries, x));
   const names = [...new Set(entries.flatMap((e) => e.metrics.map((m) => m.name)))];
   for (const name of names) {
     charts.push({
@@ -114,6 +116,34 @@ export function recordCharts(entries: readonly IntervalEntry[]): ChartSeries[] {
     });
   }
   return charts;
+}
+
+/**
+ * One chart per answer-quality metric: its estimate interval by interval, the confidence sequence
+ * around it, and, where the metric has them, the route's noise floor and the threshold it is judged
+ * against. Shares are in percent; entries of older releases carry no quality and draw nothing.
+ */
+function qualityCharts(entries: readonly IntervalEntry[], x: number[]): ChartSeries[] {
+  const names = [...new Set(entries.flatMap((e) => (e.quality ?? []).map((q) => q.name)))];
+  return names.map((name) => {
+    const of = (pick: (q: NonNullable<IntervalEntry['quality']>[number]) => number | null): (number | null)[] =>
+      entries.map((e) => {
+        const q = e.quality?.find((m) => m.name === name);
+        const v = q ? pick(q) : null;
+        return v === null ? null : q?.share ? v * 100 : v;
+      });
+    const share = entries.some((e) => e.quality?.find((m) => m.name === name)?.share);
+    const lines: ChartSeries['lines'] = [
+      { label: 'candidate estimate', values: of((q) => q.estimate) },
+      { label: 'candidate lower bound', values: of((q) => q.interval?.[0] ?? null), dash: true },
+      { label: 'candidate upper bound', values: of((q) => q.interval?.[1] ?? null), dash: true },
+    ];
+    const floor = of((q) => q.floor ?? null);
+    if (floor.some((v) => v !== null)) lines.push({ label: 'stable noise floor', values: floor, dash: true });
+    const threshold = of((q) => q.threshold ?? null);
+    if (threshold.some((v) => v !== null)) lines.push({ label: 'threshold', values: threshold, dash: true });
+    return { title: `Answer quality: ${name}`, unit: share ? '%' : '', x, lines };
+  });
 }
 
 function percent(value: number | null): number | null {

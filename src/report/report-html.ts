@@ -39,12 +39,15 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { text
 const BOOT = `
 const data = JSON.parse(document.getElementById('report-data').textContent);
 const palette = ['#0969da', '#cf222e', '#1a7f37', '#8250df'];
+// One colour per variant on every chart, whatever order a chart's lines come in.
+const VARIANT_COLORS = { stable: '#0969da', candidate: '#cf222e' };
+const strokeOf = (label, i) => (/^stable/.test(label) ? VARIANT_COLORS.stable : /^candidate/.test(label) ? VARIANT_COLORS.candidate : palette[i % palette.length]);
 const holder = document.getElementById('charts');
 for (const chart of data.charts) {
   const el = document.createElement('div');
   el.className = 'chart';
   holder.appendChild(el);
-  const series = [{}, ...chart.lines.map((line, i) => ({ label: line.label, stroke: palette[i % palette.length], width: 2 }))];
+  const series = [{}, ...chart.lines.map((line, i) => ({ label: line.label, stroke: strokeOf(line.label, i), width: 2, dash: line.dash ? [6, 4] : undefined }))];
   const options = {
     title: chart.title + (chart.unit ? ' (' + chart.unit + ')' : ''),
     width: Math.min(960, holder.clientWidth || 960),

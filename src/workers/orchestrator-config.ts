@@ -17,6 +17,8 @@ export const orchestratorConfigSchema = temporalEnvSchema
     /** where the orchestrator serves its rollouts' gauges (running, paused since) to Prometheus; unset: not served */
     GANTRY_ORCHESTRATOR_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     GANTRY_ORCHESTRATOR_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** evaluation requests (eval set, likelihood judge) to a route's stable in flight at once from this worker: its slots serve users too */
+    GANTRY_EVAL_STABLE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   })
   .superRefine((config, ctx) => {
     if (config.GANTRY_METRIC_PROVIDER === 'prometheus' && !config.GANTRY_PROMETHEUS_URL)

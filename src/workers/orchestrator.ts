@@ -37,7 +37,7 @@ const PREBUILT_WORKFLOWS = join(PACKAGE_ROOT, 'dist', 'workflow-bundle.js');
 
 export function controlPlaneActivities(
   config: Pick<OrchestratorConfig, 'GANTRY_GATEWAY_URL' | 'GANTRY_ADMIN_TOKEN' | 'GANTRY_ORCHESTRATOR_DATA_DIR'> &
-    Partial<Pick<OrchestratorConfig, 'GANTRY_METRIC_PROVIDER' | 'GANTRY_PROMETHEUS_URL' | 'GANTRY_PROMETHEUS_JOB'>>,
+    Partial<Pick<OrchestratorConfig, 'GANTRY_METRIC_PROVIDER' | 'GANTRY_PROMETHEUS_URL' | 'GANTRY_PROMETHEUS_JOB' | 'GANTRY_EVAL_STABLE_CONCURRENCY'>>,
   temporalClient: () => Promise<Client>,
   records: IntervalRecordStore,
 ) {
@@ -53,7 +53,7 @@ export function controlPlaneActivities(
     ...createMetricActivities({ defaultSource, gateway: gatewaySource, prometheus }),
     ...createNotificationActivities({ timeoutMs: 5_000 }),
     ...createScheduleActivities({ client: temporalClient }),
-    ...createQualityActivities({ gateway, dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR }),
+    ...createQualityActivities({ gateway, dataDir: config.GANTRY_ORCHESTRATOR_DATA_DIR, stableConcurrency: config.GANTRY_EVAL_STABLE_CONCURRENCY }),
     ...createRecordActivities({ records }),
   };
 }

@@ -35,7 +35,8 @@ function validateRatings(ctx: RolloutContext, request: unknown): void {
       message: `the rollout has ended (${ctx.rollout.state.result.outcome})`,
       nonRetryable: true,
     });
-  if (!ctx.spec.quality?.metrics.some((m) => m.kind === 'ratings')) refuse('this rollout has no quality metric of kind ratings');
+  // Ratings count for a metric of kind ratings, or settle a quality hold (the experts' review).
+  if (!ctx.spec.quality) refuse('this rollout does not judge answer quality (quality: off)');
   const ratings = (request as { ratings?: unknown } | null)?.ratings;
   if (!Array.isArray(ratings) || ratings.length === 0) refuse('"ratings" must be a non-empty array');
   (ratings as unknown[]).forEach((r, i) => {

@@ -35,6 +35,15 @@ export async function recordInterval(
     verdict,
     metrics: state.metrics ?? [],
     breach,
+    quality: (state.quality?.verdicts ?? []).map((v) => ({
+      name: v.name,
+      status: v.status,
+      estimate: v.estimate,
+      interval: v.interval ? ([...v.interval] as [number, number]) : null,
+      floor: v.floor ?? null,
+      threshold: v.threshold ?? null,
+      share: v.kind !== 'ratings',
+    })),
   });
   try {
     await CancellationScope.nonCancellable(() => records.recordInterval({ rolloutId: state.rolloutId, entry }));

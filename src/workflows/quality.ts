@@ -3,9 +3,16 @@
 // back at once, with a reason that quotes the estimate, its interval, n and the judge. The judge is
 // audited once per rollout before anything it says is counted; one that fails gives NO DATA.
 import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
-import type { QualitySpec } from '../config/quality-spec';
+import { qualityMetricSchema, type QualitySpec } from '../config/quality-spec';
 import type { JudgeTarget } from '../activities/quality';
-import { classifyQuality, criticalFailure, criticalUnsettled, type MetricVerdict, type QualityEvidence } from '../analysis/quality/metric-verdicts';
+import {
+  classifyMetric,
+  classifyQuality,
+  criticalFailure,
+  criticalUnsettled,
+  type MetricVerdict,
+  type QualityEvidence,
+} from '../analysis/quality/metric-verdicts';
 import { hostActivities, hostCleanup, qualityWork } from './activity-proxies';
 import { describeFailure } from './failures';
 import { notify } from './notify';
@@ -106,6 +113,21 @@ export async function stopJudge(ctx: RolloutContext): Promise<void> {
   ctx.rollout.judgeStopped();
 }
 
+/**
+ * A quality hold is settled by people when the spec names no ratings metric of its own: experts rate
+ * a blinded sample of the disagreeing pairs (`gantry pairs export --disagreements`, `gantry ratings
+ * import`), and the candidate's answers rated no worse than the stable's (by more than a quarter of
+ * a point, over at least 20 ratings) release the hold, while answers rated worse roll it back.
+ */
+const REVIEW = qualityMetricSchema.parse({ name: 'expert-review', kind: 'ratings', minMean: 1, minN: 20, margin: 0.25 });
+
+export function reviewVerdict(ctx: RolloutContext): MetricVerdict | null {
+  const { spec, rollout } = ctx;
+  const q = rollout.state.quality;
+  if (!spec.quality || !q || q.ratings.candidate.n === 0 || spec.quality.metrics.some((m) => m.kind === 'ratings')) return null;
+  return classifyMetric(REVIEW, evidenceOf(q, spec.quality), spec.quality.alpha);
+}
+
 /** One interval's quality work; a critical FAIL is a breach. Activity failures are NO DATA, never a failure. */
 export async function assessQuality(ctx: RolloutContext, windowEnd: number): Promise<QualityOutcome> {
   const { rollout, spec } = ctx;
@@ -123,7 +145,9 @@ export async function assessQuality(ctx: RolloutContext, windowEnd: number): Pro
     rollout.note(`quality: could not score this interval (${describeFailure(error).message}); its pairs wait for the next`);
   }
   const failure = criticalFailure(reclassify(ctx));
-  return failure ? { kind: 'breach', reason: `quality ${failure.summary}` } : { kind: 'none' };
+  if (failure) return { kind: 'breach', reason: `quality ${failure.summary}` };
+  const review = rollout.state.wait?.kind === 'quality-gate' ? reviewVerdict(ctx) : null;
+  return review?.status === 'FAIL' ? { kind: 'breach', reason: `quality hold reviewed: ${review.summary}` } : { kind: 'none' };
 }
 
 /**

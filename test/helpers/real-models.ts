@@ -46,6 +46,8 @@ export function compressedSpec(route: string, overrides: Partial<RolloutSpecInpu
       rollback: { maxErrorRate: 0.2, minRequests: 3 },
       promote: REAL_STACK_PROMOTE_RULES,
     },
+    // Answer quality is on by default; seconds-long rollouts that are not about it leave it out.
+    quality: 'off',
     ...overrides,
   };
 }

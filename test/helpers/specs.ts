@@ -25,6 +25,8 @@ export function weeksLongSpec(overrides: Partial<RolloutSpecInput> = {}): Rollou
       promote: { minSamples: 200, maxP95IncreaseMs: 50 },
     },
     notifications: { webhooks: [{ url: 'http://hooks.example.test/gantry', format: 'json' }] },
+    // Answer quality is on by default; the tests that are not about it leave it out.
+    quality: 'off',
     ...overrides,
   } satisfies RolloutSpecInput);
 }

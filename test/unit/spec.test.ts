@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadSpec, parseSpec } from '../../src/config/load-spec';
 import { parseDuration, formatDuration } from '../../src/config/duration';
 import { GantryError } from '../../src/errors';
@@ -48,6 +50,22 @@ describe('rollout spec', () => {
     }
     const quick = loadSpec('configs/rollouts/quickstart.yaml');
     assert.match(quick.candidate.server.chatTemplateFile ?? '', /\/configs\/templates\/question-answer\.jinja$/);
+  });
+
+  it('every shipped spec judges answer quality with critical metrics, and none promotes on inconclusive evidence', () => {
+    const files = readdirSync('configs/rollouts').filter((f) => f.endsWith('.yaml'));
+    assert.ok(files.length >= 6, files.join(', '));
+    for (const file of files) {
+      const spec = loadSpec(join('configs/rollouts', file));
+      const metrics = spec.quality?.metrics ?? [];
+      assert.ok(
+        metrics.some((m) => m.critical && !m.informational && ['equivalence', 'likelihood', 'judge'].includes(m.kind)),
+        `${file}: a critical live-pair metric`,
+      );
+      assert.ok(!metrics.some((m) => !m.critical || m.informational), `${file}: every metric critical`);
+      assert.notEqual(spec.quality?.onInconclusive, 'promote', file);
+      assert.ok(!readFileSync(join('configs/rollouts', file), 'utf8').includes('onInconclusive: promote'), file);
+    }
   });
 
   const invalid: [string, string, RegExp][] = [

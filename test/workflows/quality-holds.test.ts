@@ -10,7 +10,7 @@ import { teardownEnv, timeSkippingEnv, withWorkers } from '../helpers/workflow-e
 import { newWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
 import { command, startRollout, waitForStatus } from '../helpers/workflow-driver';
-import { approveSignal } from '../../src/workflows/messages';
+import { approveSignal, recordRatingsUpdate, statusQuery } from '../../src/workflows/messages';
 import { rolloutSpecSchema, type RolloutSpec, type RolloutSpecInput } from '../../src/config/spec';
 import { qualitySchema, type QualitySpecInput } from '../../src/config/quality-spec';
 import type { PairTotals } from '../../src/analysis/quality/quality-totals';
@@ -140,6 +140,42 @@ describe('answers that differ beyond the noise floor', () => {
       assert.deepEqual([held.quality?.verdicts[0]?.status, held.quality?.verdicts[0]?.failEffect], ['FAIL', 'hold']);
       assert.match(held.quality?.verdicts[0]?.summary ?? '', /floor 100\.0% .* over \d+ A\/A pairs, margin 10\.0 points: differs beyond the floor$/);
       await handle.terminate('test over');
+    });
+  });
+});
+
+describe("a hold settled by the experts' review of the disagreeing pairs", () => {
+  const held = () =>
+    newWorld({
+      pairBatch: () => ({ shadow: { pairs: 50, equivalent: 30 }, canary: {}, floor: { pairs: 20, equivalent: 20 }, scored: 50 }),
+    });
+  const rated = (variant: 'stable' | 'candidate', rating: number, from: number) =>
+    Array.from({ length: 20 }, (_, i) => ({ itemId: `p${from + i}~${variant}`, variant, rating }));
+  const spec = () => withQuality({ metrics: [{ name: 'equivalent-or-better', kind: 'equivalence' }] });
+
+  it("answers rated no worse than the stable's release it", async () => {
+    const world = held();
+    await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, spec());
+      await waitForStatus(handle, (s) => s.wait?.kind === 'quality-gate', 90_000, { env, by: '6h' });
+      await handle.executeUpdate(recordRatingsUpdate, { args: [{ by: 'expert', ratings: [...rated('stable', 4, 0), ...rated('candidate', 4, 100)] }] });
+      await waitForStatus(handle, (s) => s.phase !== 'Shadow', 90_000, { env, by: '1h' });
+      const status = await handle.query(statusQuery);
+      assert.ok(status.timeline.some((t) => /^quality hold released by the experts' review: expert-review: candidate mean rating 4\.00/.test(t.message)));
+      await handle.terminate('test over');
+    });
+  });
+
+  it('answers rated worse roll it back, quoting the ratings', async () => {
+    const world = held();
+    await withWorkers(env, world, async () => {
+      const handle = await startRollout(env, spec());
+      await waitForStatus(handle, (s) => s.wait?.kind === 'quality-gate', 90_000, { env, by: '6h' });
+      await handle.executeUpdate(recordRatingsUpdate, { args: [{ by: 'expert', ratings: [...rated('stable', 5, 0), ...rated('candidate', 2, 100)] }] });
+      await env.sleep('2h');
+      const result = await handle.result();
+      assert.equal(result.outcome, 'RolledBack');
+      assert.match(result.reason, /quality hold reviewed: expert-review: candidate mean rating 2\.00 .* worse than the stable/);
     });
   });
 });

@@ -31,6 +31,10 @@ export interface MetricVerdict {
   summary: string;
   /** a FAIL because answers differ beyond the floor: a judge of worse that passes explains it */
   differsBeyondFloor?: boolean;
+  /** the route's noise floor (the same figure for the stable's own A/A pairs), where the metric has one */
+  floor?: number | null;
+  /** the value the estimate is judged against (a limit, or the floor with its margin) */
+  threshold?: number | null;
 }
 
 export interface QualityEvidence {
@@ -142,23 +146,29 @@ function classifyEquivalence(
     floor.pairs === 0
       ? 'no floor yet (no A/A pairs)'
       : `floor ${pct(floor.equivalent / floor.pairs)} ${range(cmp.floor)} over ${floor.pairs} A/A pairs, margin ${points(metric.margin)} points`;
+  const floorShare = floor.pairs === 0 ? null : floor.equivalent / floor.pairs;
+  const mark = (v: MetricVerdict): MetricVerdict => ({
+    ...v,
+    floor: floorShare,
+    threshold: floorShare === null ? null : Math.max(0, floorShare - metric.margin),
+  });
   const what = `${t.equivalent} of ${t.pairs} answers equivalent or better (${pct(share)} ${range(cmp.candidate)}); ${floorText}${
     metric.minShare !== undefined ? `; min ${pct(metric.minShare)}` : ''
   }`;
   const threshold = logThreshold(alpha);
   if (metric.minShare !== undefined && logEvidenceBelow(t.equivalent, t.pairs, metric.minShare) >= threshold)
-    return verdict('FAIL', share, cmp.candidate, t.pairs, `${what}: significantly below ${pct(metric.minShare)}`);
+    return mark(verdict('FAIL', share, cmp.candidate, t.pairs, `${what}: significantly below ${pct(metric.minShare)}`));
   if (cmp.status === 'beyond')
     // Different is not worse: only a judge of worse can say which. Until one does, this holds, never rolls back.
-    return {
+    return mark({
       ...verdict('FAIL', share, cmp.candidate, t.pairs, `${what}: differs beyond the floor`),
       failEffect: metric.informational ? 'inform' : 'hold',
       differsBeyondFloor: true,
-    };
+    });
   const absoluteMet = metric.minShare === undefined || logEvidenceAbove(t.equivalent, t.pairs, metric.minShare) >= threshold;
   if (t.pairs >= metric.minN && cmp.status === 'within' && absoluteMet)
-    return verdict('PASS', share, cmp.candidate, t.pairs, `${what}: within the floor's margin`);
-  return verdict('CONTINUE', share, cmp.candidate, t.pairs, `${what}, min ${metric.minN} pairs`);
+    return mark(verdict('PASS', share, cmp.candidate, t.pairs, `${what}: within the floor's margin`));
+  return mark(verdict('CONTINUE', share, cmp.candidate, t.pairs, `${what}, min ${metric.minN} pairs`));
 }
 
 function classifyLikelihood(
@@ -187,9 +197,11 @@ function classifyLikelihood(
   const what = `candidate answers much less likely to the stable (below −${metric.worseBelow} nats/token) ${l.worse} of ${l.scored} pairs (${pct(share)} ${range(
     cmp.candidate,
   )}; mean difference ${(l.deltaSum / l.scored).toFixed(2)} nats/token); ${floorText}${l.failed ? `; ${l.failed} not scored` : ''}`;
-  if (cmp.status === 'beyond') return verdict('FAIL', share, cmp.candidate, l.scored, `${what}: significantly more than the floor allows`);
-  if (l.scored >= metric.minN && cmp.status === 'within') return verdict('PASS', share, cmp.candidate, l.scored, `${what}: within the floor's margin`);
-  return verdict('CONTINUE', share, cmp.candidate, l.scored, `${what}, min ${metric.minN} pairs`);
+  const floorShare = f.scored === 0 ? null : f.worse / f.scored;
+  const mark = (v: MetricVerdict): MetricVerdict => ({ ...v, floor: floorShare, threshold: Math.min(1, (floorShare ?? 0) + metric.margin) });
+  if (cmp.status === 'beyond') return mark(verdict('FAIL', share, cmp.candidate, l.scored, `${what}: significantly more than the floor allows`));
+  if (l.scored >= metric.minN && cmp.status === 'within') return mark(verdict('PASS', share, cmp.candidate, l.scored, `${what}: within the floor's margin`));
+  return mark(verdict('CONTINUE', share, cmp.candidate, l.scored, `${what}, min ${metric.minN} pairs`));
 }
 
 function classifyEvalFlips(metric: Extract<QualityMetric, { kind: 'eval-flips' }>, flips: EvalFlips | null, alpha: number, verdict: Verdict): MetricVerdict {
@@ -245,13 +257,27 @@ const JUDGES_OF_WORSE: readonly QualityMetric['kind'][] = ['likelihood', 'judge'
 
 export function classifyQuality(spec: QualitySpec, evidence: QualityEvidence): MetricVerdict[] {
   const verdicts = spec.metrics.map((metric) => classifyMetric(metric, evidence, spec.alpha));
-  // Answers that differ beyond the floor are explained when a judge of worse passes: they differ, and are not worse.
+  // Differences — beyond the floor, or not yet known to be within it — are explained when a judge of
+  // worse passes: the answers differ, and are shown not to be worse. An absolute bar (minShare) that
+  // fails is the team's own rule and stays failed.
   const explainer = verdicts.find((v) => JUDGES_OF_WORSE.includes(v.kind) && v.status === 'PASS' && v.failEffect !== 'inform');
-  return verdicts.map((v) =>
-    v.differsBeyondFloor && explainer
-      ? { ...v, status: 'PASS', differsBeyondFloor: undefined, summary: `${v.summary}, explained: ${explainer.name} passes` }
-      : v,
-  );
+  return verdicts.map((v) => {
+    const unexplained = v.kind === 'equivalence' && (v.differsBeyondFloor === true || v.status === 'CONTINUE');
+    if (!unexplained || !explainer) return v;
+    return {
+      ...v,
+      status: 'PASS',
+      failEffect: v.failEffect === 'hold' ? failEffectOf(metricNamed(spec, v.name)) : v.failEffect,
+      differsBeyondFloor: undefined,
+      summary: `${v.summary}, explained: ${explainer.name} passes`,
+    };
+  });
+}
+
+function metricNamed(spec: QualitySpec, name: string): QualityMetric {
+  const metric = spec.metrics.find((m) => m.name === name);
+  if (!metric) throw new Error(`no quality metric named ${name}`);
+  return metric;
 }
 
 /** The first FAIL that rolls back, if any: it rolls the rollout back at once. */

@@ -20,7 +20,7 @@ import { output } from '../output';
 import { withClient } from '../with-client';
 import { readRollout } from '../rollout/rollout-handle';
 import { blindItemId, unblindItemId } from './blinding';
-import { sampleAnswers, seedOf } from './sampling';
+import { disagreeingPairs, sampleAnswers, seedOf } from './sampling';
 
 const defaultUser = (): string => process.env.GANTRY_USER ?? process.env.USER ?? 'unknown';
 
@@ -41,20 +41,24 @@ export function registerQualityCommands(program: Command): void {
     .description("a rollout's shadow pairs")
     .command('export <rolloutId>')
     .description('a blinded, stratified sample of answers for experts to rate (CSV: item_id, prompt, answer, rating, comment)')
-    .option('--sample <n>', 'answers in the sheet, half from each variant', '100')
+    .option('--sample <n>', 'answers in the sheet, half from each variant (default 100, or 50 with --disagreements)')
+    .option('--disagreements', 'only pairs whose answers differ: the review pack a quality hold asks for')
     .option('--format <format>', 'csv', 'csv')
     .option('--seed <n>', 'sampling seed (default: from the rollout id)')
     .option('--out <file>', 'write here instead of standard output')
-    .action(async (rolloutId: string, options: { sample: string; format: string; seed?: string; out?: string }) => {
+    .action(async (rolloutId: string, options: { sample?: string; disagreements?: boolean; format: string; seed?: string; out?: string }) => {
       if (options.format !== 'csv') throw new GantryError('INVALID_SPEC', `--format: only csv is supported, not "${options.format}"`);
-      const size = Number(options.sample);
-      if (!Number.isInteger(size) || size <= 0) throw new GantryError('INVALID_SPEC', `--sample must be a positive whole number, got "${options.sample}"`);
+      const sampleText = options.sample ?? (options.disagreements ? '50' : '100');
+      const size = Number(sampleText);
+      if (!Number.isInteger(size) || size <= 0) throw new GantryError('INVALID_SPEC', `--sample must be a positive whole number, got "${sampleText}"`);
       const key = adminTokenOrFail();
       const config = stackConfigFromEnv();
       await withClient(async (client) => {
         const { status } = await readRollout(client, rolloutId);
-        const pairs = await allPairs(new GatewayAdminClient(gatewayUrl(config), key), status.route, rolloutId);
-        if (pairs.length === 0) throw new GantryError('REFUSED', `rollout ${rolloutId} has no recorded pairs to export`);
+        const recorded = await allPairs(new GatewayAdminClient(gatewayUrl(config), key), status.route, rolloutId);
+        const pairs = options.disagreements ? disagreeingPairs(recorded) : recorded.filter((p) => p.direction !== 'aa');
+        if (pairs.length === 0)
+          throw new GantryError('REFUSED', `rollout ${rolloutId} has no recorded pairs${options.disagreements ? ' whose answers differ' : ''} to export`);
         const sample = sampleAnswers(pairs, size, options.seed ? Number(options.seed) : seedOf(rolloutId));
         const rows = sample.map(({ pair, variant }) => ({
           item_id: blindItemId(key, pair.pairId, variant),
@@ -66,7 +70,9 @@ export function registerQualityCommands(program: Command): void {
         const csv = toCsv(rows, { header: true, columns: ['item_id', 'prompt', 'answer', 'rating', 'comment'] });
         if (options.out) {
           writeFileSync(options.out, csv);
-          process.stderr.write(`wrote ${rows.length} answers to rate to ${options.out} (of ${pairs.length} pairs; ratings 1 to 5 in the rating column)\n`);
+          process.stderr.write(
+            `wrote ${rows.length} answers to rate to ${options.out} (of ${pairs.length} ${options.disagreements ? 'disagreeing ' : ''}pairs; ratings 1 to 5 in the rating column)\n`,
+          );
         } else process.stdout.write(csv);
       });
     });

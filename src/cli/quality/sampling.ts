@@ -3,6 +3,7 @@
 import type { ShadowPair } from '../../gateway/pair-store';
 import type { RatedVariant } from './blinding';
 import { seededRandom } from '../../analysis/seeded-random';
+import { normaliseAnswer } from '../../analysis/quality/text';
 
 export interface SampledAnswer {
   pair: ShadowPair;
@@ -46,4 +47,18 @@ export function sampleAnswers(pairs: readonly ShadowPair[], size: number, seed: 
     }
   }
   return shuffle(chosen, next);
+}
+
+/**
+ * The pairs a review is for: the candidate and the stable answered the same prompt differently
+ * (the noise floor's A/A pairs are left out: both of their answers are the stable's).
+ */
+export function disagreeingPairs(pairs: readonly ShadowPair[]): ShadowPair[] {
+  return pairs.filter(
+    (p) =>
+      p.direction !== 'aa' &&
+      typeof p.stable.answer === 'string' &&
+      typeof p.candidate.answer === 'string' &&
+      normaliseAnswer(p.stable.answer) !== normaliseAnswer(p.candidate.answer),
+  );
 }

@@ -12,6 +12,8 @@ import { reportData, type ChartSeries, type ReportData, type ReportPair } from '
 import { renderReportHtml, type ChartLibrary } from '../../report/report-html';
 import { prometheusUrl, stackConfigFromEnv } from '../../stack/stack-config';
 import type { IntervalEntry } from '../../analysis/interval-record';
+import { chrF } from '../../analysis/quality/text';
+import type { ShadowPair } from '../../gateway/pair-store';
 import type { RolloutStatus } from '../../workflows/state/status-view';
 import { adminGateway } from '../admin-gateway';
 import { qaLines, qualityLines } from './format-status';
@@ -41,10 +43,13 @@ function chartLibrary(): ChartLibrary {
 
 const clip = (text: string | null, max = 600): string => (text === null ? '(no answer)' : text.length > max ? `${text.slice(0, max)}…` : text);
 
+/** Pairs read to choose the ones shown: the most different answers among them, not the first few. */
+const PAIRS_READ = 1000;
+
 async function somePairs(status: RolloutStatus, notes: string[]): Promise<ReportPair[]> {
   try {
-    const page = await adminGateway().pairRange(status.route, status.rolloutId, null, PAIRS_SHOWN);
-    return page.pairs.map((p) => ({
+    const page = await adminGateway().pairRange(status.route, status.rolloutId, null, PAIRS_READ);
+    return mostDifferent(page.pairs, PAIRS_SHOWN).map((p) => ({
       time: p.time,
       direction: p.direction,
       prompt: clip(p.prompt, 300),
@@ -55,6 +60,16 @@ async function somePairs(status: RolloutStatus, notes: string[]): Promise<Report
     notes.push(`shadow pairs not shown: ${(error as Error).message}`);
     return [];
   }
+}
+
+/** The `count` pairs whose answers are least alike (chrF), the noise floor's A/A pairs left out, in the order they came. */
+export function mostDifferent(pairs: readonly ShadowPair[], count: number): ShadowPair[] {
+  const scored = pairs
+    .filter((p) => p.direction !== 'aa')
+    .map((pair, i) => ({ pair, i, similarity: chrF(pair.candidate.answer ?? '', pair.stable.answer ?? '') }))
+    .sort((a, b) => a.similarity - b.similarity || a.i - b.i)
+    .slice(0, count);
+  return scored.sort((a, b) => a.i - b.i).map((s) => s.pair);
 }
 
 /** TTFT p95 and output tokens/s per variant from Prometheus, over the rollout's life. */

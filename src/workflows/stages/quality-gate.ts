@@ -6,7 +6,7 @@
 // (the default), rollback, or promote (go on). A hold is still judged every interval, and released
 // on its own once every metric passes.
 import { notify } from '../notify';
-import { evalRunning, unsettledAt } from '../quality';
+import { evalRunning, reviewVerdict, unsettledAt } from '../quality';
 import type { RolloutContext } from '../rollout-context';
 import { runWait } from '../waits';
 import { stopped, type Decision } from './stage';
@@ -54,8 +54,11 @@ export async function qualityGate(ctx: RolloutContext, where: 'shadow' | 'promot
     endsOn: 'approve',
     durationMs: null,
     analysis: where === 'shadow' ? 'shadow' : 'canary',
-    until: () => unsettledAt(ctx, where).length === 0,
+    until: () => unsettledAt(ctx, where).length === 0 || reviewVerdict(ctx)?.status === 'PASS',
   });
+  const review = reviewVerdict(ctx);
+  if (outcome.kind === 'ended' && review?.status === 'PASS' && unsettledAt(ctx, where).length > 0)
+    rollout.note(`quality hold released by the experts' review: ${review.summary}`);
   return stopped(outcome, `quality gate ${at}`);
 }
 
