@@ -36,11 +36,10 @@ async function healthy(url: string, timeoutMs: number): Promise<void> {
 
 function prompts(): string[] {
   const files = ['quickstart-mix.jsonl', 'chat.jsonl', 'support-long-context.jsonl'].map((f) => join(REPO_ROOT, 'configs', 'prompts', f));
-  const evals = ['general-knowledge.jsonl', 'quickstart-flips.jsonl'].map((f) => join(REPO_ROOT, 'configs', 'evals', f));
-  return [...files, ...evals].flatMap((file) =>
+  return files.flatMap((file) =>
     readFileSync(file, 'utf8')
       .split('\n')
-      .filter((l) => l.trim() && !l.includes('categoryWeights'))
+      .filter((l) => l.trim())
       .map((l) => (JSON.parse(l) as { prompt: string }).prompt),
   );
 }

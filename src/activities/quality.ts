@@ -28,6 +28,7 @@ import { likelihoodOutcome, messagesFromRecordedPrompt } from '../analysis/quali
 import { secretFromEnv } from './secrets';
 import { rolloutFolder } from './rollout-folder';
 import { limiter, type Limiter } from './limiter';
+import { Memo } from './memo';
 import { REPO_ROOT } from '../config/toolchain';
 import { replaceJsonFile } from '../json-file';
 
@@ -65,6 +66,11 @@ export interface ScorePairsInput {
   cursor: string | null;
   untilMs: number;
   limit: number;
+  /**
+   * Time this batch may spend before it stops and leaves the rest for the next interval (the
+   * likelihood judge waits on a stable that serves users first); unset: no limit.
+   */
+  budgetMs?: number;
   settings: ScoringSettings;
   /** null without a judge, or when it failed its audit */
   judge: (JudgeTarget & { sampleRate: number; maxCalls: number }) | null;
@@ -174,6 +180,7 @@ async function scoreLikelihood(
   scores: PairScores,
   worseBelow: number,
   toStable: Limiter,
+  memo: Memo,
 ): Promise<ScoreRecord['likelihood']> {
   if (scores.stable.error || scores.candidate.error) return null;
   if (scores.identical) return { delta: 0, worse: false };
@@ -181,9 +188,14 @@ async function scoreLikelihood(
   const messages = messagesFromRecordedPrompt(pair.prompt);
   if (!messages) return { error: 'the route keeps only a hash of each prompt (pairPrompt: hash)' };
   try {
-    const prompt = await toStable(() => renderPrompt(reference.server, messages));
-    const candidate = await toStable(() => answerLogProb(reference.server, prompt, pair.candidate.answer ?? ''));
-    const stable = await toStable(() => answerLogProb(reference.server, prompt, pair.stable.answer ?? ''));
+    const prompt = await memo.get(`template\u0000${reference.server.baseUrl}\u0000${JSON.stringify(messages)}`, () =>
+      toStable(() => renderPrompt(reference.server, messages)),
+    );
+    // Live traffic repeats itself (popular prompts, greedy answers): each (prompt, answer) is read once.
+    const logProb = (answer: string): Promise<number | null> =>
+      memo.get(`answer\u0000${reference.server.baseUrl}\u0000${prompt}\u0000${answer}`, () => toStable(() => answerLogProb(reference.server, prompt, answer)));
+    const candidate = await logProb(pair.candidate.answer ?? '');
+    const stable = await logProb(pair.stable.answer ?? '');
     if (candidate === null || stable === null) return null;
     return likelihoodOutcome(candidate, stable, worseBelow);
   } catch (error) {
@@ -193,6 +205,7 @@ async function scoreLikelihood(
 
 export function createQualityActivities(deps: QualityDeps) {
   const toStable = limiter(deps.stableConcurrency ?? 1);
+  const memo = new Memo(20_000);
   async function referenceOf(route: string, timeoutMs: number): Promise<LikelihoodReference> {
     const config = await deps.gateway.getRoute(route).catch(() => null);
     if (!config) return { server: { baseUrl: '', timeoutMs }, unusable: `route "${route}" could not be read from the gateway` };
@@ -228,8 +241,15 @@ export function createQualityActivities(deps: QualityDeps) {
     const records: ScoreRecord[] = [];
     let judgeCalls = 0;
     const ctx = Context.current();
-    for (const pair of page.pairs) {
+    const startedAt = Date.now();
+    let next = page.next;
+    for (const [index, pair] of page.pairs.entries()) {
       ctx.heartbeat({ scored: records.length, of: page.pairs.length });
+      if (input.budgetMs !== undefined && index > 0 && Date.now() - startedAt > input.budgetMs) {
+        // Out of time: the cursor after exactly the pairs scored, so the next batch starts at this one.
+        next = (await deps.gateway.pairRange(input.route, input.rolloutId, input.cursor, index, input.untilMs)).next;
+        break;
+      }
       const scores = scorePair(pair.prompt, pair.stable, pair.candidate, options);
       let judge: ScoreRecord['judge'] = earlier.get(pair.pairId)?.judge ?? null;
       let skipped = false;
@@ -245,7 +265,8 @@ export function createQualityActivities(deps: QualityDeps) {
       addScores(into, scores, judge?.outcome ?? null, skipped);
       let likelihood: ScoreRecord['likelihood'] = null;
       if (reference && input.settings.likelihood) {
-        likelihood = earlier.get(pair.pairId)?.likelihood ?? (await scoreLikelihood(reference, pair, scores, input.settings.likelihood.worseBelow, toStable));
+        likelihood =
+          earlier.get(pair.pairId)?.likelihood ?? (await scoreLikelihood(reference, pair, scores, input.settings.likelihood.worseBelow, toStable, memo));
         addLikelihood(into, likelihood);
       }
       const record = { ...recordOf(pair, scores, judge), likelihood };
@@ -253,7 +274,7 @@ export function createQualityActivities(deps: QualityDeps) {
       // Kept as each pair is done, so a retry after a crash finds the judgments already made.
       if (!earlier.has(pair.pairId)) appendFileSync(batchFile, `${JSON.stringify(record)}\n`);
     }
-    return { cursor: page.next, scored: records.length, totals, judgeCalls };
+    return { cursor: next, scored: records.length, totals, judgeCalls };
   }
 
   /** Identical answers must tie and corrupted ones must lose, or the judge gives no data in this rollout. */

@@ -2,7 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { registerDataPlane, type RawJsonBody } from './data-plane';
-import { registerAdminApi } from './admin-api';
+import { isAuthorized, registerAdminApi } from './admin-api';
 import { openAiError } from './openai-error';
 import type { GatewayContext } from './context';
 import { drainRequest } from './drain-request';
@@ -10,13 +10,22 @@ import { drainRequest } from './drain-request';
 export interface GatewayOptions {
   bodyLimitBytes: number;
   logger: Logger | false;
+  /** limits before any work: the whole request must arrive within this, an idle connection is closed after that */
+  requestTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
+
+/** Defaults that cut off a slow upload without cutting a long streamed answer (it is never idle that long). */
+const REQUEST_TIMEOUT_MS = 30_000;
+const IDLE_TIMEOUT_MS = 300_000;
 
 export function buildGateway(ctx: GatewayContext, options: GatewayOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger | undefined = options.logger || undefined;
   const app: FastifyInstance = Fastify({
     loggerInstance,
     bodyLimit: options.bodyLimitBytes,
+    requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    connectionTimeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     // No line per request, and no child logger built per request either (it showed in profiles).
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger) => logger,
@@ -50,11 +59,28 @@ export function buildGateway(ctx: GatewayContext, options: GatewayOptions): Fast
     await reply.code(404).send(openAiError(`no such endpoint: ${request.method} ${request.url}`, 'invalid_request_error', 'unknown_url'));
   });
 
+  // With client keys required, who calls is known before the body is read: an unknown key costs
+  // no JSON parsing of up to the body limit. (The route the key may use is checked once the body
+  // names it.)
+  app.addHook('preParsing', async (request, reply) => {
+    if (ctx.access.mode !== 'required' || request.method !== 'POST' || !request.url.startsWith('/v1/')) return;
+    const access = ctx.access.check(request.headers.authorization, undefined, Date.now());
+    if (access.allowed) return;
+    // A reply sent while the client still uploads is lost to a reset: read the rest (bounded), unparsed.
+    await drainRequest(request.raw);
+    await reply.header('connection', 'close').code(access.status).send(access.body);
+  });
+
   app.get('/healthz', async () => ({ ok: true }));
-  // Ready when every route's stable is known to answer; `?route=` asks about one route.
+  // Ready when every route's stable is known to answer; `?route=` asks about one route. Which routes
+  // exist is told only to the admin token's holder: anyone else gets the answer, not the names.
   app.get('/readyz', async (request: FastifyRequest<{ Querystring: { route?: string } }>, reply) => {
     const all = ctx.health.readiness();
     const wanted = request.query.route;
+    if (!isAuthorized(request.headers.authorization, ctx.adminToken)) {
+      const ready = Object.values(all).every((r) => r.stable === true);
+      return reply.code(ready ? 200 : 503).send({ ready });
+    }
     if (wanted !== undefined && !(wanted in all)) return reply.code(404).send(openAiError(`no route "${wanted}"`, 'not_found_error', 'route_not_found'));
     const routes = wanted === undefined ? all : { [wanted]: all[wanted] as (typeof all)[string] };
     const ready = Object.values(routes).every((r) => r.stable === true);

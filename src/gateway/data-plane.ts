@@ -195,11 +195,13 @@ async function proxyCompletion(ctx: GatewayContext, pathAfterV1: string, request
 
   if (attempt.kind === 'failed') {
     finish(variant, startedAt, failedOutcome(attempt.status, attempt.errorClass));
+    // The client learns what failed, not where: the upstream's address and the transport's words go to the log.
+    request.log.warn({ route: routeName, variant, requestId, upstream: attempt.message }, 'upstream request failed');
     await reply
       .code(attempt.status)
       .send(
         openAiError(
-          `the ${variant} model server ${attempt.errorClass === 'timeout' ? 'timed out' : 'is unreachable'}: ${attempt.message}`,
+          `the ${variant} model server ${attempt.errorClass === 'timeout' ? 'timed out' : 'is unreachable'}`,
           'upstream_error',
           `upstream_${attempt.errorClass}`,
         ),

@@ -28,6 +28,12 @@ export const gatewayConfigSchema = z.object({
   GANTRY_GATEWAY_HEALTH_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
   GANTRY_GATEWAY_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   GANTRY_GATEWAY_HEALTH_FALL: z.coerce.number().int().positive().default(3),
+  /** connections open at once, at most; past it new ones wait in the kernel's backlog */
+  GANTRY_GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().positive().default(4096),
+  /** a whole request (headers and body) must arrive within this */
+  GANTRY_GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** a connection with nothing sent either way for this long is closed */
+  GANTRY_GATEWAY_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   GANTRY_GATEWAY_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -38,7 +38,13 @@ async function main(): Promise<void> {
     },
   });
   ctx.health.start();
-  const app = buildGateway(ctx, { bodyLimitBytes: config.GANTRY_GATEWAY_BODY_LIMIT_BYTES, logger });
+  const app = buildGateway(ctx, {
+    bodyLimitBytes: config.GANTRY_GATEWAY_BODY_LIMIT_BYTES,
+    logger,
+    requestTimeoutMs: config.GANTRY_GATEWAY_REQUEST_TIMEOUT_MS,
+    idleTimeoutMs: config.GANTRY_GATEWAY_IDLE_TIMEOUT_MS,
+  });
+  app.server.maxConnections = config.GANTRY_GATEWAY_MAX_CONNECTIONS;
   const shutdown = async (): Promise<void> => {
     await app.close();
     await closeGatewayContext(ctx);

@@ -13,6 +13,7 @@ import { HEALTH_PATH, type LaunchCommand, type ServerLaunch } from '../adapters/
 import { writeScrapeTargetsFile } from './scrape-targets';
 import { replaceJsonFile } from '../json-file';
 import { insideFolder } from '../safe-path';
+import { modelServerEnv } from './server-env';
 
 export interface ServerRecord {
   deploymentId: string;
@@ -157,7 +158,7 @@ export class ServerSupervisor {
     const command = this.commandFor(launch, chosen);
     const logFile = insideFolder(join(this.dataDir, 'logs'), `${deploymentId}.log`);
     const logFd = openSync(logFile, 'a');
-    const child = spawn(command.file, command.args, { detached: true, stdio: ['ignore', logFd, logFd] });
+    const child = spawn(command.file, command.args, { detached: true, stdio: ['ignore', logFd, logFd], env: modelServerEnv(process.env) });
     closeSync(logFd);
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
     child.unref();

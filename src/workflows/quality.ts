@@ -237,6 +237,8 @@ async function scoreNewPairs(ctx: RolloutContext, quality: QualitySpec, windowEn
       cursor: state.cursor,
       untilMs: windowEnd,
       limit: quality.maxPairsPerInterval,
+      // Scoring never holds an interval up for long: what is left waits for the next one.
+      budgetMs: Math.max(5_000, Math.floor(spec.analysis.interval / 2)),
       settings: {
         refusalPatterns: quality.refusalPatterns ?? null,
         equivalenceChrF: quality.equivalenceChrF,

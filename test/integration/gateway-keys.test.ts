@@ -53,6 +53,22 @@ before(async () => {
   gateway = await startGatewayProcess({ GANTRY_GATEWAY_DATA_DIR: dataDir, GANTRY_GATEWAY_CLIENT_KEYS: 'required' });
   for (const route of ['chat', 'other']) await gateway.admin.setRoute(route, { stable: { url: server.endpoint, apiKey: UPSTREAM_KEY, label: 'stable' } });
 });
+describe('limits before work', () => {
+  it('refuses an unknown key before reading the body as JSON: a 4 MiB body that is not JSON gets 401, not 400', async () => {
+    const junk = '{'.repeat(4 * 1024 * 1024 - 1024);
+    for (const authorization of [undefined, 'Bearer not-a-key']) {
+      const response = await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: junk,
+      });
+      const text = await response.body.text();
+      assert.equal(response.statusCode, 401, text);
+      assert.match(text, /API key/);
+    }
+  });
+});
+
 after(async () => {
   gateway?.child.kill('SIGTERM');
   await gateway?.exited;

@@ -348,11 +348,25 @@ describe('gateway bad input', () => {
     }
   });
 
-  it('answers 502 naming the variant when its upstream is down', async () => {
-    await gateway.admin.setRoute('down', { stable: { url: `http://127.0.0.1:${await quietPort()}/v1` } });
+  it('answers 502 naming the variant, never its address, when its upstream is down', async () => {
+    const port = await quietPort();
+    await gateway.admin.setRoute('down', { stable: { url: `http://127.0.0.1:${port}/v1` } });
     const result = await post('/v1/chat/completions', JSON.stringify({ ...question, model: 'down' }));
     assert.equal(result.status, 502);
-    assert.match(result.body.error?.message ?? '', /the stable model server is unreachable/);
+    assert.equal(result.body.error?.message, 'the stable model server is unreachable');
+    assert.ok(
+      !JSON.stringify(result.body).includes(String(port)) && !/ECONNREFUSED|127\.0\.0\.1/.test(JSON.stringify(result.body)),
+      'no internal address or transport error',
+    );
+  });
+
+  it('tells readiness to anyone, and which routes exist only to the admin token', async () => {
+    const open = await request(`${gateway.url}/readyz`);
+    const body = (await open.body.json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body), ['ready']);
+    const admin = await request(`${gateway.url}/readyz`, { headers: { authorization: `Bearer ${gateway.token}` } });
+    const full = (await admin.body.json()) as { routes?: Record<string, unknown> };
+    assert.ok(full.routes && 'chat' in full.routes, JSON.stringify(full));
   });
 
   it('refuses admin calls without the right token', async () => {

@@ -1,3 +1,4 @@
+import { modelServerEnv } from '../../src/hosts/server-env';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -88,5 +89,25 @@ describe('model server commands', () => {
     assert.deepEqual(args.slice(0, 2), ['serve', '/m.gguf']);
     assert.equal(args[args.indexOf('--max-model-len') + 1], '4096');
     assert.equal(args[args.indexOf('--served-model-name') + 1], 'chat');
+  });
+});
+
+describe('what a model server inherits', () => {
+  it("keeps paths, locale and engine settings, and none of the host agent's secrets", () => {
+    const env = modelServerEnv({
+      PATH: '/usr/bin',
+      HOME: '/root',
+      LC_ALL: 'C.UTF-8',
+      CUDA_VISIBLE_DEVICES: '0',
+      VLLM_USE_V1: '1',
+      OMP_NUM_THREADS: '2',
+      GANTRY_ADMIN_TOKEN: 'admin-token-0123456789',
+      GANTRY_PAYLOAD_KEY: 'key',
+      TEMPORAL_API_KEY: 'tk',
+      GANTRY_PAIR_STORE_URL: 'postgres://gantry:secret@db/gantry',
+      AWS_SECRET_ACCESS_KEY: 'aws',
+      STABLE_API_KEY: 'sk',
+    });
+    assert.deepEqual(Object.keys(env).sort(), ['CUDA_VISIBLE_DEVICES', 'HOME', 'LC_ALL', 'OMP_NUM_THREADS', 'PATH', 'VLLM_USE_V1']);
   });
 });

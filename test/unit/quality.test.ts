@@ -19,6 +19,8 @@ import {
 import { classifyMetric, type QualityEvidence } from '../../src/analysis/quality/metric-verdicts';
 import { emptyPairTotals, emptyRatings, type PairTotals } from '../../src/analysis/quality/quality-totals';
 import { qualityMetricSchema, qualitySchema } from '../../src/config/quality-spec';
+import { exactTextGrammar, likelihoodOutcome, meanLogProb, messagesFromRecordedPrompt } from '../../src/analysis/quality/likelihood';
+import { compareToFloor } from '../../src/analysis/quality/floor-comparison';
 import { REPO_ROOT } from '../../src/config/toolchain';
 import { GantryError } from '../../src/errors';
 
@@ -344,5 +346,42 @@ describe('metric verdicts', () => {
     const missing = qualitySchema.safeParse({ metrics: [{ name: 'j', kind: 'judge' }] });
     assert.equal(missing.success, false);
     assert.match(missing.error?.issues[0]?.message ?? '', /a judge metric needs quality\.judge/);
+  });
+});
+
+describe('the likelihood judge, pure parts', () => {
+  it('rebuilds chat messages from a recorded prompt, and has none for a hashed one', () => {
+    assert.deepEqual(messagesFromRecordedPrompt('system: Be brief.\nuser: Two lines\nof question'), [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Two lines\nof question' },
+    ]);
+    assert.equal(messagesFromRecordedPrompt(`sha256:${'a'.repeat(64)}`), null);
+  });
+  it('writes a grammar whose only sentence is the answer, quotes, backslashes and control characters escaped', () => {
+    assert.equal(exactTextGrammar(' He said "hi"\\n\tthen\u0001.'), 'root ::= " He said \\"hi\\"\\\\n\\tthen\\x01."');
+    assert.equal(exactTextGrammar('Ünïcode ✓'), 'root ::= "Ünïcode ✓"');
+  });
+  it('averages the answer tokens, leaving out the end-of-generation token the grammar forces', () => {
+    assert.equal(
+      meanLogProb([
+        { token: ' Paris', logprob: -1 },
+        { token: '.', logprob: -0.5 },
+        { token: '', logprob: -13 },
+      ]),
+      -0.75,
+    );
+    assert.equal(meanLogProb([{ token: '', logprob: -13 }]), null);
+    assert.deepEqual(likelihoodOutcome(-2.5, -0.7, 1), { delta: -1.8, worse: true });
+    assert.equal(likelihoodOutcome(-1.2, -0.7, 1).worse, false);
+  });
+});
+
+describe('judged against the noise floor', () => {
+  it('is anytime-valid by holding both confidence sequences at alpha/2, and says which way is good', () => {
+    assert.equal(compareToFloor({ k: 210, n: 300 }, { k: 200, n: 200 }, 0.05, 0.1, 'higher').status, 'beyond');
+    assert.equal(compareToFloor({ k: 297, n: 300 }, { k: 200, n: 200 }, 0.05, 0.1, 'higher').status, 'within');
+    assert.equal(compareToFloor({ k: 0, n: 0 }, { k: 200, n: 200 }, 0.05, 0.1, 'higher').status, 'unsure');
+    assert.equal(compareToFloor({ k: 0, n: 150 }, { k: 0, n: 50 }, 0.05, 0.1, 'lower').status, 'within');
+    assert.equal(compareToFloor({ k: 60, n: 150 }, { k: 0, n: 50 }, 0.05, 0.1, 'lower').status, 'beyond');
   });
 });

@@ -64,7 +64,16 @@ export function qualityPlan(quality: QualitySpec): string[] {
         `quality ${metric.name}: a ${Math.round(metric.margin * 100)}-point margin needs about ${fixed} non-tie judgments (fixed sample, 80% power, alpha ${quality.alpha}); ` +
           `the anytime-valid test used here reaches a verdict after about ${sequential ?? 'more than a million'} when the candidate is as good as the stable (min ${metric.minN})`,
       );
-    } else if (metric.kind === 'failures' || metric.kind === 'equivalence' || metric.kind === 'safety') {
+    } else if (metric.kind === 'equivalence') {
+      lines.push(
+        `quality ${metric.name}: equivalent answers within ${Math.round(metric.margin * 100)} points of the route's noise floor (${Math.round(quality.aaRate * 100)}% of the stable's answers asked again)` +
+          `${metric.minShare !== undefined ? ` and at least ${Math.round(metric.minShare * 100)}%` : ''}, or differences a judge of worse explains; at least ${metric.minN} pairs`,
+      );
+    } else if (metric.kind === 'likelihood') {
+      lines.push(
+        `quality ${metric.name}: the stable reads both answers of each differing pair; pairs it finds ${metric.worseBelow} nat/token less likely at most ${Math.round(metric.margin * 100)} points above the floor's share; at least ${metric.minN} pairs`,
+      );
+    } else if (metric.kind === 'failures' || metric.kind === 'safety') {
       lines.push(`quality ${metric.name}: at least ${metric.minN} ${metric.kind === 'safety' ? 'answers' : 'pairs'} before it can pass`);
     } else if (metric.kind === 'eval-flips') {
       lines.push(`quality ${metric.name}: the eval set needs at least ${metric.minN} cases`);
