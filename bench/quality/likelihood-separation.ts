@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { REPO_ROOT, toolPath } from '../../src/config/toolchain';
 import { completeChat } from '../../src/adapters/chat-client';
 import { answerLogProb, renderPrompt, type ReferenceServer } from '../../src/adapters/likelihood-client';
+import { likelihoodOutcome } from '../../src/analysis/quality/likelihood';
 import { scorePair } from '../../src/analysis/quality/pair-scores';
 import { compileRefusalPatterns, DEFAULT_REFUSAL_PATTERNS } from '../../src/analysis/quality/refusals';
 
@@ -106,27 +107,40 @@ export async function measureLikelihoodSeparation(log: (line: string) => void, b
     const stableAnswers: string[] = [];
     for (const prompt of asked) stableAnswers.push(await ask(stableUrl, prompt));
     const rows: Record<string, unknown>[] = [];
-    const deltas = new Map<string, number[]>();
+    const deltas = new Map<string, { cond: number[]; pmi: number[]; judged: number[] }>();
+    const empty = await renderPrompt(reference, [{ role: 'user', content: '' }]);
     for (const [i, variant] of variants.entries()) {
       log(`  ${variant.name}: ${asked.length} prompts…`);
       const url = i === 0 ? stableUrl : await start(variant.model, basePort + i, variant.template, variant.extraArgs);
-      const perPair: number[] = [];
+      const perPair = { cond: [] as number[], pmi: [] as number[], judged: [] as number[] };
       let equivalent = 0;
       let worse = 0;
+      let worseCond = 0;
       for (const [j, prompt] of asked.entries()) {
         const stable = stableAnswers[j] ?? '';
         const answer = await ask(url, prompt);
         const side = (text: string) => ({ status: 200, answer: text, finishReason: 'stop', completionTokens: null });
         const scores = scorePair(prompt, side(stable), side(answer), options);
         if (scores.equivalent) equivalent += 1;
-        let delta = 0;
-        if (!scores.identical) {
+        let outcome = { delta: 0, pmi: 0, worse: false };
+        if (!scores.identical && answer !== '' && stable !== '') {
           const rendered = await renderPrompt(reference, [{ role: 'user', content: prompt }]);
-          const [c, s] = [await answerLogProb(reference, rendered, answer), await answerLogProb(reference, rendered, stable)];
-          delta = c !== null && s !== null ? c - s : answer === '' ? -10 : 0;
+          const read = async (context: string, text: string): Promise<number> => (await answerLogProb(reference, context, text)) ?? 0;
+          outcome = likelihoodOutcome(
+            {
+              candidate: await read(rendered, answer),
+              stable: await read(rendered, stable),
+              candidateWithoutQuestion: await read(empty, answer),
+              stableWithoutQuestion: await read(empty, stable),
+            },
+            1,
+          );
         }
-        if (delta < -1) worse += 1;
-        perPair.push(delta);
+        if (outcome.worse) worse += 1;
+        if (outcome.delta < -1) worseCond += 1;
+        perPair.cond.push(outcome.delta);
+        perPair.pmi.push(outcome.pmi);
+        perPair.judged.push(Math.min(outcome.delta, outcome.pmi));
       }
       deltas.set(variant.name, perPair);
       const n = asked.length;
@@ -135,15 +149,26 @@ export async function measureLikelihoodSeparation(log: (line: string) => void, b
         expected: variant.expect,
         pairs: n,
         likelihoodWorseShare: +(worse / n).toFixed(3),
-        meanDelta: +(perPair.reduce((a, b) => a + b, 0) / n).toFixed(3),
+        worseShareLikelihoodAlone: +(worseCond / n).toFixed(3),
+        meanDelta: +(perPair.cond.reduce((a, b) => a + b, 0) / n).toFixed(3),
+        meanPmiDelta: +(perPair.pmi.reduce((a, b) => a + b, 0) / n).toFixed(3),
         equivalentShare: +(equivalent / n).toFixed(3),
         oldRule80: equivalent / n >= 0.8 ? 'passes' : 'fails',
       });
     }
-    const good = deltas.get('Q8_0 (the quickstart)') ?? [];
+    const good = deltas.get('Q8_0 (the quickstart)');
     const separation = variants
       .filter((v) => v.expect === 'bad')
-      .map((v) => ({ good: 'Q8_0 (the quickstart)', bad: v.name, aucLikelihood: +auc(good, deltas.get(v.name) ?? []).toFixed(3) }));
+      .map((v) => {
+        const bad = deltas.get(v.name);
+        return {
+          good: 'Q8_0 (the quickstart)',
+          bad: v.name,
+          aucLikelihoodAlone: +auc(good?.cond ?? [], bad?.cond ?? []).toFixed(3),
+          aucPmi: +auc(good?.pmi ?? [], bad?.pmi ?? []).toFixed(3),
+          aucJudge: +auc(good?.judged ?? [], bad?.judged ?? []).toFixed(3),
+        };
+      });
     return { prompts: asked.length, decoding: 'temperature 0, max_tokens 16, as the quickstart', worseBelow: -1, rows, separation };
   } finally {
     for (const server of servers) server.kill('SIGKILL');

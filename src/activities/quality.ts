@@ -24,7 +24,7 @@ import { scoreAnswer } from '../analysis/qa-gate';
 import { loadSafetyTable } from '../config/safety-table';
 import { completeChat } from '../adapters/chat-client';
 import { answerLogProb, renderPrompt, serverBaseOf, type ReferenceServer } from '../adapters/likelihood-client';
-import { likelihoodOutcome, messagesFromRecordedPrompt } from '../analysis/quality/likelihood';
+import { likelihoodOutcome, messagesFromRecordedPrompt, withoutQuestion } from '../analysis/quality/likelihood';
 import { secretFromEnv } from './secrets';
 import { rolloutFolder } from './rollout-folder';
 import { limiter, type Limiter } from './limiter';
@@ -90,7 +90,7 @@ export interface ScoreRecord {
   time: string;
   direction: PairDirection;
   /** the likelihood judge's difference (candidate minus stable, nats per token), or why it has none */
-  likelihood?: { delta: number; worse: boolean } | { error: string } | null;
+  likelihood?: { delta: number; pmi: number; worse: boolean } | { error: string } | null;
   scores: Omit<PairScores, 'stable' | 'candidate'> & { stable: Pick<PairScores['stable'], 'safety'>; candidate: Pick<PairScores['candidate'], 'safety'> };
   judge: { identity: string; templateHash: string; seed: number; calls: JudgeCall[]; outcome: JudgedOutcome } | null;
   prompt: string;
@@ -165,7 +165,7 @@ function addLikelihood(totals: PairTotals, outcome: ScoreRecord['likelihood']): 
     return;
   }
   l.scored += 1;
-  l.deltaSum += outcome.delta;
+  l.deltaSum += Math.min(outcome.delta, outcome.pmi);
   if (outcome.worse) l.worse += 1;
 }
 
@@ -183,21 +183,39 @@ async function scoreLikelihood(
   memo: Memo,
 ): Promise<ScoreRecord['likelihood']> {
   if (scores.stable.error || scores.candidate.error) return null;
-  if (scores.identical) return { delta: 0, worse: false };
+  if (scores.identical) return { delta: 0, pmi: 0, worse: false };
   if (reference.unusable) return { error: reference.unusable };
   const messages = messagesFromRecordedPrompt(pair.prompt);
   if (!messages) return { error: 'the route keeps only a hash of each prompt (pairPrompt: hash)' };
   try {
-    const prompt = await memo.get(`template\u0000${reference.server.baseUrl}\u0000${JSON.stringify(messages)}`, () =>
-      toStable(() => renderPrompt(reference.server, messages)),
-    );
+    const render = (conversation: { role: string; content: string }[]): Promise<string> =>
+      memo.get(`template\u0000${reference.server.baseUrl}\u0000${JSON.stringify(conversation)}`, () =>
+        toStable(() => renderPrompt(reference.server, conversation)),
+      );
+    const prompt = await render(messages);
+    const noQuestion = await render(withoutQuestion(messages));
     // Live traffic repeats itself (popular prompts, greedy answers): each (prompt, answer) is read once.
-    const logProb = (answer: string): Promise<number | null> =>
-      memo.get(`answer\u0000${reference.server.baseUrl}\u0000${prompt}\u0000${answer}`, () => toStable(() => answerLogProb(reference.server, prompt, answer)));
-    const candidate = await logProb(pair.candidate.answer ?? '');
-    const stable = await logProb(pair.stable.answer ?? '');
-    if (candidate === null || stable === null) return null;
-    return likelihoodOutcome(candidate, stable, worseBelow);
+    const logProb = (context: string, answer: string): Promise<number | null> =>
+      memo.get(`answer\u0000${reference.server.baseUrl}\u0000${context}\u0000${answer}`, () =>
+        toStable(() => answerLogProb(reference.server, context, answer)),
+      );
+    const [candidate, stable] = [pair.candidate.answer ?? '', pair.stable.answer ?? ''];
+    const probs = {
+      candidate: await logProb(prompt, candidate),
+      stable: await logProb(prompt, stable),
+      candidateWithoutQuestion: await logProb(noQuestion, candidate),
+      stableWithoutQuestion: await logProb(noQuestion, stable),
+    };
+    if (probs.candidate === null || probs.stable === null || probs.candidateWithoutQuestion === null || probs.stableWithoutQuestion === null) return null;
+    return likelihoodOutcome(
+      {
+        candidate: probs.candidate,
+        stable: probs.stable,
+        candidateWithoutQuestion: probs.candidateWithoutQuestion,
+        stableWithoutQuestion: probs.stableWithoutQuestion,
+      },
+      worseBelow,
+    );
   } catch (error) {
     return { error: (error as Error).message.slice(0, 200) };
   }

@@ -8,6 +8,7 @@ import { registerQualityCommands } from './quality/commands';
 import { registerGatewayCommands } from './gateway/commands';
 import { registerRouteCommands } from './route/commands';
 import { registerModelCommands } from './model/commands';
+import { registerSpecCommands } from './spec/commands';
 import { exitCodeFor } from './exit-codes';
 
 const program = new Command('gantry').description('Roll new LLM model versions into production safely, as durable Temporal workflows').showHelpAfterError();
@@ -19,6 +20,7 @@ registerQualityCommands(program);
 registerModelCommands(program);
 registerGatewayCommands(program);
 registerRouteCommands(program);
+registerSpecCommands(program);
 
 /** The SDK's words for a payload it cannot read, in the words of what to do about it. */
 function explain(message: string): string {

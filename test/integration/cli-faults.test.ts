@@ -69,6 +69,30 @@ describe('CLI faults', () => {
     assert.equal(await rolloutCount(), before);
   });
 
+  it('checks a spec with `spec check` without a stack, and prints the schema editors use', async () => {
+    const good = await runCli({}, ['spec', 'check', join(REPO_ROOT, 'configs/rollouts/quickstart.yaml')]);
+    assert.equal(good.exitCode, 0, String(good.stderr));
+    assert.match(
+      String(good.stdout),
+      /quickstart\.yaml: valid \(rollout gemma-270m-q8 on route chat; quality eval-flips, candidate-failures, safety, equivalent-or-better, likelihood\)/,
+    );
+    const file = join(mkdtempSync(join(tmpdir(), 'gantry-spec-')), 'typo.yaml');
+    writeFileSync(file, stringify({ ...compressedSpec('chat'), canery: { steps: [] } }));
+    const bad = await runCli({}, ['spec', 'check', file]);
+    assert.equal(bad.exitCode, ExitCode.INVALID_INPUT);
+    assert.match(oneLine(bad.stderr), /^gantry: .*typo\.yaml: \(root\): unknown field "canery" \(did you mean "canary"\?\)$/);
+    const schema = await runCli({}, ['spec', 'schema']);
+    assert.equal((JSON.parse(String(schema.stdout)) as { title: string }).title, 'Gantry rollout spec');
+  });
+
+  it('refuses a rollout id that could name a folder outside the data folders', async () => {
+    const before = await rolloutCount();
+    const result = await stack.cli(['rollout', 'start', writeSpec(compressedSpec('chat')), '--id', '../../etc']);
+    assert.equal(result.exitCode, ExitCode.INVALID_INPUT);
+    assert.match(oneLine(result.stderr), /^gantry: --id: rollout id "\.\.\/\.\.\/etc" is not allowed/);
+    assert.equal(await rolloutCount(), before);
+  });
+
   it('refuses a missing model file and a file that is not GGUF, starting nothing', async () => {
     const before = await rolloutCount();
     const missing = await stack.cli(['rollout', 'start', writeSpec({ ...compressedSpec('chat'), candidate: { model: '/models/nope.gguf' } })]);

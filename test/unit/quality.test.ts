@@ -19,7 +19,7 @@ import {
 import { classifyMetric, type QualityEvidence } from '../../src/analysis/quality/metric-verdicts';
 import { emptyPairTotals, emptyRatings, type PairTotals } from '../../src/analysis/quality/quality-totals';
 import { qualityMetricSchema, qualitySchema } from '../../src/config/quality-spec';
-import { exactTextGrammar, likelihoodOutcome, meanLogProb, messagesFromRecordedPrompt } from '../../src/analysis/quality/likelihood';
+import { exactTextGrammar, likelihoodOutcome, meanLogProb, messagesFromRecordedPrompt, withoutQuestion } from '../../src/analysis/quality/likelihood';
 import { compareToFloor } from '../../src/analysis/quality/floor-comparison';
 import { REPO_ROOT } from '../../src/config/toolchain';
 import { GantryError } from '../../src/errors';
@@ -371,8 +371,22 @@ describe('the likelihood judge, pure parts', () => {
       -0.75,
     );
     assert.equal(meanLogProb([{ token: '', logprob: -13 }]), null);
-    assert.deepEqual(likelihoodOutcome(-2.5, -0.7, 1), { delta: -1.8, worse: true });
-    assert.equal(likelihoodOutcome(-1.2, -0.7, 1).worse, false);
+    // An answer the stable finds as likely as its own, but that owes nothing to the question (it is as likely without it): worse.
+    const ignoresQuestion = likelihoodOutcome({ candidate: -0.8, stable: -0.7, candidateWithoutQuestion: -0.8, stableWithoutQuestion: -3.2 }, 1);
+    assert.deepEqual([+ignoresQuestion.delta.toFixed(2), +ignoresQuestion.pmi.toFixed(2), ignoresQuestion.worse], [-0.1, -2.5, true]);
+    const unlikely = likelihoodOutcome({ candidate: -2.5, stable: -0.7, candidateWithoutQuestion: -4, stableWithoutQuestion: -2.2 }, 1);
+    assert.deepEqual([+unlikely.delta.toFixed(2), unlikely.worse], [-1.8, true]);
+    assert.equal(likelihoodOutcome({ candidate: -1.2, stable: -0.7, candidateWithoutQuestion: -3, stableWithoutQuestion: -2.6 }, 1).worse, false);
+    assert.deepEqual(
+      withoutQuestion([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Why?' },
+      ]),
+      [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: '' },
+      ],
+    );
   });
 });
 

@@ -26,6 +26,48 @@ describe('the rollout report', () => {
     );
   });
 
+  it('charts each answer-quality metric over time: its estimate, the confidence sequence, the floor and the threshold, in percent', () => {
+    const record = hourlyRecord(3, START).map((entry, i) => ({
+      ...entry,
+      quality: [
+        {
+          name: 'equivalent-or-better',
+          status: 'CONTINUE',
+          estimate: 0.8,
+          interval: [0.7 - i * 0.01, 0.9] as [number, number],
+          floor: 0.75,
+          threshold: 0.65,
+          share: true,
+        },
+        { name: 'experts', status: 'NO DATA', estimate: null, interval: null, share: false },
+      ],
+    }));
+    const charts = recordCharts(record).filter((c) => c.title.startsWith('Answer quality'));
+    assert.deepEqual(
+      charts.map((c) => [c.title, c.unit]),
+      [
+        ['Answer quality: equivalent-or-better', '%'],
+        ['Answer quality: experts', ''],
+      ],
+    );
+    const [equivalence] = charts;
+    assert.deepEqual(
+      equivalence?.lines.map((l) => [l.label, l.values[1], l.dash ?? false]),
+      [
+        ['candidate estimate', 80, false],
+        ['candidate lower bound', 69, true],
+        ['candidate upper bound', 90, true],
+        ['stable noise floor', 75, true],
+        ['threshold', 65, true],
+      ],
+    );
+    assert.deepEqual(
+      charts[1]?.lines.map((l) => l.label),
+      ['candidate estimate', 'candidate lower bound', 'candidate upper bound'],
+      'no floor or threshold lines where the metric has none',
+    );
+  });
+
   it('lists every rule with its verdict, and names what it could not show', () => {
     const data = reportData({
       status: finishedStatus('r-1', START, START + 1000),

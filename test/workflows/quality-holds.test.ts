@@ -127,7 +127,7 @@ describe('answers that differ beyond the noise floor', () => {
     assert.equal(result.outcome, 'RolledBack');
     assert.match(
       result.reason,
-      /^shadow analysis: quality likelihood: candidate answers much less likely to the stable .*: significantly more than the floor allows$/,
+      /^shadow analysis: quality likelihood: candidate answers the stable finds much less likely, or owing much less to the question .*: significantly more than the floor allows$/,
     );
     assert.ok(!world.calls.some((c) => /weight=[1-9]/.test(c)), 'before any user saw the candidate');
   });

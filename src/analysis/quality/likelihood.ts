@@ -1,9 +1,14 @@
 // The cheap judge of "worse": a reference model (the route's stable) reads the candidate's answer
 // and its own answer to the same prompt, and the difference of their mean per-token
 // log-likelihoods says whether the candidate's is an answer the reference finds much less likely
-// (a reference-model score, in the spirit of BARTScore). One forward pass of each answer; no
-// instruction following is needed, so a 270M model can do it. Pure parts here; the calls to
-// llama-server are in adapters/likelihood-client.ts.
+// (a reference-model score, in the spirit of BARTScore). No instruction following is needed, so a
+// 270M model can do it. Likelihood alone is fooled by an answer that ignores the question: a model
+// finds generic, repetitive text likely whatever was asked ("\nA: \nA: \nA:" scored as well as
+// the stable's own answers on our traffic). So each answer is also read after an empty question, and
+// the pointwise mutual information — how much more likely the question makes the answer — is
+// compared too: an answer that owes nothing to the question gains nothing from it. A pair is worse
+// when either difference falls below the limit. Pure parts here; the calls to llama-server are in
+// adapters/likelihood-client.ts.
 
 /** Chat messages from a pair's recorded prompt ("role: content" lines, as the gateway writes them). */
 export function messagesFromRecordedPrompt(prompt: string): { role: string; content: string }[] | null {
@@ -49,15 +54,32 @@ export function meanLogProb(probs: readonly { token: string; logprob: number }[]
   return sum / end;
 }
 
-/** How a pair fared under the reference: its answer's likelihood minus the stable's, per token. */
+/** Mean log-probabilities per token of both answers, after the question and after an empty one. */
+export interface AnswerLogProbs {
+  candidate: number;
+  stable: number;
+  candidateWithoutQuestion: number;
+  stableWithoutQuestion: number;
+}
+
+/** How a pair fared under the reference. */
 export interface LikelihoodOutcome {
-  /** candidate mean log-probability per token minus the stable's; 0 for identical answers */
+  /** candidate mean log-probability per token minus the stable's, after the question; 0 for identical answers */
   delta: number;
-  /** delta below -worseBelow: the reference finds the candidate's answer much less likely */
+  /** the same for what the question adds (log P(answer | question) − log P(answer | no question)) */
+  pmi: number;
+  /** either below -worseBelow: the reference finds the candidate's answer much less likely, or owing much less to the question */
   worse: boolean;
 }
 
-export function likelihoodOutcome(candidate: number, stable: number, worseBelow: number): LikelihoodOutcome {
-  const delta = candidate - stable;
-  return { delta, worse: delta < -worseBelow };
+export function likelihoodOutcome(p: AnswerLogProbs, worseBelow: number): LikelihoodOutcome {
+  const delta = p.candidate - p.stable;
+  const pmi = p.candidate - p.candidateWithoutQuestion - (p.stable - p.stableWithoutQuestion);
+  return { delta, pmi, worse: delta < -worseBelow || pmi < -worseBelow };
+}
+
+/** The same conversation with the last user message emptied: what the answer is scored against without the question. */
+export function withoutQuestion(messages: readonly { role: string; content: string }[]): { role: string; content: string }[] {
+  const last = messages.map((m) => m.role).lastIndexOf('user');
+  return messages.map((m, i) => (i === last ? { ...m, content: '' } : m));
 }

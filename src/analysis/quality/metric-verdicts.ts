@@ -194,7 +194,7 @@ function classifyLikelihood(
     f.scored === 0
       ? 'no floor yet (no A/A pairs)'
       : `floor ${pct(f.worse / f.scored)} ${range(cmp.floor)} over ${f.scored} A/A pairs, margin ${points(metric.margin)} points`;
-  const what = `candidate answers much less likely to the stable (below −${metric.worseBelow} nats/token) ${l.worse} of ${l.scored} pairs (${pct(share)} ${range(
+  const what = `candidate answers the stable finds much less likely, or owing much less to the question (below −${metric.worseBelow} nats/token) ${l.worse} of ${l.scored} pairs (${pct(share)} ${range(
     cmp.candidate,
   )}; mean difference ${(l.deltaSum / l.scored).toFixed(2)} nats/token); ${floorText}${l.failed ? `; ${l.failed} not scored` : ''}`;
   const floorShare = f.scored === 0 ? null : f.worse / f.scored;

@@ -15,7 +15,8 @@ export interface PairTotals {
   /**
    * The likelihood judge: pairs scored (identical answers count, as no worse), pairs whose candidate
    * answer the reference found much less likely (worse), pairs it could not score, and the sum of
-   * the per-pair differences (for the mean). Absent in states written before it existed.
+   * the per-pair differences (the lower of the two: after the question, and what the question adds;
+   * for the mean). Absent in states written before it existed.
    */
   likelihood?: LikelihoodTotals;
 }
