@@ -4,7 +4,7 @@
 // needs its record (the pair store's retention does not apply).
 import pg from 'pg';
 import type { IntervalEntry } from '../analysis/interval-record';
-import { openPostgres, redactedUrl } from './postgres-pool';
+import { openPostgres, redactedUrl } from '../postgres-pool';
 import type { IntervalRecordStore } from './interval-record-store';
 
 const TABLE = 'gantry_interval_records';

@@ -2,8 +2,6 @@
 // default, PostgreSQL when the pair store is PostgreSQL (the same GANTRY_PAIR_STORE_URL), so
 // orchestrators on several machines and the CLI anywhere read one record.
 import type { IntervalEntry } from '../analysis/interval-record';
-import { FileIntervalRecord } from './interval-record-files';
-import { PostgresIntervalRecord } from './interval-record-postgres';
 
 export interface IntervalRecordStore {
   /** for messages: the folder, or the database with its password hidden */
@@ -13,10 +11,4 @@ export interface IntervalRecordStore {
   /** The record of a rollout, oldest first, each instant once; null when there is none. */
   read(rolloutId: string): Promise<IntervalEntry[] | null>;
   close(): Promise<void>;
-}
-
-/** Opens the store; with PostgreSQL, connects and creates its table, or fails with a clear error. */
-export async function openIntervalRecordStore(settings: { dataDir: string; postgresUrl?: string | undefined }): Promise<IntervalRecordStore> {
-  if (settings.postgresUrl) return PostgresIntervalRecord.open(settings.postgresUrl);
-  return new FileIntervalRecord(settings.dataDir);
 }

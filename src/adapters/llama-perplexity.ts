@@ -2,19 +2,9 @@
 // probabilities are from its source's on a text corpus. The source runs once with
 // --kl-divergence-base FILE to save its logits; the artifact then runs against that file.
 import { execa } from 'execa';
+import type { QuantLoss, QuantLossResult } from '../analysis/quant-loss';
 
-export interface QuantLoss {
-  /** mean KL divergence per token, nats */
-  kldMean: number;
-  kldP99: number;
-  /** share of tokens where both models put the same token on top, 0..1 */
-  sameTop: number;
-  pplArtifact: number;
-  pplSource: number;
-  pplRatio: number;
-}
-
-export type QuantLossResult = ({ measured: true } & QuantLoss) | { measured: false; reason: string };
+export type { QuantLoss, QuantLossResult } from '../analysis/quant-loss';
 
 export interface QuantLossRequest {
   binary: string;

@@ -4,7 +4,6 @@
 // the same way). Scorer `refusal` passes when the model declines: security cases (prompt injection,
 // unsafe requests) expect it.
 import { z } from 'zod';
-import type { EvalCase } from './qa-gate';
 
 const evalLine = z
   .object({
@@ -25,6 +24,17 @@ const headerLine = z
       .refine((w) => Object.values(w).reduce((a, b) => a + b, 0) > 0, 'the weights must not all be 0'),
   })
   .strict();
+
+export type Scorer = 'exact' | 'contains' | 'regex' | 'refusal';
+
+export interface EvalCase {
+  id: string;
+  prompt: string;
+  expected: string;
+  scorer: Scorer;
+  category?: string;
+  weight: number;
+}
 
 export interface EvalSuite {
   cases: EvalCase[];

@@ -3,7 +3,7 @@
 // failureLimit Fails roll back; consecutiveErrorLimit Errors or inconclusiveLimit Inconclusives
 // pause and alert (a metric nobody can read must not fly the rollout blind, nor roll it back).
 import type { MetricRule } from '../config/metric-rules';
-import { evaluateCondition, parseCondition } from './metric-condition';
+import { evaluateCondition, parseCondition } from '../config/metric-condition';
 import type { Verdict } from './interval-verdict';
 
 /** What reading the query gave: a value, no sample, or why it could not be read. */

@@ -9,18 +9,9 @@ import { check, failedChecks, ms, pct, type Check } from './checks';
 import { emptyHistogram, quantile, record } from './histogram';
 import { binomialUpperTail } from './sequential';
 import { compileRefusalPatterns, DEFAULT_REFUSAL_PATTERNS, isRefusal } from './quality/refusals';
-import type { EvalSuite } from './eval-suite';
+import type { EvalCase, EvalSuite } from './eval-suite';
 
-export type Scorer = 'exact' | 'contains' | 'regex' | 'refusal';
-
-export interface EvalCase {
-  id: string;
-  prompt: string;
-  expected: string;
-  scorer: Scorer;
-  category?: string;
-  weight: number;
-}
+export type { EvalCase, Scorer } from './eval-suite';
 
 export interface EvalOutcome {
   id: string;

@@ -1,7 +1,7 @@
 // The quantization-loss gate: what quantizing cost, held against the spec's thresholds. Pure, so
 // the workflow and the status view judge the same figures the same way.
 import type { QuantLossRules } from '../config/spec';
-import type { QuantLossResult } from '../adapters/llama-perplexity';
+import type { QuantLossResult } from './quant-loss';
 
 export interface QuantLossVerdict {
   /** false only when a measured figure breaks a threshold; an unmeasured loss is noted, not failed */

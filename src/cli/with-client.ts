@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { connectClient } from '../temporal/client';
 import { workflowUiLink } from '../temporal/connection-config';
 import { stackConfigFromEnv } from '../stack/stack-config';
-import { temporalEnvFor } from '../temporal/stack-connection';
+import { temporalEnvFor } from '../stack/stack-connection';
 
 export async function withClient<T>(body: (client: Client, link: (workflowId: string) => string) => Promise<T>): Promise<T> {
   const env = temporalEnvFor(stackConfigFromEnv());

@@ -2,7 +2,7 @@
 // a success or a failure condition, with Argo Rollouts' limits. The built-in rules (`rollback`,
 // `promote`) stay the shorthand for the gateway's own measurements.
 import { z } from 'zod';
-import { parseCondition } from '../analysis/metric-condition';
+import { parseCondition } from './metric-condition';
 
 const condition = z.string().superRefine((text, ctx) => {
   const parsed = parseCondition(text);

@@ -5,7 +5,7 @@
 // Prometheus match the built-in ones.
 // Cumulative since the gateway started; rendered at scrape time, so the hot path only counts.
 import { BUCKET_COUNT, BUCKET_UPPER_BOUNDS_MS, emptyHistogram, record, type Histogram } from '../analysis/histogram';
-import type { StatsSeries } from './window-stats';
+import type { StatsSeries } from './stats-series';
 import { labelValue } from '../prometheus-text';
 import type { VariantStats } from '../analysis/stats';
 import { addAnswer, type AnswerFigures } from '../analysis/answer-figures';

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import type { PairPage, PairRange, PairStore, ShadowPair } from './pair-store';
 import { BatchedWrites } from './batched-writes';
-import { openPostgres } from '../adapters/postgres-pool';
+import { openPostgres } from '../postgres-pool';
 
 export interface PostgresPairStoreOptions {
   /** a libpq connection string: postgres://user:password@host:port/database */
@@ -33,7 +33,7 @@ const SCHEMA = `
  */
 const SETTLE_MS = 2_000;
 
-export { redactedUrl } from '../adapters/postgres-pool';
+export { redactedUrl } from '../postgres-pool';
 
 export class PostgresPairStore implements PairStore {
   private readonly writes: BatchedWrites<ShadowPair>;

@@ -4,13 +4,14 @@ import { record } from '../analysis/histogram';
 import { addAnswer, type AnswerFigures } from '../analysis/answer-figures';
 import { emptyWindow, mergeWindows, type TrafficWindow, type VariantStats } from '../analysis/stats';
 import { AnalysisTotals } from './analysis-exposition';
+import type { StatsSeries } from './stats-series';
 
 /** A route's traffic over a window, and the breaker's reason when it opened in that window. */
 export interface WindowStats extends TrafficWindow {
   breakerOpen?: string | null;
 }
 
-export type StatsSeries = 'stable' | 'candidate' | 'shadow';
+export type { StatsSeries } from './stats-series';
 
 export class WindowStatsStore {
   private readonly buckets = new Map<string, Map<number, WindowStats>>();

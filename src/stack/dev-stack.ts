@@ -16,7 +16,7 @@ import { isAlive, stopProcess } from '../hosts/process-control';
 import { isPortInUse } from '../hosts/free-port';
 import type { ServerRecord } from '../hosts/server-supervisor';
 import { connectClient, taskQueuePollers } from '../temporal/client';
-import { temporalEnvFor } from '../temporal/stack-connection';
+import { temporalEnvFor } from './stack-connection';
 import { startDevSearchAttributeFlags } from '../temporal/search-attributes';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../workflows/messages';
 import { spawnDetached, waitUntilHealthy, type ProcessRecord } from './managed-process';
@@ -26,7 +26,7 @@ import { preparePrometheusDir, prometheusArgs, prometheusReady, writeScrapeTarge
 import { nodeEntry } from './entry-points';
 import { GatewayAdminClient } from '../gateway/admin-client';
 
-export { temporalEnvFor } from '../temporal/stack-connection';
+export { temporalEnvFor } from './stack-connection';
 
 const stackFile = (config: StackConfig): string => join(config.stateDir, 'stack.json');
 export const hostDataDir = (config: StackConfig): string => join(config.stateDir, 'hosts', config.hostName);

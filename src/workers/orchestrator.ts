@@ -23,8 +23,9 @@ import {
   createTrafficActivities,
   defaultQaDeps,
 } from '../activities';
-import { createMetricProvider } from '../activities/metric-provider';
-import { openIntervalRecordStore, type IntervalRecordStore } from '../adapters/interval-record-store';
+import { createMetricProvider } from '../activities/metric-provider-factory';
+import type { IntervalRecordStore } from '../adapters/interval-record-store';
+import { openIntervalRecordStore } from '../adapters/open-interval-record-store';
 import { PrometheusProvider } from '../activities/prometheus-provider';
 import { GatewayAdminClient } from '../gateway/admin-client';
 import { CONTROL_TASK_QUEUE } from '../workflows/messages';

@@ -42,7 +42,11 @@ export async function analyse(ctx: RolloutContext, wait: DeepReadonly<WaitState>
   const found = await analyseWindow(ctx, wait, windowEnd, read);
   // A gradual rollback is already under way for any breach but an emergency: the verdicts are recorded, nothing more.
   const outcome = wait.kind === 'step-down' && found.kind === 'breach' && found.emergency !== true ? NOTHING : found;
-  await recordInterval(ctx, wait, { traffic: read.traffic, outcome, judged: rollout.state.analysis.count > analysesBefore });
+  await recordInterval(ctx, wait, {
+    traffic: read.traffic,
+    breach: outcome.kind === 'breach' ? outcome.reason : null,
+    judged: rollout.state.analysis.count > analysesBefore,
+  });
   return outcome;
 }
 

@@ -6,7 +6,6 @@ import { CancellationScope, log, patched } from '@temporalio/workflow';
 import { intervalEntry } from '../analysis/interval-record';
 import type { TrafficWindow } from '../analysis/stats';
 import { records } from './activity-proxies';
-import type { AnalysisOutcome } from './analysis';
 import type { RolloutContext } from './rollout-context';
 import { phaseOf, type DeepReadonly, type WaitState } from './state/rollout-state';
 
@@ -17,13 +16,13 @@ const INTERVAL_RECORD = 'gantry-interval-record';
 export async function recordInterval(
   ctx: RolloutContext,
   wait: DeepReadonly<WaitState>,
-  found: { traffic: TrafficWindow | null; outcome: AnalysisOutcome; judged: boolean },
+  found: { traffic: TrafficWindow | null; breach: string | null; judged: boolean },
 ): Promise<void> {
   if (!patched(INTERVAL_RECORD)) return;
   const { rollout } = ctx;
   const state = rollout.state;
   const last = found.judged ? state.analysis.last : null;
-  const breach = found.outcome.kind === 'breach' ? found.outcome.reason : null;
+  const breach = found.breach;
   const verdict = last ?? { verdict: breach ? ('Fail' as const) : ('Error' as const), summary: breach ?? 'not judged', checks: [] };
   const entry = intervalEntry({
     at: Date.now(),

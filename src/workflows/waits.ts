@@ -5,7 +5,7 @@
 import { condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from '../config/duration';
 import { analyse } from './analysis';
-import { DEFAULT_HISTORY_LIMIT, type RolloutContext } from './rollout-context';
+import { DEFAULT_HISTORY_LIMIT, type RolloutContext, type RolloutInput } from './rollout-context';
 import type { WaitRequest } from './state/state-owner';
 import { remainingMs } from './state/wait-clock';
 import { waitingFor } from './state/status-view';
@@ -13,7 +13,6 @@ import { Alarm, CommandWaker, commandOrDeadline } from './timers';
 import { onRelease2 } from './release';
 import { notify } from './notify';
 import { publishProgress } from './visibility';
-import type { rolloutWorkflow } from './rollout';
 
 export type WaitOutcome =
   { kind: 'ended'; forced: boolean } | { kind: 'breach'; reason: string; emergency?: boolean } | { kind: 'gate-timeout'; reason: string };
@@ -24,7 +23,8 @@ async function continueAsNewIfLong(ctx: RolloutContext): Promise<void> {
   if (ctx.inFlight.evalRun !== null) return; // the eval set is running: its result belongs to this run
   if (!info.continueAsNewSuggested && info.historyLength < (ctx.input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) return;
   ctx.rollout.continuedAsNew(info.historyLength);
-  await continueAsNew<typeof rolloutWorkflow>({ ...ctx.input, resume: ctx.rollout.carry() });
+  // Typed by its input alone: naming the workflow function here would tie every stage to it.
+  await continueAsNew<(input: RolloutInput) => Promise<unknown>>({ ...ctx.input, resume: ctx.rollout.carry() });
 }
 
 /** Runs a wait, resuming the one in the state if a previous run left it there. `until` ends it early when it holds. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { startGateway, type GatewayHarness } from '../helpers/gateway-harness';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream';
-import { createMetricProvider } from '../../src/activities/metric-provider';
+import { createMetricProvider } from '../../src/activities/metric-provider-factory';
 import { PrometheusProvider } from '../../src/activities/prometheus-provider';
 import { preparePrometheusDir, startPrometheus, writeScrapeTargets } from '../../src/stack/prometheus';
 import { quietPort } from '../helpers/quiet-ports';

@@ -1,7 +1,7 @@
 // Custom metrics: conditions parsed and evaluated, measurements judged, limits counted in a row.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateCondition, parseCondition } from '../../src/analysis/metric-condition';
+import { evaluateCondition, parseCondition } from '../../src/config/metric-condition';
 import { actionFor, judgeMetric, nextStanding, renderQuery, type MetricReading, type MetricStanding } from '../../src/analysis/metric-verdict';
 import { metricRuleSchema } from '../../src/config/metric-rules';
 import { rolloutSpecSchema } from '../../src/config/spec';

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { openIntervalRecordStore } from '../../adapters/interval-record-store';
+import { openIntervalRecordStore } from '../../adapters/open-interval-record-store';
 import { PrometheusProvider, promString } from '../../activities/prometheus-provider';
 import { reportData, type ChartSeries, type ReportData, type ReportPair } from '../../report/report-data';
 import { renderReportHtml, type ChartLibrary } from '../../report/report-html';
