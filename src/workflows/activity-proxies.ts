@@ -53,6 +53,19 @@ export const qualityWork = proxyActivities<ControlPlaneActivities>({
 });
 
 /**
+ * The eval set, run in the background: when the rollout ends it is cancelled and the rollout waits
+ * until the activity has stopped (its next heartbeat), so no activity of a finished rollout is left
+ * pending.
+ */
+export const evalWork = proxyActivities<ControlPlaneActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '20m',
+  heartbeatTimeout: '1m',
+  retry: { ...retry, maximumAttempts: 3 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/**
  * Appends to the rollout's interval record, a file beside the orchestrator worker: a local
  * activity, so an interval costs the history one marker, not a task of its own.
  */

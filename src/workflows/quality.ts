@@ -13,7 +13,7 @@ import {
   type MetricVerdict,
   type QualityEvidence,
 } from '../analysis/quality/metric-verdicts';
-import { hostActivities, hostCleanup, qualityWork } from './activity-proxies';
+import { evalWork, hostActivities, hostCleanup, qualityWork } from './activity-proxies';
 import { describeFailure } from './failures';
 import { notify } from './notify';
 import type { RolloutContext } from './rollout-context';
@@ -163,7 +163,7 @@ function startEvalIfDue(ctx: RolloutContext, quality: QualitySpec): void {
   const scope = new CancellationScope({ cancellable: true });
   ctx.inFlight.evalScope = scope;
   const run = scope.run(() =>
-    qualityWork.runEvalFlips({
+    evalWork.runEvalFlips({
       route: ctx.spec.route,
       rolloutId: ctx.rollout.state.rolloutId,
       suitePath: evalSet.suite,
@@ -237,8 +237,8 @@ async function scoreNewPairs(ctx: RolloutContext, quality: QualitySpec, windowEn
       cursor: state.cursor,
       untilMs: windowEnd,
       limit: quality.maxPairsPerInterval,
-      // Scoring never holds an interval up for long: what is left waits for the next one.
-      budgetMs: Math.max(5_000, Math.floor(spec.analysis.interval / 2)),
+      // Scoring never holds an interval up past most of its length: what is left waits for the next one.
+      budgetMs: Math.max(5_000, Math.floor(spec.analysis.interval * 0.8)),
       settings: {
         refusalPatterns: quality.refusalPatterns ?? null,
         equivalenceChrF: quality.equivalenceChrF,

@@ -92,6 +92,7 @@ async function heldWhile(world: FakeWorld, name: 'qa' | 'quantize' | 'deploy' | 
     ctx.heartbeat();
     if (ctx.cancellationSignal.aborted) {
       world.holding.delete(name);
+      world.calls.push(`${name} cancelled`);
       throw new CancelledFailure(`${name} cancelled`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -9,7 +9,7 @@ import { devServerEnv, teardownEnv, timeSkippingEnv, withWorkers } from '../help
 import { newWorld } from '../helpers/fake-activities';
 import { weeksLongSpec } from '../helpers/specs';
 import { command, startRollout, waitForStatus } from '../helpers/workflow-driver';
-import { approveSignal, statusQuery } from '../../src/workflows/messages';
+import { approveSignal, rollbackSignal, statusQuery } from '../../src/workflows/messages';
 import type { RolloutSpec } from '../../src/config/spec';
 import { qualitySchema, type QualitySpecInput } from '../../src/config/quality-spec';
 
@@ -195,6 +195,32 @@ describe('the quality counts across continue-as-new, on the real server', () => 
   });
   after(async () => {
     await teardownEnv(devEnv);
+  });
+
+  it('a rollout that ends while the eval set runs cancels it and waits for it: nothing of a finished rollout is left pending', async () => {
+    const world = newWorld({
+      pairBatch: () => ({ shadow: { pairs: 3, equivalent: 3 }, canary: {}, scored: 3 }),
+      evalFlips: { cases: 40, stableCorrect: 14, candidateCorrect: 15, rightToWrong: 0, wrongToRight: 1, errors: 0 },
+      hold: new Set(['eval']),
+    });
+    const base = withQuality({
+      evalSet: { suite: '/evals/flips.jsonl', every: 30 * DAY, maxTokens: 16, requestTimeout: 60_000 },
+      metrics: [{ name: 'eval-flips', kind: 'eval-flips', critical: true, minN: 20 }],
+    });
+    const spec: RolloutSpec = { ...base, shadow: { duration: 60_000, sampleRate: 1, minPairs: 0 }, analysis: { ...base.analysis, interval: 500 } };
+    const result = await withWorkers(devEnv, world, async () => {
+      try {
+        const handle = await startRollout(devEnv, spec);
+        await waitForStatus(handle, () => world.holding.has('eval'), 60_000);
+        await command(handle, rollbackSignal, { by: 'ops', reason: 'changed our minds' });
+        return await handle.result();
+      } finally {
+        world.hold.delete('eval');
+      }
+    });
+    assert.equal(result.outcome, 'RolledBack');
+    assert.ok(world.calls.includes('eval cancelled'), `the eval set was cancelled: ${world.calls.join(', ')}`);
+    assert.ok(!world.holding.has('eval'), 'and had stopped before the rollout ended');
   });
 
   it('a run that continues as new while waiting for the eval set resumes there, not at the start of the shadow phase', async () => {
