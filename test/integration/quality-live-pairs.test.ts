@@ -81,7 +81,7 @@ describe('answer quality from live pairs alone', () => {
     assert.equal(result.outcome, 'RolledBack', result.reason);
     assert.match(
       result.reason,
-      /^shadow analysis: quality likelihood: candidate answers the stable finds much less likely, or owing much less to the question .*: significantly more than the floor allows$/,
+      /^(shadow analysis|quality gate at the end of the shadow phase): quality likelihood: candidate answers the stable finds much less likely, or owing much less to the question .*: significantly more than the floor allows$/,
     );
     const verdicts = result.status.quality?.verdicts ?? [];
     assert.notEqual(verdicts.find((v) => v.name === 'candidate-failures')?.status, 'FAIL', 'it never erred or failed a cheap check');
