@@ -59,3 +59,11 @@ export async function rolloutWithTraffic(
   const result = (await client.workflow.getHandle(id).result()) as RolloutResult;
   return { result, traffic };
 }
+
+/** Live traffic through the gateway until `done` settles, however long the rollout takes. */
+export async function trafficUntil(gatewayUrl: string, done: Promise<unknown>, promptFile = 'chat.jsonl'): Promise<void> {
+  let over = false;
+  void done.finally(() => (over = true)).catch(() => undefined);
+  while (!over)
+    await replay(prompts(promptFile), { route: 'chat', rate: 2, durationMs: 5_000, maxInFlight: 4, maxTokens: 16, baseUrl: gatewayUrl }, () => undefined);
+}

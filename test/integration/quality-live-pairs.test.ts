@@ -11,8 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRealStack, type RealStack } from '../helpers/real-stack';
 import { chatTemplate, compressedSpec, gemmaQ4, writeSpec } from '../helpers/real-models';
-import { prompts, waitForPhase } from '../helpers/real-rollout-driver';
-import { replay } from '../../src/cli/traffic/replay';
+import { trafficUntil, waitForPhase } from '../helpers/real-rollout-driver';
 import { REPO_ROOT } from '../../src/config/toolchain';
 import type { RolloutResult } from '../../src/workflows/rollout';
 import type { RolloutSpecInput } from '../../src/config/spec';
@@ -25,18 +24,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-/** Live traffic through the gateway until `done` settles, however long the rollout takes. */
-async function trafficUntil(done: Promise<unknown>): Promise<void> {
-  let over = false;
-  void done.finally(() => (over = true)).catch(() => undefined);
-  while (!over)
-    await replay(
-      prompts('quickstart-mix.jsonl'),
-      { route: 'chat', rate: 2, durationMs: 5_000, maxInFlight: 4, maxTokens: 16, baseUrl: stack.gatewayUrl },
-      () => undefined,
-    );
-}
 
 function liveOnly(name: string, candidateTemplate: string): RolloutSpecInput {
   const spec = compressedSpec('chat', {
@@ -64,7 +51,7 @@ async function run(id: string, spec: RolloutSpecInput): Promise<RolloutResult> {
   assert.equal(start.exitCode, 0, String(start.stderr));
   await waitForPhase(stack.client, id, 'Shadow', 180_000);
   const ended = stack.client.workflow.getHandle(id).result() as Promise<RolloutResult>;
-  const traffic = trafficUntil(ended);
+  const traffic = trafficUntil(stack.gatewayUrl, ended, 'quickstart-mix.jsonl');
   const result = await ended;
   await traffic;
   return result;

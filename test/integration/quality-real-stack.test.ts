@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startRealStack, type RealStack, serverRecords } from '../helpers/real-stack';
 import { compressedSpec, writeSpec } from '../helpers/real-models';
-import { prompts, waitForPhase } from '../helpers/real-rollout-driver';
+import { trafficUntil, waitForPhase } from '../helpers/real-rollout-driver';
 import { toolPath } from '../../src/config/toolchain';
-import { replay } from '../../src/cli/traffic/replay';
 import { devUp, temporalEnvFor } from '../../src/stack/dev-stack';
 import { connectClient } from '../../src/temporal/client';
 import type { RolloutResult } from '../../src/workflows/rollout';
@@ -26,18 +25,6 @@ const { PendingActivityState } = proto.temporal.api.enums.v1;
 let stack: RealStack;
 let client: Client;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Live traffic through the gateway until `done` settles, however long the rollout takes. */
-async function trafficUntil(done: Promise<unknown>): Promise<void> {
-  let over = false;
-  void done.finally(() => (over = true)).catch(() => undefined);
-  while (!over)
-    await replay(
-      prompts('chat.jsonl'),
-      { route: 'chat', rate: 2, durationMs: 5_000, maxInFlight: 4, maxTokens: 16, baseUrl: stack.gatewayUrl },
-      () => undefined,
-    );
-}
 
 before(async () => {
   stack = await startRealStack();
@@ -126,7 +113,7 @@ describe('answer quality on the real stack', () => {
     assert.match(String(start.stdout), /quality judge: a 10-point margin needs about 151 non-tie judgments/);
     await waitForPhase(client, id, 'Shadow');
     const ended = client.workflow.getHandle(id).result() as Promise<RolloutResult>;
-    const traffic = trafficUntil(ended);
+    const traffic = trafficUntil(stack.gatewayUrl, ended);
     const result = await ended;
     await traffic;
     assert.equal(result.outcome, 'Promoted', result.reason);
@@ -181,7 +168,7 @@ describe('answer quality on the real stack', () => {
     assert.equal(start.exitCode, 0, String(start.stderr));
     await waitForPhase(client, id, 'Shadow');
     let finished: () => void = () => undefined;
-    const traffic = trafficUntil(new Promise<void>((resolve) => (finished = resolve)));
+    const traffic = trafficUntil(stack.gatewayUrl, new Promise<void>((resolve) => (finished = resolve)));
 
     // Wait for a scoring batch to be running, with some judged pairs already written. The judge's
     // server is then frozen (SIGSTOP), so the batch cannot end before the worker is killed: on a fast
