@@ -219,7 +219,8 @@ describe('answer quality on the real stack', () => {
     const distinct = new Set(records.map((r) => r.pairId));
     const quality = result.status.quality;
     assert.equal(quality?.scored, distinct.size, `scored ${quality?.scored}, distinct pairs in the score files ${distinct.size}`);
-    assert.equal((quality?.totals.shadow.pairs ?? 0) + (quality?.totals.canary.pairs ?? 0), quality?.scored);
+    // Every scored pair is in one total: shadow, the canary's reverse shadow, or the noise floor's A/A pairs.
+    assert.equal((quality?.totals.shadow.pairs ?? 0) + (quality?.totals.canary.pairs ?? 0) + (quality?.totals.floor?.pairs ?? 0), quality?.scored);
     const recordedPairs = new Set((await allPairs(id)).map((p) => p.pairId));
     assert.ok(
       [...distinct].every((pairId) => recordedPairs.has(pairId)),
